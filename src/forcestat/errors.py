@@ -1,0 +1,51 @@
+"""Exceptions raised by forcestat's core.
+
+The CLI turns them into exit codes (2 for bad input), the web API into 4xx JSON::
+
+    ForcestatError
+     +-- InputError                 bad input from the user: exit code 2
+     |    +-- SchemaError           a file lacks required columns, or its kind is unknown
+     |    +-- PeriodError           a period string that cannot be parsed
+     |    +-- UnknownMeasureError   a measure key not in the catalogue
+     |    +-- TargetsError          a synth targets file with unknown or impossible figures
+     |    +-- ParameterError        a demand-model parameter out of range
+     +-- StoreError                 the store cannot be opened or written
+"""
+
+from __future__ import annotations
+
+
+class ForcestatError(Exception):
+    """Base of every error forcestat raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(ForcestatError):
+    """The user gave something forcestat cannot use; nothing was changed."""
+
+    exit_code = 2
+
+
+class SchemaError(InputError):
+    """A file does not match any record kind, or lacks required columns."""
+
+
+class PeriodError(InputError):
+    """A period string could not be parsed."""
+
+
+class UnknownMeasureError(InputError):
+    """A measure key is not in the catalogue."""
+
+
+class TargetsError(InputError):
+    """A synth targets file names an unknown measure or an impossible value."""
+
+
+class ParameterError(InputError):
+    """A model parameter is out of range (negative rate, target above 100%, ...)."""
+
+
+class StoreError(ForcestatError):
+    """The store could not be opened or written."""

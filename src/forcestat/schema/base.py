@@ -1,0 +1,112 @@
+"""The building blocks of a record kind: columns, cross-field rules and the kind itself.
+
+A record kind is data, not code: ingest reads it to build set-based SQL validation, the store
+reads it to create tables, synth reads it to write files that ingest accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["str", "int", "float", "bool", "date", "timestamp"]
+
+#: DuckDB type each column type is stored as. Timestamps are stored as naive UTC.
+SQL_TYPES: dict[str, str] = {
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a record kind.
+
+    ``allowed`` lists the permitted values of a text column (compared exactly);
+    ``minimum``/``maximum`` bound a numeric one.
+    """
+
+    name: str
+    type: ColumnType = "str"
+    required: bool = True
+    allowed: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    description: str = ""
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule, as an SQL boolean over the typed columns (NULL counts as passing).
+
+    ``column`` names the column a violation is reported against.
+    """
+
+    name: str
+    sql: str
+    column: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """A kind of record: its table, columns, natural key and rules.
+
+    ``time_column`` is the column that places a record in a month; the store keeps a derived
+    ``month`` column (first day of the Europe/London calendar month) beside it.
+    ``header_aliases`` maps published header names to column names (police.uk files).
+    """
+
+    name: str
+    domain: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    rules: tuple[Rule, ...] = ()
+    time_column: str | None = None
+    header_aliases: dict[str, str] = field(default_factory=dict)
+    #: True when rows with an empty key are legitimate and told apart by their full content
+    #: (police.uk anti-social behaviour rows have no Crime ID).
+    key_may_be_empty: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def month_sql(self) -> str | None:
+        """SQL deriving the stored ``month`` (first day of the Europe/London month), or None."""
+        if self.name == "policeuk_street":
+            return "CAST(strptime(month_text, '%Y-%m') AS DATE)"
+        if self.time_column is None:
+            return None
+        col = self.time_column
+        if self.column(col).type == "date":
+            return f"CAST(date_trunc('month', {col}) AS DATE)"
+        # stored timestamps are naive UTC: read them as UTC, then take the London wall clock
+        return (
+            f"CAST(date_trunc('month', timezone('Europe/London', timezone('UTC', {col}))) AS DATE)"
+        )
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def canonical(self, header: str) -> str:
+        """The column name a file header stands for (aliases resolved, BOM and blanks trimmed)."""
+        h = header.strip().lstrip("\ufeff")
+        return self.header_aliases.get(h, h)

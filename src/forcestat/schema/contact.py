@@ -1,0 +1,132 @@
+"""Contact records: 999/101 calls, digital contacts, online crime reports, live chats, staffing."""
+
+from __future__ import annotations
+
+from .base import Column, RecordKind, Rule
+
+CHANNELS = ("999", "101")
+
+calls = RecordKind(
+    name="calls",
+    domain="contact",
+    description="One telephone call to the Force Control Room on 999 or 101.",
+    columns=(
+        Column("call_id", "str", description="Telephony system's call identifier"),
+        Column("channel", "str", allowed=CHANNELS, description="999 (emergency) or 101"),
+        Column("arrived_at", "timestamp", description="Call entered the queue"),
+        Column("answered_at", "timestamp", required=False, description="Empty if not answered"),
+        Column("ended_at", "timestamp", description="Call ended (answered or abandoned)"),
+        Column("district", "str", required=False),
+        Column("agent_id", "str", required=False, description="Call handler, when answered"),
+    ),
+    key=("call_id",),
+    rules=(
+        Rule(
+            "answered_after_arrival",
+            "answered_at IS NULL OR answered_at >= arrived_at",
+            "answered_at",
+            "answered_at must not be before arrived_at",
+        ),
+        Rule(
+            "ended_after_answer",
+            "answered_at IS NULL OR ended_at >= answered_at",
+            "ended_at",
+            "ended_at must not be before answered_at",
+        ),
+        Rule(
+            "ended_after_arrival",
+            "ended_at >= arrived_at",
+            "ended_at",
+            "ended_at must not be before arrived_at",
+        ),
+    ),
+    time_column="arrived_at",
+)
+
+digital_contacts = RecordKind(
+    name="digital_contacts",
+    domain="contact",
+    description="An email, social-media message or web form received by the control room.",
+    columns=(
+        Column("contact_id", "str"),
+        Column("received_at", "timestamp"),
+        Column("kind", "str", allowed=("email", "social_media", "web_form", "other")),
+        Column("district", "str", required=False),
+        Column("handled_at", "timestamp", required=False),
+    ),
+    key=("contact_id",),
+    rules=(
+        Rule(
+            "handled_after_received",
+            "handled_at IS NULL OR handled_at >= received_at",
+            "handled_at",
+            "handled_at must not be before received_at",
+        ),
+    ),
+    time_column="received_at",
+)
+
+online_crime_reports = RecordKind(
+    name="online_crime_reports",
+    domain="contact",
+    description="A 'Report a Crime' online submission.",
+    columns=(
+        Column("report_id", "str"),
+        Column("submitted_at", "timestamp"),
+        Column("crime_type", "str"),
+        Column("district", "str", required=False),
+    ),
+    key=("report_id",),
+    time_column="submitted_at",
+)
+
+chats = RecordKind(
+    name="chats",
+    domain="contact",
+    description="A live-chat conversation; accepted_at is empty when the person left first.",
+    columns=(
+        Column("chat_id", "str"),
+        Column("requested_at", "timestamp"),
+        Column("accepted_at", "timestamp", required=False),
+        Column("ended_at", "timestamp"),
+        Column("operator_id", "str", required=False),
+    ),
+    key=("chat_id",),
+    rules=(
+        Rule(
+            "accepted_after_request",
+            "accepted_at IS NULL OR accepted_at >= requested_at",
+            "accepted_at",
+            "accepted_at must not be before requested_at",
+        ),
+        Rule(
+            "ended_after_accept",
+            "accepted_at IS NULL OR ended_at >= accepted_at",
+            "ended_at",
+            "ended_at must not be before accepted_at",
+        ),
+        Rule(
+            "ended_after_request",
+            "ended_at >= requested_at",
+            "ended_at",
+            "ended_at must not be before requested_at",
+        ),
+    ),
+    time_column="requested_at",
+)
+
+staffing = RecordKind(
+    name="staffing",
+    domain="contact",
+    description="Call handlers on duty for one channel in one interval (for the demand model).",
+    columns=(
+        Column("interval_start", "timestamp"),
+        Column("interval_minutes", "int", minimum=1, maximum=1440),
+        Column("channel", "str", allowed=(*CHANNELS, "chat", "digital")),
+        Column("agents", "float", minimum=0),
+    ),
+    key=("interval_start", "channel"),
+    time_column="interval_start",
+)
+
+KINDS = (calls, digital_contacts, online_crime_reports, chats, staffing)

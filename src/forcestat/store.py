@@ -1,0 +1,149 @@
+"""The store: a DuckDB file by default, handed to the rest of forcestat as an Ibis connection.
+
+Tables: one per record kind (named as the kind, with a derived ``month`` column and the
+lineage columns ``_load_id`` and ``_line``), plus ``load_log``, ``quarantine`` and ``audit``.
+Timestamps are stored as naive UTC; ``month`` is the Europe/London calendar month.
+
+Any other Ibis backend (Postgres, Spark, ...) can be opened read-only for measures with
+:func:`connect_backend`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+
+from .errors import StoreError
+from .schema import KINDS, RecordKind
+
+DEFAULT_DB = "forcestat.duckdb"
+LINEAGE_COLUMNS = (("_load_id", "BIGINT"), ("_line", "BIGINT"))
+
+META_DDL = {
+    "load_log": """
+        CREATE TABLE IF NOT EXISTS load_log (
+            load_id BIGINT PRIMARY KEY, file VARCHAR, file_sha256 VARCHAR, kind VARCHAR,
+            loaded_at TIMESTAMP, read BIGINT, loaded BIGINT, quarantined BIGINT,
+            skipped_duplicates BIGINT, replaced BIGINT)""",
+    "quarantine": """
+        CREATE TABLE IF NOT EXISTS quarantine (
+            load_id BIGINT, file VARCHAR, kind VARCHAR, line BIGINT, "column" VARCHAR,
+            rule VARCHAR, reason VARCHAR, raw VARCHAR)""",
+    "audit": """
+        CREATE TABLE IF NOT EXISTS audit (
+            load_id BIGINT, kind VARCHAR, natural_key VARCHAR, old_row VARCHAR,
+            new_row VARCHAR, replaced_at TIMESTAMP)""",
+}
+
+
+def default_db_path() -> str:
+    """``$FORCESTAT_DB`` if set, else ``./forcestat.duckdb``."""
+    return os.environ.get("FORCESTAT_DB") or DEFAULT_DB
+
+
+def table_ddl(kind: RecordKind) -> str:
+    cols = [f'"{c.name}" {c.sql_type}' for c in kind.columns]
+    if kind.month_sql is not None:
+        cols.append('"month" DATE')
+    cols += [f'"{n}" {t}' for n, t in LINEAGE_COLUMNS]
+    return f'CREATE TABLE IF NOT EXISTS "{kind.name}" ({", ".join(cols)})'
+
+
+@dataclass
+class Store:
+    """An open forcestat store. ``duck`` is the raw DuckDB connection (ingest writes through
+    it, in transactions); ``ibis`` is the same database as an Ibis backend (measures read it)."""
+
+    path: str
+    duck: duckdb.DuckDBPyConnection
+    _ibis: Any = None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
+        p = str(path) if path is not None else default_db_path()
+        if p != ":memory:":
+            parent = Path(p).parent
+            if not parent.exists():
+                raise StoreError(f"cannot open store {p}: folder {parent} does not exist")
+        try:
+            con = duckdb.connect(p, read_only=read_only and Path(p).exists())
+        except duckdb.Error as e:
+            raise StoreError(f"cannot open store {p}: {e}") from e
+        con.execute("SET TimeZone = 'UTC'")
+        store = cls(p, con)
+        if not (read_only and p != ":memory:" and Path(p).exists()):
+            store.ensure_schema()
+        return store
+
+    def ensure_schema(self) -> None:
+        """Create every kind's table and the bookkeeping tables if they are missing."""
+        self.duck.execute("BEGIN")
+        try:
+            for kind in KINDS.values():
+                self.duck.execute(table_ddl(kind))
+            for ddl in META_DDL.values():
+                self.duck.execute(ddl)
+            self.duck.execute("COMMIT")
+        except Exception:
+            self.duck.execute("ROLLBACK")
+            raise
+
+    @property
+    def ibis(self) -> Any:
+        """This store as an Ibis DuckDB backend (shares the connection)."""
+        if self._ibis is None:
+            self._ibis = ibis.duckdb.from_connection(self.duck)
+        return self._ibis
+
+    def table(self, name: str) -> Any:
+        return self.ibis.table(name)
+
+    def has_table(self, name: str) -> bool:
+        q = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+        row = self.duck.execute(q, [name]).fetchone()
+        return bool(row and row[0])
+
+    def status(self) -> list[dict[str, Any]]:
+        """Rows, first and last month, and quarantined rows for every kind's table."""
+        out = []
+        for kind in KINDS.values():
+            if not self.has_table(kind.name):
+                continue
+            span = "min(month), max(month)" if kind.month_sql else "NULL, NULL"
+            row = self.duck.execute(f'SELECT count(*), {span} FROM "{kind.name}"').fetchone()
+            q = self.duck.execute(
+                "SELECT count(*) FROM quarantine WHERE kind = ?", [kind.name]
+            ).fetchone()
+            assert row is not None and q is not None
+            out.append(
+                {
+                    "table": kind.name,
+                    "rows": int(row[0]),
+                    "first_month": row[1].strftime("%Y-%m") if row[1] else None,
+                    "last_month": row[2].strftime("%Y-%m") if row[2] else None,
+                    "quarantined": int(q[0]),
+                }
+            )
+        return out
+
+    def close(self) -> None:
+        self.duck.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect_backend(url: str) -> Any:
+    """An Ibis connection to another backend, e.g. ``postgres://user@127.0.0.1/db``;
+    a path ending .duckdb opens that DuckDB file."""
+    if url.endswith(".duckdb") or url == ":memory:":
+        return Store.open(url).ibis
+    return ibis.connect(url)
