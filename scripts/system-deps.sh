@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages forcestat needs at run time (WeasyPrint's Pango/HarfBuzz and a font, poppler
-# for checking PDFs) and for tests (Chromium for the dashboard). Installs only what is missing.
+# for checking PDFs). Installs only what is missing.
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core poppler-utils; do
   have "$p" || need+=("$p")
 done
-if [ "${FORCESTAT_TEST_DEPS:-0}" = 1 ]; then
-  for p in chromium postgresql; do have "$p" || need+=("$p"); done
-fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "forcestat needs these Debian packages: ${need[*]} (run as root or install them)" >&2
