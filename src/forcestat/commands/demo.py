@@ -1,9 +1,49 @@
-"""CLI commands for demo (filled in by its issue)."""
+"""``forcestat demo``: the main job on the embedded default store."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..demo import run_demo
+
+out = Console()
+
+
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for records, store and report.")
+    ] = Path("demo-out"),
+    seed: Annotated[int, typer.Option(help="Random seed for the synthetic records.")] = 0,
+    period: Annotated[str, typer.Option(help="Reporting period.")] = "2022-08..2022-10",
+) -> None:
+    """Build a seed-calibrated store, print the key figures and write the board report."""
+    from ..measures import format_value
+
+    with out.status("Starting") as status:
+        result = run_demo(out_dir, seed=seed, period=period, progress=status.update)
+    loaded = sum(r.loaded for r in result.loads)
+    read = sum(r.read for r in result.loads)
+    out.print(f"Store {result.db}: {read:,} rows read, {loaded:,} loaded")
+    t = Table(title=f"Key figures {period}")
+    t.add_column("measure")
+    periods = list(dict.fromkeys(result.figures["period"]))
+    for p in periods:
+        t.add_column(p, justify="right")
+    for key, rows in result.figures.groupby("measure", sort=False):
+        by_period = dict(zip(rows["period"], rows["value"], strict=True))
+        unit = rows["unit"].iloc[0]
+        t.add_row(str(key), *(format_value(by_period.get(p), unit) for p in periods))
+    out.print(t)
+    out.print(f"Calibration: {result.calibration}")
+    for fmt, path in result.report.items():
+        out.print(f"Report ({fmt}): {path.resolve()}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to ``app``."""
+    """Add ``demo`` to ``app``."""
+    app.command("demo")(demo)
