@@ -3,15 +3,104 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..ingest import LoadResult, data_files, ingest_paths, list_quarantine
+from ..ingest.quarantine import quarantine_summary
 from ..store import Store
 from . import DbOption, JsonOption
 
 out = Console()
+err = Console(stderr=True)
+
+COUNT_COLUMNS = ("read", "loaded", "quarantined", "skipped_duplicates")
+
+
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders (every .csv/.tsv/.txt/.parquet/.jsonl).")
+    ],
+    db: DbOption,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Record kind (default: detected from header).")
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace stored rows whose key matches (audited)."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Validate and load record files; every row is loaded, quarantined or skipped."""
+    total = len(data_files(paths))
+    with Store.open(db) as store:
+        if as_json:
+            for r in ingest_paths(store, paths, kind=kind, replace=replace):
+                print(json.dumps(r.as_dict()))
+            return
+        with Progress(
+            TextColumn("ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=total)
+
+            def advance(done: int, _total: int, file: str) -> None:
+                bar.update(task, completed=done, description=Path(file).name)
+
+            results = ingest_paths(store, paths, kind=kind, replace=replace, progress=advance)
+    out.print(_results_table(results, db))
+
+
+def _results_table(results: list[LoadResult], db: str) -> Table:
+    t = Table(title=f"ingested into {db}")
+    t.add_column("file")
+    t.add_column("kind")
+    for c in COUNT_COLUMNS:
+        t.add_column(c.replace("_", " "), justify="right")
+    for r in results:
+        d = r.as_dict()
+        t.add_row(str(d["file"]), str(d["kind"]), *(f"{d[c]:,}" for c in COUNT_COLUMNS))
+    return t
+
+
+def quarantine(
+    db: DbOption,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", help="Most rows to list.")] = 50,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this record kind.")] = None,
+) -> None:
+    """List quarantined rows with the rule each broke and why."""
+    with Store.open(db) as store:
+        rows = list_quarantine(store, limit=limit, kind=kind)
+        summary = quarantine_summary(store)
+    if as_json:
+        for r in rows:
+            print(json.dumps(r, default=str))
+        return
+    s = Table(title="quarantined rows by rule")
+    for c in ("kind", "rule", "rows"):
+        s.add_column(c, justify="right" if c == "rows" else "left")
+    for r in summary:
+        s.add_row(r["kind"], r["rule"], f"{r['rows']:,}")
+    out.print(s)
+    t = Table(title=f"quarantined rows (latest {limit})")
+    for c in ("load_id", "file", "line", "column", "rule", "reason"):
+        t.add_column(c, justify="right" if c in ("load_id", "line") else "left")
+    for r in rows:
+        t.add_row(
+            str(r["load_id"]), str(r["file"]), str(r["line"]), r["column"], r["rule"], r["reason"]
+        )
+    out.print(t)
 
 
 def status(db: DbOption, as_json: JsonOption = False) -> None:
@@ -38,4 +127,6 @@ def status(db: DbOption, as_json: JsonOption = False) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ingest, quarantine and status to ``app``."""
+    app.command("ingest")(ingest)
+    app.command("quarantine")(quarantine)
     app.command("status")(status)

@@ -1,0 +1,360 @@
+"""Loading one file into the store: a single transaction, every record accounted for.
+
+For each file: scan and validate it set-based into a temporary table, quarantine failing
+records, sort the valid ones into new / exact duplicate / conflicting (within the file and
+against the store), insert the new ones, and log the load. One BEGIN..COMMIT per file: an
+exception (or a killed process: DuckDB's write-ahead log) leaves the store as it was.
+
+Invariant, checked before COMMIT: ``read = loaded + quarantined + skipped_duplicates``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import duckdb
+
+from ..errors import SchemaError, StoreError
+from ..schema import RecordKind, detect_kind, get_kind
+from ..store import Store
+from . import dedupe
+from .readers import DATA_SUFFIXES, FileDigest, Source, open_source, sql_string
+from .validate import Check, checked_select, ident, raw_text_sql, raw_value_sql
+
+CHK = "_fs_chk"
+ROWS = "_fs_rows"
+TEMP_TABLES = (CHK, ROWS, dedupe.FATE, "_fs_rejects", "_fs_rejects_scan")
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class LoadResult:
+    """What happened to one file. ``replaced`` rows are counted in ``loaded`` too."""
+
+    file: str
+    kind: str
+    read: int
+    loaded: int
+    quarantined: int
+    skipped_duplicates: int
+    replaced: int
+    load_id: int
+    sha256: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The per-file summary the CLI prints with ``--json``."""
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "read": self.read,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+            "skipped_duplicates": self.skipped_duplicates,
+        }
+
+
+# -- public API ------------------------------------------------------------------------------
+def data_files(paths: Iterable[str | PathLike[str]]) -> list[Path]:
+    """The files to ingest: each path itself, or every data file under a folder, sorted."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in DATA_SUFFIXES
+            )
+            if not found:
+                raise SchemaError(f"{p}: folder holds no data files ({', '.join(DATA_SUFFIXES)})")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[str | PathLike[str]],
+    kind: str | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> list[LoadResult]:
+    """Ingest every file in ``paths`` (folders expanded), one transaction per file.
+
+    Every file's header is checked before anything is loaded, so a file that is empty,
+    unreadable or missing a required column stops the run with the store unchanged.
+    ``progress(done, total, file)`` is called after each file.
+    """
+    files = data_files(paths)
+    for f in files:  # fail fast, before any file is loaded
+        resolve(store.duck, f, kind)
+    results = []
+    for i, f in enumerate(files, start=1):
+        results.append(ingest_file(store, f, kind=kind, replace=replace))
+        if progress is not None:
+            progress(i, len(files), str(f))
+    return results
+
+
+def resolve(
+    con: duckdb.DuckDBPyConnection, path: Path, kind: str | None
+) -> tuple[Source, RecordKind, dict[str, int]]:
+    """Open ``path`` and decide its kind and which header column feeds each kind column."""
+    source = open_source(con, path)
+    if kind is not None:
+        rk = get_kind(kind)
+    else:
+        try:
+            rk = detect_kind(source.header)
+        except SchemaError as e:
+            raise SchemaError(f"{path}: {e}") from None
+    mapping: dict[str, int] = {}
+    for i, h in enumerate(source.header):
+        name = rk.canonical(h)
+        if name in rk.column_names and name not in mapping:
+            mapping[name] = i
+    missing = [c for c in rk.required_columns if c not in mapping]
+    if missing:
+        raise SchemaError(f"{path}: missing required columns for {rk.name}: {', '.join(missing)}")
+    return source, rk, mapping
+
+
+def ingest_file(
+    store: Store, path: str | PathLike[str], kind: str | None = None, replace: bool = False
+) -> LoadResult:
+    """Validate and load one file in one transaction; see the module docstring."""
+    p = Path(path)
+    con = store.duck
+    source, rk, mapping = resolve(con, p, kind)
+    digest = FileDigest(p)
+    digest.start()
+    job = _FileLoad(con, source, rk, mapping, replace, digest)
+    try:
+        # Scanning writes only connection-local TEMP tables, so it runs before the transaction
+        # (their row ids then number the records from 0); the store is written after BEGIN.
+        job.prepare()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = job.run()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        digest.join()
+        _drop_temp(con)
+    return result
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for t in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+# -- one file --------------------------------------------------------------------------------
+class _FileLoad:
+    """The steps of loading one file, all inside the caller's transaction."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: Source,
+        kind: RecordKind,
+        mapping: dict[str, int],
+        replace: bool,
+        digest: FileDigest,
+    ) -> None:
+        self.con = con
+        self.source = source
+        self.kind = kind
+        self.mapping = mapping
+        self.replace = replace
+        self.digest = digest
+        self.file = str(source.path)
+        self.load_id = 0
+        self.rejected = 0
+        self.checks: list[Check] = []
+
+    def q(self, sql: str, params: list[object] | None = None) -> int:
+        """Run ``sql``; the number it returns (row count of an INSERT/DELETE, or a count)."""
+        row = self.con.execute(sql, params or []).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def prepare(self) -> None:
+        """Scan and validate the file into TEMP tables (no store table is touched)."""
+        _drop_temp(self.con)
+        self.checks = self.scan()
+        self.number_lines()
+
+    def run(self) -> LoadResult:
+        """Write quarantine, rows, audit and load_log: call inside a transaction."""
+        self.load_id = self.q("SELECT coalesce(max(load_id), 0) + 1 FROM load_log")
+        self.rejected = self.quarantine_rejects() if self.source.rejects else 0
+        quarantined = self.rejected + self.quarantine_invalid(self.checks)
+        read = self.q(f"SELECT count(*) FROM {ROWS}") + self.rejected
+        fates = dedupe.classify(self.con, self.kind, ROWS, self.replace)
+        quarantined += self.quarantine_conflicts()
+        replaced = self.write_audit() if fates.replaced else 0
+        loaded = self.insert(bool(fates.total))
+        skipped = fates.skipped
+        if read != loaded + quarantined + skipped:  # never commit a load that loses rows
+            raise StoreError(
+                f"{self.file}: internal error: read {read} != loaded {loaded} + quarantined "
+                f"{quarantined} + skipped {skipped}; nothing was loaded"
+            )
+        result = LoadResult(
+            self.file,
+            self.kind.name,
+            read,
+            loaded,
+            quarantined,
+            skipped,
+            replaced,
+            self.load_id,
+            self.digest.hexdigest(),
+        )
+        self.con.execute(
+            "INSERT INTO load_log VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
+            [
+                self.load_id,
+                self.file,
+                result.sha256,
+                self.kind.name,
+                read,
+                loaded,
+                quarantined,
+                skipped,
+                replaced,
+            ],
+        )
+        return result
+
+    # -- scanning ----------------------------------------------------------------------------
+    def scan(self) -> list[Check]:
+        raw_value = raw_value_sql(self.source, self.mapping)
+        select, checks = checked_select(self.source, self.kind, self.mapping, raw_value)
+        try:
+            self.con.execute(f"CREATE TEMP TABLE {CHK} AS {select}")
+        except duckdb.Error as e:
+            msg = str(e).strip().splitlines()[0]
+            raise SchemaError(f"{self.file}: cannot read: {msg}") from e
+        return checks
+
+    def number_lines(self) -> None:
+        """Give every record its ``_line`` (see docs/ingest.md) in table ``_fs_rows``."""
+        s = self.source
+        if s.line_sql:
+            self.con.execute(
+                f"CREATE TEMP TABLE {ROWS} AS SELECT *, {s.line_sql} AS _line FROM {CHK}"
+            )
+            return
+        if not s.rejects or not self.q("SELECT count(*) FROM _fs_rejects"):
+            self.con.execute(
+                f"CREATE TEMP TABLE {ROWS} AS SELECT *, rowid + {s.first_line} AS _line FROM {CHK}"
+            )
+            return
+        # each rejected record shifts the line numbers of the parsed records after it
+        self.con.execute(
+            f"""CREATE TEMP TABLE {ROWS} AS
+            SELECT c.* EXCLUDE (_rid), c._rid + {s.first_line} + coalesce(r.n, 0) AS _line
+            FROM (SELECT rowid AS _rid, * FROM {CHK}) c
+            ASOF LEFT JOIN (
+                SELECT p, max(n) AS n FROM (
+                    SELECT line - {s.first_line} - (row_number() OVER (ORDER BY line) - 1) AS p,
+                           row_number() OVER (ORDER BY line) AS n
+                    FROM (SELECT DISTINCT line FROM _fs_rejects)) GROUP BY p
+            ) r ON c._rid >= r.p"""
+        )
+
+    def quarantine_rejects(self) -> int:
+        """Quarantine the records the CSV parser rejected, one row per physical line so that
+        an unterminated quote swallowing later lines still counts every line it swallowed."""
+        if not self.q("SELECT count(*) FROM _fs_rejects"):
+            return 0
+        return self.q(
+            """INSERT INTO quarantine
+            SELECT ?, ?, ?, line + row_number() OVER (PARTITION BY line ORDER BY k) - 1,
+                   coalesce(column_name, ''), rule, reason, piece
+            FROM (
+                SELECT r.line, r.column_name, k, piece,
+                       CASE WHEN r.error_type = 'INVALID ENCODING' THEN 'invalid_encoding'
+                            ELSE 'malformed_csv' END AS rule,
+                       r.error_message AS reason
+                FROM (SELECT line, arg_min(column_name, column_idx) AS column_name,
+                             arg_min(error_type, column_idx) AS error_type,
+                             arg_min(error_message, column_idx) AS error_message,
+                             arg_min(csv_line, column_idx) AS csv_line
+                      FROM _fs_rejects GROUP BY line) r,
+                     LATERAL (SELECT unnest(string_split(r.csv_line, chr(10))) AS piece,
+                                     generate_subscripts(string_split(r.csv_line, chr(10)), 1)
+                                       AS k)
+                WHERE trim(piece, chr(13) || ' ') <> '')""",
+            [self.load_id, self.file, self.kind.name],
+        )
+
+    # -- quarantine ------------------------------------------------------------------------
+    def quarantine_invalid(self, checks: list[Check]) -> int:
+        if not checks or not self.q(f"SELECT count(*) FROM {ROWS} WHERE _err IS NOT NULL"):
+            return 0
+        rule = " ".join(f"WHEN {c.code} THEN {sql_string(c.rule)}" for c in checks)
+        column = " ".join(f"WHEN {c.code} THEN {sql_string(c.column)}" for c in checks)
+        reason = " ".join(f"WHEN {c.code} THEN {c.reason_sql}" for c in checks)
+        return self.q(
+            f"""INSERT INTO quarantine
+            SELECT ?, ?, ?, _line, CASE _err {column} END, CASE _err {rule} END,
+                   CASE _err {reason} END, {raw_text_sql(self.source)}
+            FROM {ROWS} WHERE _err IS NOT NULL""",
+            [self.load_id, self.file, self.kind.name],
+        )
+
+    def quarantine_conflicts(self) -> int:
+        return self.q(
+            f"""INSERT INTO quarantine
+            SELECT ?, ?, ?, r._line, {sql_string(", ".join(self.kind.key))}, f.fate, f.reason,
+                   CAST(to_json(struct_pack({self._struct("r")})) AS VARCHAR)
+            FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line)
+            WHERE f.fate IN ('duplicate_key', 'conflict')""",
+            [self.load_id, self.file, self.kind.name],
+        )
+
+    def _struct(self, alias: str) -> str:
+        return ", ".join(f"{ident(c)} := {alias}.{ident(c)}" for c in self.kind.column_names)
+
+    # -- writing -----------------------------------------------------------------------------
+    def write_audit(self) -> int:
+        """Record old and new rows of every replaced key, then delete the old rows."""
+        key_on = " AND ".join(f"t.{ident(k)} = r.{ident(k)}" for k in self.kind.key)
+        key_text = " || '|' || ".join(f"CAST(r.{ident(k)} AS VARCHAR)" for k in self.kind.key)
+        target = ident(self.kind.name)
+        n = self.q(
+            f"""INSERT INTO audit
+            SELECT ?, ?, {key_text}, CAST(to_json(struct_pack({self._struct("t")})) AS VARCHAR),
+                   CAST(to_json(struct_pack({self._struct("r")})) AS VARCHAR), now()::TIMESTAMP
+            FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line) JOIN {target} t ON {key_on}
+            WHERE f.fate = 'replace'""",
+            [self.load_id, self.kind.name],
+        )
+        self.con.execute(
+            f"""DELETE FROM {target} t USING (
+                SELECT r.* FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line)
+                WHERE f.fate = 'replace') r WHERE {key_on}"""
+        )
+        return self.q(f"SELECT count(*) FROM {dedupe.FATE} WHERE fate = 'replace'") if n else 0
+
+    def insert(self, any_fates: bool) -> int:
+        cols = [ident(c) for c in self.kind.column_names]
+        select = list(cols)
+        if self.kind.month_sql is not None:
+            cols.append('"month"')
+            select.append(self.kind.month_sql)
+        cols += ["_load_id", "_line"]
+        select += [str(self.load_id), "_line"]
+        where = "_err IS NULL"
+        if any_fates:
+            where += f" AND _line NOT IN (SELECT _line FROM {dedupe.FATE} WHERE fate <> 'replace')"
+        return self.q(
+            f"INSERT INTO {ident(self.kind.name)} ({', '.join(cols)}) "
+            f"SELECT {', '.join(select)} FROM {ROWS} WHERE {where}"
+        )

@@ -1,0 +1,38 @@
+"""Reading back the quarantine: which records were rejected, where, and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..store import Store
+
+
+def list_quarantine(
+    store: Store, limit: int | None = 100, kind: str | None = None, load_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Quarantined records, most recent load first, in file order within a load."""
+    where: list[str] = []
+    params: list[object] = []
+    if kind is not None:
+        where.append("kind = ?")
+        params.append(kind)
+    if load_id is not None:
+        where.append("load_id = ?")
+        params.append(load_id)
+    sql = (
+        'SELECT load_id, file, kind, line, "column", rule, reason, raw FROM quarantine'
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY load_id DESC, file, line"
+        + (f" LIMIT {int(limit)}" if limit is not None else "")
+    )
+    cur = store.duck.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def quarantine_summary(store: Store) -> list[dict[str, Any]]:
+    """Quarantined records counted by kind and rule, most frequent first."""
+    cur = store.duck.execute(
+        "SELECT kind, rule, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY n DESC, kind, rule"
+    )
+    return [{"kind": k, "rule": r, "rows": int(n)} for k, r, n in cur.fetchall()]

@@ -1,0 +1,275 @@
+"""Set-based validation: SQL generated from a RecordKind, run by DuckDB over a whole file.
+
+:func:`checked_select` builds one SELECT over a :class:`~forcestat.ingest.readers.Source`
+that yields, per record, the typed columns of the kind, ``_err`` (the code of the first check
+the record fails, NULL when it passes every one) and ``_raw`` (the record as it was in the
+file, kept only for failing records). Checks run in this order and the first failure wins:
+
+1. ``invalid_json``: a JSON Lines line that is not a JSON object;
+2. per column, in schema order: ``missing_required``, then the type check
+   (``invalid_timestamp``, ``invalid_date``, ``invalid_integer``, ``invalid_number``,
+   ``invalid_boolean``);
+3. per column: ``not_allowed`` (value outside ``Column.allowed``), ``below_minimum``,
+   ``above_maximum``;
+4. the kind's cross-field :class:`~forcestat.schema.Rule` s, by their own names.
+
+Timestamps: text with an offset (``Z``, ``+01:00``, ``-0500``) is an instant and is converted
+to UTC; text without one is Europe/London wall-clock time. In the hour the clocks change,
+a wall-clock time is read as GMT: 01:30 on 30 October 2022 (which happened twice) is the
+second 01:30, 01:30 UTC; 01:30 on 27 March 2022 (which never happened) is 01:30 UTC, shown
+as 02:30 BST. Parquet TIMESTAMP WITH TIME ZONE columns are instants; plain TIMESTAMP columns
+are London wall-clock time like offset-less text. Everything is stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..schema import Column, RecordKind
+from .readers import Source, sql_string
+
+TEXT_TYPES = ("VARCHAR",)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One way a record can fail: its code in ``_err``, rule name, column and reason (SQL)."""
+
+    code: int
+    rule: str
+    column: str
+    reason_sql: str
+
+
+def ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def is_text(src_type: str) -> bool:
+    return src_type.upper() in TEXT_TYPES
+
+
+# -- typed values ----------------------------------------------------------------------------
+def _london_to_utc(ts_sql: str) -> str:
+    return f"timezone('UTC', timezone('Europe/London', {ts_sql}))"
+
+
+def timestamp_from_text(src: str) -> str:
+    """SQL turning ISO 8601 text into naive UTC (see the module docstring)."""
+    # an offset can only follow the date part, so look for a sign or Z after character 10
+    has_offset = (
+        f"(contains(substr({src}, 11), '+') OR contains(substr({src}, 11), '-') "
+        f"OR suffix(upper(trim({src})), 'Z'))"
+    )
+    return (
+        f"CASE WHEN {has_offset} THEN timezone('UTC', TRY_CAST({src} AS TIMESTAMPTZ)) "
+        f"ELSE {_london_to_utc(f'TRY_CAST({src} AS TIMESTAMP)')} END"
+    )
+
+
+def typed_expr(col: Column, src: str, src_type: str) -> str:
+    """SQL giving ``col``'s typed value (NULL when empty or unreadable) from ``src``."""
+    t = src_type.upper()
+    text = src if is_text(t) else f"CAST({src} AS VARCHAR)"
+    if col.type == "str":
+        return f"CASE WHEN trim({text}) <> '' THEN {text} END"
+    if col.type == "timestamp":
+        if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
+            return f"timezone('UTC', {src})"
+        if t.startswith("TIMESTAMP") or t == "DATE":
+            return _london_to_utc(f"CAST({src} AS TIMESTAMP)")
+        return timestamp_from_text(text)
+    if col.type == "date":
+        if t == "DATE" or t.startswith("TIMESTAMP"):
+            return f"CAST({src} AS DATE)"
+        return f"TRY_CAST({text} AS DATE)"
+    if col.type == "float":
+        return (
+            f"(CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END)"
+        )
+    if col.type == "int":
+        if t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT"):
+            return f"CAST({src} AS BIGINT)"
+        # '30.0' is 30, but '1.5' is not an integer (a plain cast would round it to 2)
+        dbl = f"TRY_CAST({text} AS DOUBLE)"
+        return (
+            f"(CASE WHEN {dbl} = trunc({dbl}) AND abs({dbl}) < 9.0e15 "
+            f"THEN CAST({dbl} AS BIGINT) END)"
+        )
+    if col.type == "bool":
+        if t == "BOOLEAN":
+            return src
+        return (
+            f"(CASE lower(trim({text})) WHEN 'true' THEN true WHEN 't' THEN true "
+            "WHEN 'yes' THEN true WHEN 'y' THEN true WHEN '1' THEN true "
+            "WHEN 'false' THEN false WHEN 'f' THEN false WHEN 'no' THEN false "
+            "WHEN 'n' THEN false WHEN '0' THEN false END)"
+        )
+    raise ValueError(f"unknown column type {col.type!r}")
+
+
+def raw_empty(src: str, src_type: str) -> str:
+    """SQL true when the file gave no value."""
+    if is_text(src_type):
+        return f"({src} IS NULL OR trim({src}) = '')"
+    return f"({src} IS NULL)"
+
+
+TYPE_RULES = {
+    "timestamp": ("invalid_timestamp", "is not an ISO 8601 date-time"),
+    "date": ("invalid_date", "is not a date (YYYY-MM-DD)"),
+    "int": ("invalid_integer", "is not a whole number"),
+    "float": ("invalid_number", "is not a number"),
+    "bool": ("invalid_boolean", "is not true/false"),
+}
+
+
+# -- the checked select ----------------------------------------------------------------------
+class _Builder:
+    """Collects checks and the CASE branches that detect them."""
+
+    def __init__(self, raw_value: dict[str, str]) -> None:
+        self.checks: list[Check] = []
+        self.branches: list[str] = []
+        self.raw_value = raw_value  # column -> SQL for its raw text inside the quarantine insert
+
+    def add(self, rule: str, column: str, reason_sql: str) -> int:
+        code = len(self.checks) + 1
+        self.checks.append(Check(code, rule, column, reason_sql))
+        return code
+
+    def value(self, column: str) -> str:
+        return f"coalesce({self.raw_value.get(column, 'NULL')}, '')"
+
+
+def checked_select(
+    source: Source, kind: RecordKind, mapping: dict[str, int], raw_value: dict[str, str]
+) -> tuple[str, list[Check]]:
+    """The SELECT yielding typed columns, ``_err`` and ``_raw`` for every record of ``source``.
+
+    ``mapping`` gives, for each kind column present in the file, its index in the header.
+    ``raw_value`` gives SQL (over ``_raw``) for a column's raw text, used in reasons.
+    """
+    b = _Builder(raw_value)
+    if source.ok_sql:
+        code = b.add("invalid_json", "", "'line is not a JSON object'")
+        b.branches.append(f"WHEN NOT {source.ok_sql} THEN {code}")
+
+    typed = []
+    for col in kind.columns:
+        if col.name not in mapping:
+            typed.append(f"CAST(NULL AS {col.sql_type}) AS {ident(col.name)}")
+            continue
+        i = mapping[col.name]
+        src, src_type = f"__r{i}", source.types[i]
+        typed.append(f"{typed_expr(col, src, src_type)} AS {ident(col.name)}")
+        _type_branches(b, col, src, src_type)
+    for col in kind.columns:
+        if col.name in mapping:
+            _value_branches(b, col)
+    for rule in kind.rules:
+        reason = sql_string(rule.description or f"breaks rule {rule.name}")
+        code = b.add(rule.name, rule.column, reason)
+        b.branches.append(f"WHEN NOT coalesce(({rule.sql}), true) THEN {code}")
+
+    err = f"CASE {' '.join(b.branches)} END" if b.branches else "CAST(NULL AS INTEGER)"
+    raw = _raw_record(source)
+    keep = [ident(c.name) for c in kind.columns]
+    extra = [source.line_sql] if source.line_sql else []
+    inner_cols = ", ".join([*source.raw_columns, *extra, *typed] + _passthrough(source))
+    sql = (
+        f"SELECT {', '.join(keep + extra)}, _err, "
+        f"CASE WHEN _err IS NOT NULL THEN {raw} END AS _raw FROM ("
+        f"SELECT *, {err} AS _err FROM (SELECT {inner_cols} FROM {source.relation}))"
+    )
+    return sql, b.checks
+
+
+def _passthrough(source: Source) -> list[str]:
+    return [c for c in (source.ok_sql, source.text_sql) if c]
+
+
+def _type_branches(b: _Builder, col: Column, src: str, src_type: str) -> None:
+    name = ident(col.name)
+    empty = raw_empty(src, src_type)
+    bad_code = None
+    if col.type in TYPE_RULES:
+        rule, text = TYPE_RULES[col.type]
+        bad_code = b.add(
+            rule,
+            col.name,
+            f"{sql_string(col.name + ' ')} || {b.value(col.name)} || {sql_string(' ' + text)}",
+        )
+    if col.required:
+        miss = b.add("missing_required", col.name, sql_string(f"{col.name} is required but empty"))
+        if bad_code is None:
+            b.branches.append(f"WHEN {name} IS NULL THEN {miss}")
+        else:
+            b.branches.append(
+                f"WHEN {name} IS NULL THEN (CASE WHEN {empty} THEN {miss} ELSE {bad_code} END)"
+            )
+    elif bad_code is not None:
+        b.branches.append(f"WHEN {name} IS NULL AND NOT {empty} THEN {bad_code}")
+
+
+def _value_branches(b: _Builder, col: Column) -> None:
+    name = ident(col.name)
+    shown = f"{sql_string(col.name + ' ')} || {b.value(col.name)}"
+    if col.allowed is not None:
+        listed = ", ".join(sql_string(a) for a in col.allowed)
+        code = b.add(
+            "not_allowed",
+            col.name,
+            f"{shown} || {sql_string(' is not one of ' + ', '.join(col.allowed))}",
+        )
+        b.branches.append(f"WHEN {name} NOT IN ({listed}) THEN {code}")
+    if col.minimum is not None:
+        code = b.add(
+            "below_minimum", col.name, f"{shown} || {sql_string(f' is below {col.minimum:g}')}"
+        )
+        b.branches.append(f"WHEN {name} < {col.minimum!r} THEN {code}")
+    if col.maximum is not None:
+        code = b.add(
+            "above_maximum", col.name, f"{shown} || {sql_string(f' is above {col.maximum:g}')}"
+        )
+        b.branches.append(f"WHEN {name} > {col.maximum!r} THEN {code}")
+
+
+def _raw_record(source: Source) -> str:
+    """SQL keeping a failing record as it was: the original line (JSON Lines) or its fields
+    as a JSON object keyed by the file's header (CSV, Parquet)."""
+    if source.text_sql:
+        return source.text_sql
+    pairs = ", ".join(f"{ident(h)} := __r{i}" for i, h in enumerate(source.header))
+    return f"CAST(to_json(struct_pack({pairs})) AS VARCHAR)"
+
+
+def raw_value_sql(source: Source, mapping: dict[str, int]) -> dict[str, str]:
+    """For each mapped column, SQL extracting its raw text from ``_raw``."""
+    return {name: _json_field(source.header[i]) for name, i in mapping.items()}
+
+
+def _json_field(key: str) -> str:
+    path = '$."' + key.replace('"', '\\"') + '"'
+    return f"json_extract_string(_raw, {sql_string(path)})"
+
+
+def raw_text_sql(source: Source) -> str:
+    """SQL for the ``raw`` column of quarantine: a CSV line rebuilt in the file's dialect,
+    the original JSON line, or the Parquet record as JSON."""
+    if source.format != "csv":
+        return "_raw"
+    d = source.delimiter
+    fields = []
+    for h in source.header:
+        v = _json_field(h)
+        needs_quotes = (
+            f"(contains({v}, {sql_string(d)}) OR contains({v}, '\"') "
+            "OR contains({v}, chr(10)) OR contains({v}, chr(13)))"
+        ).replace("{v}", v)
+        fields.append(
+            f"CASE WHEN {v} IS NULL THEN '' WHEN {needs_quotes} "
+            f"THEN '\"' || replace({v}, '\"', '\"\"') || '\"' ELSE {v} END"
+        )
+    return f"concat_ws({sql_string(d)}, {', '.join(fields)})"
