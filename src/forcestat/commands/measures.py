@@ -1,9 +1,99 @@
-"""CLI commands for measures (filled in by its issue)."""
+"""CLI commands for measures: ``measures`` (compute figures) and ``check-published``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import InputError
+from ..store import Store
+from . import DbOption
+
+out = Console()
+FORMATS = ("table", "csv", "json", "parquet")
+
+
+def measures(
+    db: DbOption,
+    period: Annotated[str, typer.Option(help="e.g. 2022-08..2022-10, FY2022/23, 2022-10-31")],
+    grain: Annotated[str, typer.Option(help="month, quarter, fy or total")] = "total",
+    measure: Annotated[
+        list[str] | None,
+        typer.Option("--measure", "-m", help="Measure key or family (repeatable); default all"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet")] = "table",
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file")] = None,
+    no_comparisons: Annotated[
+        bool, typer.Option("--no-comparisons", help="Skip previous / last-year columns")
+    ] = False,
+) -> None:
+    """Compute measures for a period, with comparisons, records and benchmarks."""
+    from ..measures import evaluate
+    from ..measures.format import display_rows, export_frame
+
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if fmt == "parquet" and out_file is None:
+        raise InputError("--format parquet needs --out FILE")
+    with Store.open(db, read_only=True) as store:
+        df = evaluate(store, measure or None, period, grain, comparisons=not no_comparisons)
+    if fmt == "table":
+        _print_table(display_rows(df), period, out_file)
+        notes = sorted({n for n in df["note"].dropna()})
+        for n in notes:
+            out.print(f"* {n}", highlight=False)
+        return
+    data = export_frame(df)
+    if fmt == "parquet":
+        assert out_file is not None
+        df.to_parquet(out_file, index=False)
+        out.print(f"wrote {len(df)} rows to {out_file}")
+        return
+    text = (
+        data.to_csv(index=False)
+        if fmt == "csv"
+        else json.dumps(data.to_dict("records"), indent=1, default=str) + "\n"
+    )
+    if out_file:
+        out_file.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+def _print_table(rows: list[dict[str, str]], period: str, out_file: Path | None) -> None:
+    t = Table(title=f"Measures, {period}")
+    for col in rows[0] if rows else ["measure"]:
+        t.add_column(col, justify="right" if col in ("value", "previous", "last year") else "left")
+    for r in rows:
+        t.add_row(*r.values())
+    if out_file:
+        with out_file.open("w", encoding="utf-8") as f:
+            Console(file=f, width=200).print(t)
+    else:
+        out.print(t)
+
+
+def check_published(
+    file: Annotated[Path, typer.Argument(help="Published figures (seed_figures.csv format)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Findings as JSON")] = False,
+) -> None:
+    """List every internal inconsistency in a file of published figures (exit 1 if any)."""
+    from ..measures.published import check_report
+
+    report = check_report(file)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=1))
+    else:
+        out.print(report.as_text(), highlight=False, soft_wrap=True)
+    raise typer.Exit(1 if report.findings else 0)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to ``app``."""
+    """Add ``measures`` and ``check-published`` to ``app``."""
+    app.command("measures")(measures)
+    app.command("check-published")(check_published)

@@ -1,0 +1,226 @@
+"""Contact measures: 999 and 101 calls, digital contacts, online crime reports, live chats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import Count, Expr, Mean, Measure, Ratio, table
+
+CALLS = table("calls", text="calls (one row per call on 999 or 101)")
+ANSWERED = Expr("answered", lambda t: t.answered_at.notnull(), "the call was answered")
+NOT_ANSWERED = Expr("not_answered", lambda t: t.answered_at.isnull(), "the call was not answered")
+QUEUE = Expr(
+    "queue_seconds",
+    lambda t: t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds(),
+    "seconds from arrival in the queue to answer",
+)
+TALK = Expr(
+    "talk_seconds",
+    lambda t: t.ended_at.epoch_seconds() - t.answered_at.epoch_seconds(),
+    "seconds from answer to the end of the call",
+)
+UNDER_10 = Expr(
+    "queue_under_10s",
+    lambda t: (
+        t.answered_at.notnull()
+        & ((t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds()) < 10)
+    ),
+    "answered with a queue time under 10 seconds",
+)
+FROM_10_TO_60 = Expr(
+    "queue_10_to_60s",
+    lambda t: (
+        t.answered_at.notnull()
+        & ((t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds()) >= 10)
+        & ((t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds()) < 60)
+    ),
+    "answered with a queue time of 10 seconds or more and under 60",
+)
+OVER_60 = Expr(
+    "queue_60s_plus",
+    lambda t: (
+        t.answered_at.notnull()
+        & ((t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds()) >= 60)
+    ),
+    "answered with a queue time of 60 seconds or more",
+)
+
+
+def call_measures(ch: str) -> list[Measure]:
+    """The figures the board reports for one telephone channel."""
+    base: dict[str, Any] = {"family": "contact", "source": CALLS, "slice": (("channel", ch),)}
+    p = f"calls_{ch}"
+    arrived = f"{ch} calls whose arrived_at falls in the period (Europe/London month)"
+    return [
+        Measure(
+            f"{p}_received",
+            f"{ch} calls received",
+            "count",
+            aggregate=Count(),
+            definition=f"Number of {arrived}.",
+            **base,
+        ),
+        Measure(
+            f"{p}_answered",
+            f"{ch} calls answered",
+            "count",
+            aggregate=Count(ANSWERED),
+            good="up",
+            definition=f"Number of {arrived} that were answered (answered_at is set).",
+            **base,
+        ),
+        Measure(
+            f"{p}_not_answered",
+            f"{ch} calls not answered",
+            "count",
+            aggregate=Count(NOT_ANSWERED),
+            good="down",
+            definition=f"Number of {arrived} that were never answered: received minus answered"
+            " (abandoned by the caller or ended before answer).",
+            **base,
+        ),
+        Measure(
+            f"{p}_pct_not_answered",
+            f"{ch} calls not answered (%)",
+            "percent",
+            aggregate=Ratio(Count(NOT_ANSWERED), Count()),
+            good="down",
+            decimals=2,
+            benchmark=f"{p}_pct_not_answered" if ch == "999" else None,
+            definition=f"100 x {ch} calls not answered / {ch} calls received, over {arrived}."
+            " Published to 2 decimal places.",
+            **base,
+        ),
+        Measure(
+            f"{p}_avg_queue_seconds",
+            f"{ch} average time to answer",
+            "seconds",
+            aggregate=Mean(QUEUE, ANSWERED),
+            good="down",
+            definition=f"Mean of answered_at - arrived_at in seconds over the ANSWERED {ch} calls"
+            " that arrived in the period; unanswered calls are not included. Published as whole"
+            " seconds (minutes and seconds).",
+            **base,
+        ),
+        Measure(
+            f"{p}_avg_talk_seconds",
+            f"{ch} average talk time",
+            "seconds",
+            aggregate=Mean(TALK, ANSWERED),
+            definition=f"Mean of ended_at - answered_at in seconds over the answered {ch} calls"
+            " that arrived in the period.",
+            **base,
+        ),
+        Measure(
+            f"{p}_pct_answered_within_10s",
+            f"{ch} calls answered within 10 seconds (%)",
+            "percent",
+            aggregate=Ratio(Count(UNDER_10), Count(ANSWERED)),
+            good="up",
+            decimals=2,
+            benchmark=f"{p}_pct_answered_within_10s" if ch == "999" else None,
+            definition=f"The Home Office definition: 100 x answered {ch} calls with a queue time"
+            f" under 10 seconds / answered {ch} calls, over {arrived}.",
+            **base,
+        ),
+        Measure(
+            f"{p}_answered_under_10s",
+            f"{ch} calls answered in under 10 seconds",
+            "count",
+            aggregate=Count(UNDER_10),
+            good="up",
+            definition=f"Answer-time band: answered {ch} calls with queue time < 10 s.",
+            **base,
+        ),
+        Measure(
+            f"{p}_answered_10_to_60s",
+            f"{ch} calls answered in 10 to 60 seconds",
+            "count",
+            aggregate=Count(FROM_10_TO_60),
+            definition=f"Answer-time band: answered {ch} calls with 10 s <= queue time < 60 s.",
+            **base,
+        ),
+        Measure(
+            f"{p}_answered_60s_plus",
+            f"{ch} calls answered after 60 seconds or more",
+            "count",
+            aggregate=Count(OVER_60),
+            good="down",
+            definition=f"Answer-time band: answered {ch} calls with queue time >= 60 s. The three"
+            " bands sum to the calls answered.",
+            **base,
+        ),
+    ]
+
+
+ACCEPTED = Expr("accepted", lambda t: t.accepted_at.notnull(), "the chat was accepted")
+NOT_ACCEPTED = Expr("not_accepted", lambda t: t.accepted_at.isnull(), "the chat was not accepted")
+WAIT = Expr(
+    "wait_seconds",
+    lambda t: t.accepted_at.epoch_seconds() - t.requested_at.epoch_seconds(),
+    "seconds from request to acceptance",
+)
+CHATS = table("chats")
+_chat: dict[str, Any] = {"family": "contact", "source": CHATS}
+
+OTHER_CONTACT = [
+    Measure(
+        "digital_contacts",
+        "Digital contacts",
+        "count",
+        family="contact",
+        source=table("digital_contacts"),
+        aggregate=Count(),
+        definition="Emails, social-media messages and web forms received by the control room,"
+        " by month of received_at.",
+    ),
+    Measure(
+        "online_crime_reports",
+        "Online crime reports",
+        "count",
+        family="contact",
+        source=table("online_crime_reports"),
+        aggregate=Count(),
+        definition="'Report a Crime' online submissions, by month of submitted_at.",
+    ),
+    Measure(
+        "live_chats",
+        "Live chats",
+        "count",
+        aggregate=Count(),
+        definition="Live-chat conversations requested in the period (month of requested_at).",
+        **_chat,
+    ),
+    Measure(
+        "live_chats_answered",
+        "Live chats answered",
+        "count",
+        aggregate=Count(ACCEPTED),
+        good="up",
+        definition="Live chats requested in the period that an operator accepted (accepted_at"
+        " is set).",
+        **_chat,
+    ),
+    Measure(
+        "live_chats_abandoned",
+        "Live chats abandoned",
+        "count",
+        aggregate=Count(NOT_ACCEPTED),
+        good="down",
+        definition="Live chats requested in the period that no operator accepted: live chats"
+        " minus live chats answered.",
+        **_chat,
+    ),
+    Measure(
+        "live_chats_avg_wait_seconds",
+        "Live chat average wait",
+        "seconds",
+        aggregate=Mean(WAIT, ACCEPTED),
+        good="down",
+        definition="Mean of accepted_at - requested_at in seconds over the accepted chats"
+        " requested in the period.",
+        **_chat,
+    ),
+]
+
+MEASURES = [*call_measures("999"), *call_measures("101"), *OTHER_CONTACT]

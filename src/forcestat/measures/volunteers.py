@@ -1,0 +1,121 @@
+"""Volunteer measures: special constables, police support volunteers (PSV), community policing
+volunteers (CPV). Headcounts are taken at the period's last day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..schema.volunteers import CPV_ROLES
+from .base import Count, Expr, Headcount, Measure, Source, Sum, table
+
+VOLUNTEERS = table("volunteers")
+SPECIAL = Expr("kind_special", lambda t: t.kind == "special", "kind is 'special'")
+PSV = Expr("kind_psv", lambda t: t.kind == "psv", "kind is 'psv'")
+CPV = Expr("kind_cpv", lambda t: t.kind == "cpv", "kind is 'cpv'")
+INDEPENDENT = Expr(
+    "independent", lambda t: t.independent.fill_null(False), "independent patrol status"
+)
+TO_REGULARS = Expr(
+    "left_to_regular_force",
+    lambda t: t.left_to_regular_force.fill_null(False) & t.left_on.notnull(),
+    "left to join the regular force",
+)
+LEFT_MONTH = Expr("left_on_month", lambda t: t.left_on.truncate("M"), "month of left_on")
+VOLUNTEERS_BY_LEAVING = table("volunteers", month=LEFT_MONTH, text="volunteers, by month left")
+
+
+def _specials_duties(con):  # type: ignore[no-untyped-def]
+    duties = con.table("volunteer_duties")
+    specials = con.table("volunteers")
+    specials = specials.filter(specials.kind == "special").select("volunteer_id")
+    return duties.semi_join(specials, "volunteer_id")
+
+
+SPECIALS_DUTIES = Source(
+    "volunteer_duties_of_specials",
+    ("volunteer_duties", "volunteers"),
+    _specials_duties,
+    text="volunteer_duties rows of special constables",
+)
+HOURS = Expr("hours", lambda t: t.hours, "hours of duty")
+_v: dict[str, Any] = {"family": "volunteers", "source": VOLUNTEERS}
+_at = "at the period's last day D: joined_on <= D and (left_on empty or left_on > D)"
+
+
+def _role(role: str) -> Expr:
+    return Expr(f"role_{role}", lambda t: t.role == role, f"role is '{role}'")
+
+
+MEASURES = [
+    Measure(
+        "special_constables",
+        "Special constables",
+        "count",
+        aggregate=Headcount(SPECIAL),
+        good="up",
+        definition=f"Headcount of special constables (kind 'special') {_at}.",
+        **_v,
+    ),
+    Measure(
+        "special_constables_independent",
+        "Special constables with independent patrol status",
+        "count",
+        aggregate=Headcount(SPECIAL & INDEPENDENT, since=("joined_on", "independent_from")),
+        good="up",
+        definition=f"Special constables on strength {_at}, with independent = true and"
+        " independent_from empty or on or before D.",
+        **_v,
+    ),
+    Measure(
+        "special_constable_hours",
+        "Special constable hours",
+        "hours",
+        family="volunteers",
+        source=SPECIALS_DUTIES,
+        aggregate=Sum(HOURS),
+        good="up",
+        definition="Sum of volunteer_duties.hours with duty_date in the period, for volunteers"
+        " of kind 'special'.",
+    ),
+    Measure(
+        "specials_accepted_into_regular_force",
+        "Specials accepted into the regular force",
+        "count",
+        family="volunteers",
+        source=VOLUNTEERS_BY_LEAVING,
+        aggregate=Count(SPECIAL & TO_REGULARS),
+        good="up",
+        coverage="always",
+        definition="Special constables with left_to_regular_force = true whose left_on falls in"
+        " the period (the board's 'to 2022-10' reads as FY2022/23 to 2022-10).",
+    ),
+    Measure(
+        "police_support_volunteers",
+        "Police support volunteers",
+        "count",
+        aggregate=Headcount(PSV),
+        good="up",
+        definition=f"Headcount of police support volunteers (kind 'psv') {_at}.",
+        **_v,
+    ),
+    Measure(
+        "community_policing_volunteers",
+        "Community policing volunteers",
+        "count",
+        aggregate=Headcount(CPV),
+        good="up",
+        definition=f"Headcount of community policing volunteers (kind 'cpv') {_at}.",
+        **_v,
+    ),
+    *[
+        Measure(
+            f"cpv_{role}",
+            f"Community policing volunteers: {role.replace('_', ' ')}",
+            "count",
+            aggregate=Headcount(CPV & _role(role)),
+            definition=f"Headcount of community policing volunteers with role '{role}' {_at}.",
+            **_v,
+        )
+        for role in CPV_ROLES
+    ],
+]
