@@ -1,0 +1,188 @@
+"""``generate``: write a force's synthetic records calibrated to a targets file.
+
+Writes ``out_dir/records/<kind>.<format>`` (one file per record kind, what ``forcestat ingest``
+reads), ``out_dir/calibration.json`` and ``out_dir/force_profile.toml``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .. import __version__
+from ..errors import InputError
+from . import calls as calls_mod
+from .achieved import measure_files
+from .calibrate import CalibrationLog, write_calibration
+from .plan import plan_channel
+from .targets import Targets, load_targets
+from .writer import FORMATS, RecordWriter
+
+#: progress(step, done, total): called as each unit of work finishes.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SynthResult:
+    """What ``generate`` wrote."""
+
+    out_dir: Path
+    records_dir: Path
+    files: dict[str, Path]
+    rows: dict[str, int]
+    calibration_path: Path
+    calibration: dict
+    profile_path: Path | None
+    seconds: float
+    seed: int
+    scale: float
+    fmt: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def missed(self) -> list[dict]:
+        return [e for e in self.calibration["targets"] if e["status"] == "missed"]
+
+
+def generate(
+    out_dir: str | Path,
+    targets: str | Path | Targets | None = None,
+    seed: int = 0,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    fmt: str = "parquet",
+    measure: bool = True,
+) -> SynthResult:
+    """Write synthetic records whose figures reproduce ``targets`` (default: the seed figures).
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write into; ``records/`` inside it is replaced.
+    targets
+        A targets file (seed_figures.csv format), already-loaded :class:`Targets`, or None for
+        the packaged seed figures. Records are written only for what the targets cover.
+    seed
+        Same seed, same bytes.
+    scale
+        Volume multiplier: counts are scaled and rounded, percentages and mean times kept.
+    progress
+        Callback ``progress(step, done, total)``.
+    fmt
+        ``parquet`` (default) or ``csv``.
+    measure
+        Measure the written files to fill calibration.json's achieved values (on by default).
+
+    Raises
+    ------
+    TargetsError
+        The targets file is invalid; nothing is written.
+    """
+    t0 = time.perf_counter()
+    if scale <= 0:
+        raise InputError(f"--scale must be positive, not {scale}")
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    base = targets if isinstance(targets, Targets) else load_targets(targets)
+    tg = base.scaled(scale)
+    out = Path(out_dir)
+    records = out / "records"
+    if records.exists():
+        shutil.rmtree(records)
+    log = CalibrationLog()
+    writer = RecordWriter(records, fmt)
+    steps = _steps(tg, seed, scale, log, writer)
+    report = progress or (lambda step, done, total: None)
+    generated: set[str] = set()
+    try:
+        for i, (name, fn) in enumerate(steps):
+            report(name, i, len(steps))
+            generated |= fn()
+        report("done", len(steps), len(steps))
+    finally:
+        files = writer.close()
+    profile = _copy_profile(out, log)
+    achieved = measure_files(files, tg) if measure else {}
+    meta = {
+        "generator": f"forcestat synth {__version__}",
+        "seed": seed,
+        "scale": scale,
+        "format": fmt,
+        "targets_file": base.source,
+        "achieved_from": "the written record files, by the fixed measure definitions"
+        if measure
+        else "not measured (measure=False)",
+        "force_profile": str(profile) if profile else None,
+        "rows": dict(writer.rows),
+    }
+    doc = write_calibration(out / "calibration.json", tg, achieved, generated, log, meta)
+    return SynthResult(
+        out_dir=out,
+        records_dir=records,
+        files=files,
+        rows=dict(writer.rows),
+        calibration_path=out / "calibration.json",
+        calibration=doc,
+        profile_path=profile,
+        seconds=time.perf_counter() - t0,
+        seed=seed,
+        scale=scale,
+        fmt=fmt,
+        notes=list(log.notes),
+    )
+
+
+def _steps(tg: Targets, seed: int, scale: float, log: CalibrationLog, writer: RecordWriter):
+    """The generation steps the targets call for, as (name, callable returning measures)."""
+    from . import contact, crime, speedwatch, volunteers
+
+    steps: list[tuple[str, Callable[[], set[str]]]] = []
+    for ch in ("999", "101"):
+        plans = plan_channel(tg, ch, log)
+        for plan in plans:
+            steps.append(
+                (f"{ch} calls {plan.month:%Y-%m}", _calls_step(writer, seed, ch, plan, scale))
+            )
+    if tg.has_any("s136_detentions"):
+        steps.append(("s.136 detentions", lambda: _s136(writer, tg, seed, log)))
+    steps += contact.steps(writer, tg, seed, log)
+    steps += crime.steps(writer, tg, seed, log)
+    steps += volunteers.steps(writer, tg, seed, log)
+    steps += speedwatch.steps(writer, tg, seed, log)
+    return steps
+
+
+def _calls_step(writer, seed, ch, plan, scale):
+    def run() -> set[str]:
+        month = calls_mod.generate_month(seed, ch, plan, scale)
+        writer.write("calls", month.calls)
+        writer.write("staffing", month.staffing)
+        return {f"calls_{ch}_{p}" for p in calls_mod.MEASURE_PARTS}
+
+    return run
+
+
+def _s136(writer, tg, seed, log) -> set[str]:
+    from .mental_health import write_s136
+
+    write_s136(writer, tg, seed, log)
+    return {"s136_detentions", "s136_detentions_monthly_average", "s136_record_low"}
+
+
+def _copy_profile(out: Path, log: CalibrationLog) -> Path | None:
+    src = Path(str(resources.files("forcestat") / "data" / "kent_profile.toml"))
+    if not src.is_file():
+        log.note("src/forcestat/data/kent_profile.toml does not exist yet: no force_profile.toml")
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    dst = out / "force_profile.toml"
+    shutil.copyfile(src, dst)
+    return dst

@@ -1,0 +1,308 @@
+"""Read and check a targets file: the published figures synth calibrates its records to.
+
+A targets file has the columns of ``seed_figures.csv``: ``section, measure, period, value, unit,
+note``. Periods may be any form :func:`forcestat.periods.parse_period` reads, plus the board's
+narrative forms:
+
+- ``to 2022-10``: the financial year to that month (FY2022/23 to 2022-10);
+- ``2022 to date``: the calendar year to the last month the targets file covers;
+- ``last 6 months to 2022-10``: the six months ending with that month;
+- ``national``: a national benchmark, not a figure of the force's records.
+
+An unknown measure, an unreadable period or an impossible value (a negative count, a percentage
+outside 0..100, answered calls above received) raises :class:`~forcestat.errors.TargetsError`
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from ..errors import PeriodError, TargetsError
+from ..periods import Period, add_months, fytd, month_range, parse_period
+
+#: Every measure a targets file may name, with the unit it is given in.
+KNOWN_MEASURES: dict[str, str] = {
+    "s136_detentions": "count",
+    "s136_detentions_monthly_average": "count/month",
+    "s136_record_low": "count",
+    **{
+        f"calls_{ch}_{m}": u
+        for ch in ("999", "101")
+        for m, u in (
+            ("received", "count"),
+            ("answered", "count"),
+            ("not_answered", "count"),
+            ("pct_not_answered", "percent"),
+            ("avg_queue_seconds", "seconds"),
+            ("avg_talk_seconds", "seconds"),
+        )
+    },
+    "benchmark_999_pct_not_answered": "percent",
+    "digital_contacts": "count",
+    "online_crime_reports": "count",
+    "live_chats": "count",
+    "recorded_crime": "count",
+    "cancelled_crime": "count",
+    "cancelled_crime_pct": "percent",
+    "cancelled_crime_pct_average": "percent",
+    "special_constables": "count",
+    "special_constables_independent": "count",
+    "special_constable_hours": "hours",
+    "specials_accepted_into_regular_force": "count",
+    "police_support_volunteers": "count",
+    "community_policing_volunteers": "count",
+    **{
+        f"cpv_{r}": "count"
+        for r in (
+            "canine",
+            "aviation",
+            "pcso",
+            "joint_response_unit",
+            "security",
+            "equine",
+            "coastal",
+            "rural",
+            "cyber",
+            "other",
+        )
+    },
+    "letters_sent_monthly_average": "count/month",
+    "vehicles_detected_over_limit": "count",
+    "letters_sent": "count",
+    "addresses_attended_4th_detection": "count",
+    "drivers_5_plus_detections": "count",
+    "sorn_vehicles_to_dvla": "count",
+    "untaxed_vehicles_to_dvla": "count",
+    "districts": "count",
+    "school_officers": "count",
+    "schools_covered": "count",
+}
+
+#: Measures that come from the force profile, not from records.
+PROFILE_MEASURES = frozenset({"districts", "school_officers", "schools_covered"})
+
+#: Units whose values scale with --scale (volumes); percentages and averages of times do not.
+SCALED_UNITS = frozenset({"count", "hours", "count/month"})
+
+REQUIRED_COLUMNS = ("section", "measure", "period", "value", "unit", "note")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One published figure: a measure over a period, with the value to reproduce."""
+
+    section: str
+    measure: str
+    period_text: str
+    value: float
+    unit: str
+    note: str
+    period: Period | None
+    published: float
+    text: str = ""
+    line: int = 0
+
+    @property
+    def is_month(self) -> bool:
+        return self.period is not None and self.period.grain == "month"
+
+    @property
+    def decimals(self) -> int:
+        """Decimals the figure is printed to (1.16 -> 2, 3.0 -> 1, 255 -> 0)."""
+        text = self.value_text
+        return len(text.split(".")[1]) if "." in text else 0
+
+    @property
+    def value_text(self) -> str:
+        """The value as printed in the file (so 3.0 keeps its one decimal)."""
+        if self.text:
+            return self.text
+        return str(int(self.published)) if self.published.is_integer() else repr(self.published)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The figures of one targets file, with look-ups by measure and period."""
+
+    items: tuple[Target, ...]
+    source: str
+    scale: float = 1.0
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def of(self, measure: str) -> list[Target]:
+        return [t for t in self.items if t.measure == measure]
+
+    def monthly(self, measure: str) -> dict[date, Target]:
+        """Month-grain targets of ``measure`` keyed by the month's first day."""
+        return {t.period.start: t for t in self.of(measure) if t.is_month and t.period}
+
+    def get(self, measure: str, period_text: str) -> Target | None:
+        for t in self.of(measure):
+            if t.period_text == period_text:
+                return t
+        return None
+
+    def has_any(self, *measures: str) -> bool:
+        return any(t.measure in measures for t in self.items)
+
+    def scaled(self, scale: float) -> Targets:
+        """The targets for a force ``scale`` times this size: volumes scaled and rounded."""
+        if scale == 1.0:
+            return self
+        out = []
+        for t in self.items:
+            if t.unit in SCALED_UNITS and t.period is not None:
+                v = t.value * scale
+                v = round(v, 1) if t.unit == "count/month" else float(round(v))
+                out.append(replace(t, value=v))
+            else:
+                out.append(t)
+        return Targets(tuple(out), self.source, scale)
+
+
+def default_targets_path() -> Path:
+    """The packaged copy of the seed's reference figures (the default calibration target)."""
+    return Path(str(resources.files("forcestat") / "data" / "seed_figures.csv"))
+
+
+def load_targets(path: str | Path | None = None) -> Targets:
+    """Read and validate a targets file (the packaged seed figures when ``path`` is None).
+
+    Raises
+    ------
+    TargetsError
+        The file is missing or lacks columns, names an unknown measure, gives a period that
+        cannot be read, or an impossible value.
+    """
+    p = Path(path) if path is not None else default_targets_path()
+    if not p.is_file():
+        raise TargetsError(f"targets file not found: {p}")
+    with p.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise TargetsError(f"{p.name}: missing columns {', '.join(missing)}")
+        raw = [(i + 2, row) for i, row in enumerate(reader)]
+    if not raw:
+        raise TargetsError(f"{p.name}: no targets")
+    last = _last_month([row["period"].strip() for _, row in raw])
+    items = tuple(_read_row(p.name, line, row, last) for line, row in raw)
+    targets = Targets(items, str(p))
+    _check_consistency(p.name, targets)
+    return targets
+
+
+def _read_row(name: str, line: int, row: dict[str, str], last: date | None) -> Target:
+    where = f"{name} line {line}"
+    measure = (row["measure"] or "").strip()
+    if measure not in KNOWN_MEASURES:
+        raise TargetsError(
+            f"{where}: unknown measure {measure!r}; synth can calibrate to: "
+            + ", ".join(sorted(KNOWN_MEASURES))
+        )
+    text = (row["value"] or "").strip().replace(",", "")
+    try:
+        value = float(text)
+    except ValueError:
+        raise TargetsError(
+            f"{where}: value {row['value']!r} of {measure} is not a number"
+        ) from None
+    unit = (row["unit"] or "").strip() or KNOWN_MEASURES[measure]
+    period_text = (row["period"] or "").strip()
+    period = resolve_period(period_text, last, where)
+    if value < 0:
+        raise TargetsError(f"{where}: {measure} for {period_text} is negative ({text})")
+    if unit == "percent" and value > 100:
+        raise TargetsError(f"{where}: {measure} for {period_text} is {text}%, above 100%")
+    if unit == "count" and not value.is_integer():
+        raise TargetsError(
+            f"{where}: {measure} for {period_text} is a count but {text} is not whole"
+        )
+    return Target(
+        section=(row["section"] or "").strip(),
+        measure=measure,
+        period_text=period_text,
+        value=value,
+        unit=unit,
+        note=(row.get("note") or "").strip(),
+        period=period,
+        published=value,
+        text=text,
+        line=line,
+    )
+
+
+_MONTH_RE = r"(\d{4})-(0[1-9]|1[0-2])"
+
+
+def _last_month(periods: list[str]) -> date | None:
+    """The last month any period of the file reaches (what '2022 to date' runs to)."""
+    last: date | None = None
+    for text in periods:
+        for y, m in re.findall(_MONTH_RE, text):
+            d = date(int(y), int(m), 1)
+            last = d if last is None or d > last else last
+    return last
+
+
+def resolve_period(text: str, last: date | None, where: str = "") -> Period | None:
+    """A targets-file period string as a :class:`Period` (None for ``national``)."""
+    t = text.strip()
+    if t.lower() == "national":
+        return None
+    if m := re.fullmatch(r"to\s+" + _MONTH_RE, t, re.I):
+        return fytd(date(int(m[1]), int(m[2]), 1))
+    if m := re.fullmatch(r"(\d{4})\s+to\s+date", t, re.I):
+        year = int(m[1])
+        if last is None or last.year != year:
+            raise TargetsError(f"{where}: {t!r} needs a month of {year} elsewhere in the file")
+        return month_range(date(year, 1, 1), last)
+    if m := re.fullmatch(r"last\s+(\d+)\s+months?\s+to\s+" + _MONTH_RE, t, re.I):
+        to = date(int(m[2]), int(m[3]), 1)
+        return month_range(add_months(to, 1 - int(m[1])), to)
+    try:
+        return parse_period(t)
+    except PeriodError as e:
+        raise TargetsError(f"{where}: {e}") from None
+
+
+def _check_consistency(name: str, targets: Targets) -> None:
+    """Answered calls cannot exceed received; answered + not answered must equal received."""
+    for ch in ("999", "101"):
+        rec = {t.period_text: t.value for t in targets.of(f"calls_{ch}_received")}
+        ans = {t.period_text: t.value for t in targets.of(f"calls_{ch}_answered")}
+        nan = {t.period_text: t.value for t in targets.of(f"calls_{ch}_not_answered")}
+        for period, r in rec.items():
+            if period in ans and ans[period] > r:
+                raise TargetsError(
+                    f"{name}: calls_{ch}_answered for {period} ({ans[period]:.0f}) is above "
+                    f"calls_{ch}_received ({r:.0f})"
+                )
+            if period in nan and nan[period] > r:
+                raise TargetsError(
+                    f"{name}: calls_{ch}_not_answered for {period} ({nan[period]:.0f}) is above "
+                    f"calls_{ch}_received ({r:.0f})"
+                )
+            if period in ans and period in nan and ans[period] + nan[period] != r:
+                raise TargetsError(
+                    f"{name}: calls_{ch} for {period}: answered {ans[period]:.0f} + not answered "
+                    f"{nan[period]:.0f} is not received {r:.0f}"
+                )
+    specials = {t.period_text: t.value for t in targets.of("special_constables")}
+    for t in targets.of("special_constables_independent"):
+        if t.period_text in specials and t.value > specials[t.period_text]:
+            raise TargetsError(
+                f"{name}: {t.value:.0f} independent specials at {t.period_text} is more than the "
+                f"{specials[t.period_text]:.0f} specials"
+            )

@@ -1,0 +1,234 @@
+"""Special constables, police support volunteers (PSV), community policing volunteers (CPV)
+and the duties specials give, with exact headcounts at the target date and exact hours.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+
+from ..periods import Period
+from ..schema.volunteers import CPV_ROLES
+from .calibrate import CalibrationLog
+from .targets import Target, Targets
+from .writer import RecordWriter, ids
+
+PSV_ROLES = ("front counter", "victim contact", "cadet leader", "chaplaincy", "analysis")
+ACTIVITIES = ("patrol", "night-time economy", "roads policing", "event", "training", "rural")
+MEASURES = {
+    "special_constables",
+    "special_constables_independent",
+    "special_constable_hours",
+    "specials_accepted_into_regular_force",
+    "police_support_volunteers",
+    "community_policing_volunteers",
+    *(f"cpv_{r}" for r in CPV_ROLES),
+}
+
+
+def steps(writer: RecordWriter, tg: Targets, seed: int, log: CalibrationLog):
+    if not any(t.measure in MEASURES for t in tg):
+        return []
+    return [("volunteers and duties", lambda: _write(writer, tg, seed, log))]
+
+
+def _one(tg: Targets, measure: str) -> Target | None:
+    found = [t for t in tg.of(measure) if t.period is not None]
+    return found[-1] if found else None
+
+
+def _day(t: Target | None, fallback: date) -> date:
+    return t.period.end - timedelta(days=1) if t and t.period else fallback
+
+
+def _write(writer: RecordWriter, tg: Targets, seed: int, log: CalibrationLog) -> set[str]:
+    rng = np.random.default_rng(np.random.SeedSequence([seed & 0xFFFFFFFF, 136_1])).spawn(1)[0]
+    sc, ind = _one(tg, "special_constables"), _one(tg, "special_constables_independent")
+    hours, reg = (
+        _one(tg, "special_constable_hours"),
+        _one(tg, "specials_accepted_into_regular_force"),
+    )
+    anchor = max(t.period.end - timedelta(days=1) for t in tg if t.measure in MEASURES and t.period)
+    d = _day(sc, anchor)
+    rows: list[dict] = []
+    n_specials = int(sc.value) if sc else int(round(250 * tg.scale))
+    n_ind = int(ind.value) if ind else n_specials * 2 // 5
+    specials = _specials(rng, n_specials, n_ind, d)
+    to_regular = _regular(rng, int(reg.value) if reg else 0, reg.period if reg else None, d)
+    leavers = _leavers(rng, max(3, n_specials // 8), d, "special")
+    rows += specials + to_regular + leavers
+    psv = _one(tg, "police_support_volunteers")
+    if psv:
+        rows += _others(rng, "psv", {r: 0 for r in PSV_ROLES}, int(psv.value), _day(psv, d))
+    rows += _cpv(rng, tg, d, log)
+    rows.sort(key=lambda r: (r["kind"], r["joined_on"]))
+    for i, r in enumerate(rows):
+        r["volunteer_id"] = f"V{i + 1:05d}"
+    writer.write("volunteers", {k: [r.get(k) for r in rows] for k in _VOL_COLS})
+    if hours and hours.period:
+        _duties(writer, rng, [r for r in rows if r["kind"] == "special"], hours.period, hours.value)
+        log.choose("special_constable_hours", f"{hours.value:,.2f} hours in quarter-hour duties")
+    return MEASURES
+
+
+_VOL_COLS = (
+    "volunteer_id",
+    "kind",
+    "role",
+    "joined_on",
+    "left_on",
+    "independent",
+    "independent_from",
+    "left_to_regular_force",
+)
+
+
+def _join_dates(rng: np.random.Generator, n: int, d: date, years: float = 12) -> list[date]:
+    # length of service is right-skewed: many recent joiners, a long tail of veterans
+    days = np.minimum(rng.exponential(years * 365 / 3, n), years * 365).astype(int) + 1
+    return [d - timedelta(days=int(x)) for x in days]
+
+
+def _specials(rng: np.random.Generator, n: int, n_ind: int, d: date) -> list[dict]:
+    joined = sorted(_join_dates(rng, n, d))
+    out = []
+    for i, j in enumerate(joined):
+        independent = i < n_ind  # the longest-serving have reached independent patrol status
+        out.append(
+            {
+                "kind": "special",
+                "joined_on": j,
+                "independent": independent,
+                "independent_from": min(j + timedelta(days=int(rng.integers(300, 700))), d)
+                if independent
+                else None,
+                "left_to_regular_force": False,
+            }
+        )
+    return out
+
+
+def _regular(rng: np.random.Generator, n: int, period: Period | None, d: date) -> list[dict]:
+    if not n or period is None:
+        return []
+    last = min(period.end - timedelta(days=1), d)
+    span = (last - period.start).days + 1
+    out = []
+    for _ in range(n):
+        left = period.start + timedelta(days=int(rng.integers(0, span)))
+        joined = left - timedelta(days=int(rng.integers(400, 1500)))
+        out.append(
+            {
+                "kind": "special",
+                "joined_on": joined,
+                "left_on": left,
+                "independent": bool(rng.random() < 0.6),
+                "left_to_regular_force": True,
+            }
+        )
+    return out
+
+
+def _leavers(rng: np.random.Generator, n: int, d: date, kind: str) -> list[dict]:
+    """People who served and left before ``d`` (not counted in its headcount)."""
+    out = []
+    for j in _join_dates(rng, n, d - timedelta(days=400)):
+        left = min(j + timedelta(days=int(rng.integers(60, 900))), d - timedelta(days=30))
+        if left >= j:
+            out.append(
+                {
+                    "kind": kind,
+                    "joined_on": j,
+                    "left_on": left,
+                    "left_to_regular_force": False if kind == "special" else None,
+                }
+            )
+    return out
+
+
+def _others(rng: np.random.Generator, kind: str, roles: dict[str, int], n: int, d: date):
+    """``n`` volunteers of ``kind`` in post at ``d``: the given role counts, the rest spread."""
+    names = list(roles)
+    fixed = [r for r, k in roles.items() for _ in range(k)]
+    free = [names[int(i)] for i in rng.integers(0, len(names), max(0, n - len(fixed)))]
+    rows = [
+        {"kind": kind, "role": r, "joined_on": j}
+        for r, j in zip(fixed + free, _join_dates(rng, n, d), strict=False)
+    ]
+    return rows + [dict(r, role=names[0]) for r in _leavers(rng, max(2, n // 10), d, kind)]
+
+
+def _cpv(rng: np.random.Generator, tg: Targets, d: date, log: CalibrationLog) -> list[dict]:
+    total_t = _one(tg, "community_policing_volunteers")
+    roles = {r: int(t.value) for r in CPV_ROLES if (t := _one(tg, f"cpv_{r}"))}
+    if not total_t and not roles:
+        return []
+    listed = sum(roles.values())
+    total = int(total_t.value) if total_t else listed
+    d = _day(total_t, d)
+    rest = total - listed
+    if rest > 0:
+        spare = next(r for r in CPV_ROLES if r not in roles)
+        roles[spare] = rest
+        log.choose(
+            "community_policing_volunteers",
+            f"the listed roles sum to {listed} of {total}: the other {rest} put in role "
+            f"'{spare}' (a role the board names without a count)",
+        )
+    elif rest < 0 and total_t:
+        log.explain(total_t, f"the listed roles alone sum to {listed}, more than {total}")
+    rows = [
+        {"kind": "cpv", "role": r, "joined_on": j}
+        for r, k in roles.items()
+        for j in _join_dates(rng, k, d)
+    ]
+    return rows + [dict(r, role="other") for r in _leavers(rng, 4, d, "cpv")]
+
+
+def _duties(
+    writer: RecordWriter, rng: np.random.Generator, specials: list[dict], p: Period, total: float
+) -> None:
+    """Duties summing to ``total`` hours exactly (quarter hours add exactly in binary)."""
+    eligible = [
+        s
+        for s in specials
+        if s["joined_on"] < p.start and (s.get("left_on") is None or s["left_on"] >= p.end)
+    ]
+    quarters = int(round(total * 4))
+    lengths = rng.choice(np.arange(16, 49), size=max(1, quarters // 26))  # 4h..12h shifts
+    lengths = _exact_total(rng, lengths, quarters)
+    n = len(lengths)
+    activity = rng.lognormal(0, 0.9, len(eligible))  # some specials give far more time
+    who = rng.choice(len(eligible), size=n, p=activity / activity.sum())
+    days = (p.end - p.start).days
+    duty_dates = [p.start + timedelta(days=int(x)) for x in rng.integers(0, days, n)]
+    order = np.argsort(np.array([dd.toordinal() for dd in duty_dates]), kind="stable")
+    vids = [eligible[int(who[i])]["volunteer_id"] for i in order]
+    writer.write(
+        "volunteer_duties",
+        {
+            "duty_id": ids(f"D{p.start:%Y%m}-", 1, n, 6),
+            "volunteer_id": vids,
+            "duty_date": [duty_dates[i] for i in order],
+            "hours": (lengths[order] / 4.0).astype(np.float64),
+            "activity": [ACTIVITIES[int(i)] for i in rng.integers(0, len(ACTIVITIES), n)],
+        },
+    )
+
+
+def _exact_total(rng: np.random.Generator, lengths: np.ndarray, quarters: int) -> np.ndarray:
+    """Adjust duty lengths (1..96 quarters each) so they add up to ``quarters`` exactly."""
+    lengths = lengths.astype(np.int64)
+    while lengths.sum() != quarters:
+        gap = quarters - int(lengths.sum())
+        if gap > 0 and (lengths >= 96).all():
+            lengths = np.append(lengths, 16)
+            continue
+        if gap < 0 and (lengths <= 1).all():
+            lengths = lengths[:-1]
+            continue
+        i = int(rng.integers(0, len(lengths)))
+        step = int(np.sign(gap)) * min(abs(gap), 4)
+        lengths[i] = min(96, max(1, lengths[i] + step))
+    return lengths
