@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -90,7 +91,10 @@ def check_published(
         typer.echo(json.dumps(report.as_dict(), indent=1))
     else:
         out.print(report.as_text(), highlight=False, soft_wrap=True)
-    raise typer.Exit(1 if report.findings else 0)
+    if report.findings:
+        # exit status 1: figures are inconsistent (typer.Exit codes do not reach the shell
+        # through cli.main, which runs Typer with standalone_mode=False)
+        sys.exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from .benchmarks import Benchmark, load_benchmarks
 from .catalogue import CATALOGUE, FAMILIES, get_measure, resolve
 from .engine import Engine
 from .format import format_duration, format_value
+from .published import Finding, PublishedReport, check_published, check_report, unchecked_rows
 from .results import COLUMNS, GRAINS, evaluate, series, value_of
 
 __all__ = [
@@ -23,6 +24,11 @@ __all__ = [
     "GRAINS",
     "Benchmark",
     "Engine",
+    "Finding",
+    "PublishedReport",
+    "check_published",
+    "check_report",
+    "unchecked_rows",
     "Measure",
     "evaluate",
     "format_duration",
