@@ -68,14 +68,14 @@ def export_frame(df: Any, decimals: int = 4) -> Any:
     return out.astype(object).where(out.notna(), None)
 
 
-def display_rows(df: Any) -> list[dict[str, str]]:
+def display_rows(df: Any) -> list[dict[str, Any]]:
     """An evaluate() frame as strings people read: "35,634", "1.16%", "5m 49s", "+12.5%"."""
     rows = []
     for raw in df.to_dict("records"):
         r = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in raw.items()}
         unit = r["unit"]
 
-        def fv(v: Any, unit: str = unit) -> str:
+        def fv(v: Any, unit: Any = unit) -> str:
             return format_value(_num(v), unit)
 
         rows.append(

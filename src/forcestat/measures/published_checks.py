@@ -106,6 +106,10 @@ def check_identities(pub: Published, report: PublishedReport, used: set[int]) ->
 Formula = tuple[str, Callable[[dict[str, float]], float]]
 
 
+def _share(part: str, whole: str) -> Callable[[dict[str, float]], float]:
+    return lambda v: 100 * v[part] / v[whole]
+
+
 def _ratio_definitions() -> dict[str, tuple[tuple[str, ...], list[Formula]]]:
     """pct measure -> (count measures it uses, [catalogue formula, plausible alternatives])."""
     out: dict[str, tuple[tuple[str, ...], list[Formula]]] = {}
@@ -114,8 +118,8 @@ def _ratio_definitions() -> dict[str, tuple[tuple[str, ...], list[Formula]]]:
         out[f"calls_{ch}_pct_not_answered"] = (
             (na, rec, ans),
             [
-                ("not answered / received", lambda v, na=na, rec=rec: 100 * v[na] / v[rec]),
-                ("not answered / answered", lambda v, na=na, ans=ans: 100 * v[na] / v[ans]),
+                ("not answered / received", _share(na, rec)),
+                ("not answered / answered", _share(na, ans)),
             ],
         )
     out["cancelled_crime_pct"] = (
@@ -385,7 +389,7 @@ def _judge_ytd_pair(
 ) -> None:
     """Solve p1 = Na / Ra and p2 = (Na + N) / (Ra + R) for the unpublished Ra and Na over every
     corner of the printed precision of p1 and p2."""
-    assert early.period is not None
+    assert early.period is not None and late.period is not None
     corners = []
     for p1 in (early.value - early.half_unit, early.value + early.half_unit):
         for p2 in (late.value - late.half_unit, late.value + late.half_unit):
@@ -402,11 +406,11 @@ def _judge_ytd_pair(
     low, high = min(ras), max(ras)
     text = (
         f"{early.text}% to {early.period.months()[-1]:%Y-%m} and {late.text}% to"
-        f" {late.period.months()[-1]:%Y-%m} (late.period) with {between.label} tabled"
+        f" {late.period.months()[-1]:%Y-%m} with {between.label} tabled"
         f" ({num(big_n)} of {num(big_r)} not answered) imply {span}: {num(low)} to {num(high)}"
         f" {ch} calls received ({num(low / months)} to {num(high / months)} a month) and"
         f" {num(min(nas))} to {num(max(nas))} not answered"
-    ).replace(" (late.period)", "")
+    )
     if high < 0:
         report.findings.append(_finding("ytd", late, f"{text}: impossible", "error"))  # type: ignore[arg-type]
     elif high / months < 0.5 * tabled or low / months > 2 * tabled:
