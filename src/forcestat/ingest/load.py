@@ -26,7 +26,7 @@ from .validate import Check, checked_select, ident, raw_text_sql, raw_value_sql
 
 CHK = "_fs_chk"
 ROWS = "_fs_rows"
-TEMP_TABLES = (CHK, ROWS, dedupe.FATE, "_fs_rejects", "_fs_rejects_scan")
+TEMP_TABLES = (CHK, dedupe.FATE, "_fs_rejects", "_fs_rejects_scan")
 
 Progress = Callable[[int, int, str], None]
 
@@ -149,6 +149,7 @@ def ingest_file(
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DROP VIEW IF EXISTS {ROWS}")
     for t in TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
@@ -185,6 +186,7 @@ class _FileLoad:
     def prepare(self) -> None:
         """Scan and validate the file into TEMP tables (no store table is touched)."""
         _drop_temp(self.con)
+        self.con.execute("SET enable_progress_bar = false")  # the CLI draws its own
         self.checks = self.scan()
         self.number_lines()
 
@@ -195,7 +197,7 @@ class _FileLoad:
         quarantined = self.rejected + self.quarantine_invalid(self.checks)
         read = self.q(f"SELECT count(*) FROM {ROWS}") + self.rejected
         fates = dedupe.classify(self.con, self.kind, ROWS, self.replace)
-        quarantined += self.quarantine_conflicts()
+        quarantined += self.quarantine_conflicts() if fates.total else 0
         replaced = self.write_audit() if fates.replaced else 0
         loaded = self.insert(bool(fates.total))
         skipped = fates.skipped
@@ -243,21 +245,22 @@ class _FileLoad:
         return checks
 
     def number_lines(self) -> None:
-        """Give every record its ``_line`` (see docs/ingest.md) in table ``_fs_rows``."""
+        """Give every record its ``_line`` (see docs/ingest.md) in relation ``_fs_rows``."""
         s = self.source
         if s.line_sql:
             self.con.execute(
-                f"CREATE TEMP TABLE {ROWS} AS SELECT *, {s.line_sql} AS _line FROM {CHK}"
+                f"CREATE TEMP VIEW {ROWS} AS SELECT *, {s.line_sql} AS _line FROM {CHK}"
             )
             return
         if not s.rejects or not self.q("SELECT count(*) FROM _fs_rejects"):
+            # CHK was filled in file order outside any transaction, so rowid counts from 0
             self.con.execute(
-                f"CREATE TEMP TABLE {ROWS} AS SELECT *, rowid + {s.first_line} AS _line FROM {CHK}"
+                f"CREATE TEMP VIEW {ROWS} AS SELECT *, rowid + {s.first_line} AS _line FROM {CHK}"
             )
             return
         # each rejected record shifts the line numbers of the parsed records after it
         self.con.execute(
-            f"""CREATE TEMP TABLE {ROWS} AS
+            f"""CREATE TEMP VIEW {ROWS} AS
             SELECT c.* EXCLUDE (_rid), c._rid + {s.first_line} + coalesce(r.n, 0) AS _line
             FROM (SELECT rowid AS _rid, * FROM {CHK}) c
             ASOF LEFT JOIN (

@@ -51,8 +51,34 @@ def is_text(src_type: str) -> bool:
 
 
 # -- typed values ----------------------------------------------------------------------------
-def _london_to_utc(ts_sql: str) -> str:
-    return f"timezone('UTC', timezone('Europe/London', {ts_sql}))"
+def _london_to_utc(ts: str) -> str:
+    """SQL: Europe/London wall-clock TIMESTAMP ``ts`` as naive UTC (changeover hour as GMT).
+
+    From 1996 the UK follows the EU rule (BST from 01:00 UTC on the last Sunday of March to
+    01:00 UTC on the last Sunday of October); plain date arithmetic applies it several times
+    faster than a time-zone library call per row. Other years go through ICU, which agrees
+    with the arithmetic wherever both apply (tests/test_ingest_time.py checks every hour).
+    """
+    last_sunday = (
+        "(make_date(year({ts}), {m}, 31) "
+        "- CAST(dayofweek(make_date(year({ts}), {m}, 31)) AS INTEGER))"
+    )
+    march = last_sunday.format(ts=ts, m=3)
+    october = last_sunday.format(ts=ts, m=10)
+    in_bst = (
+        f"month({ts}) BETWEEN 4 AND 9 OR (month({ts}) IN (3, 10) "
+        f"AND {ts} >= {march} + INTERVAL 2 HOUR AND {ts} < {october} + INTERVAL 1 HOUR)"
+    )
+    return (
+        f"(CASE WHEN year({ts}) BETWEEN 1996 AND 2099 THEN "
+        f"(CASE WHEN {in_bst} THEN {ts} - INTERVAL 1 HOUR ELSE {ts} END) "
+        f"ELSE timezone('UTC', timezone('Europe/London', {ts})) END)"
+    )
+
+
+def _instant_to_utc(tstz: str) -> str:
+    # a TIMESTAMPTZ holds UTC microseconds: reading them back avoids a time-zone call
+    return f"make_timestamp(epoch_us({tstz}))"
 
 
 def timestamp_from_text(src: str) -> str:
@@ -63,8 +89,8 @@ def timestamp_from_text(src: str) -> str:
         f"OR suffix(upper(trim({src})), 'Z'))"
     )
     return (
-        f"CASE WHEN {has_offset} THEN timezone('UTC', TRY_CAST({src} AS TIMESTAMPTZ)) "
-        f"ELSE {_london_to_utc(f'TRY_CAST({src} AS TIMESTAMP)')} END"
+        f"(CASE WHEN {has_offset} THEN {_instant_to_utc(f'TRY_CAST({src} AS TIMESTAMPTZ)')} "
+        f"ELSE {_london_to_utc(f'TRY_CAST({src} AS TIMESTAMP)')} END)"
     )
 
 
@@ -76,7 +102,7 @@ def typed_expr(col: Column, src: str, src_type: str) -> str:
         return f"CASE WHEN trim({text}) <> '' THEN {text} END"
     if col.type == "timestamp":
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
-            return f"timezone('UTC', {src})"
+            return _instant_to_utc(src)
         if t.startswith("TIMESTAMP") or t == "DATE":
             return _london_to_utc(f"CAST({src} AS TIMESTAMP)")
         return timestamp_from_text(text)
