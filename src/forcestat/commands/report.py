@@ -1,9 +1,56 @@
-"""CLI commands for report (filled in by its issue)."""
+"""``forcestat report``: write the board report (HTML, PDF, Word) for a period."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from . import DbOption
+
+out = Console()
+
+
+def report(
+    period: Annotated[
+        str, typer.Option("--period", help="Reporting period, e.g. 2022-08..2022-10.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
+    db: DbOption,
+    published: Annotated[
+        Path | None,
+        typer.Option("--published", help="Published figures CSV to check (appendix)."),
+    ] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option("--profile", help="Force profile TOML (default: the packaged Kent one)."),
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, pdf, docx.")
+    ] = "html,pdf,docx",
+) -> None:
+    """Write the board report from the records in the store and print the files' paths."""
+    from ..errors import InputError
+    from ..report import write_report
+    from ..store import Store
+
+    if db != ":memory:" and not Path(db).exists():
+        raise InputError(f"no store at {db}: load records with `forcestat ingest` first")
+    with Store.open(db, read_only=True) as store, out.status("Writing the board report"):
+        paths = write_report(
+            store,
+            period,
+            out_dir,
+            published=published,
+            profile=profile,
+            formats=formats.split(","),
+        )
+    for path in paths.values():
+        print(path)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to ``app``."""
+    """Add ``report`` to ``app``."""
+    app.command("report")(report)

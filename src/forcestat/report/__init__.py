@@ -1,0 +1,138 @@
+"""The board report: figures from the measures engine, written as HTML, PDF and Word.
+
+>>> from forcestat.report import write_report                      # doctest: +SKIP
+>>> write_report(store, "2022-08..2022-10", "out/report")           # doctest: +SKIP
+{'html': PosixPath('out/report/report.html'), 'pdf': ..., 'docx': ...}
+
+The pipeline is one-way: :func:`~forcestat.report.figures.collect_figures` (the only place that
+asks for figures) -> :func:`~forcestat.report.build.build_report` (a frozen
+:class:`~forcestat.report.spec.Report`) -> the renderers (:mod:`.html`, :mod:`.pdf`,
+:mod:`.docx`), which compute nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..periods import Period, parse_period
+from .build import SECTION_BUILDERS, build_report
+from .figures import Figures, collect_figures
+from .profile import ForceProfile, load_profile
+from .spec import Report
+
+FORMATS = ("html", "pdf", "docx")
+Progress = Callable[[str], None]
+
+
+def _formats(formats: Iterable[str]) -> tuple[str, ...]:
+    out = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    bad = [f for f in out if f not in FORMATS]
+    if bad or not out:
+        raise InputError(
+            f"unknown report format {', '.join(bad) or '(none)'}; choose from {', '.join(FORMATS)}"
+        )
+    return out
+
+
+def check_findings(published: str | os.PathLike[str] | None, con: Any = None) -> Any:
+    """``forcestat.measures.check_published(path)``'s findings, or None without a file."""
+    if published is None:
+        return None
+    p = Path(published)
+    if not p.is_file():
+        raise InputError(f"published figures file not found: {p}")
+    from .. import measures
+
+    check = getattr(measures, "check_published", None)
+    if check is None:
+        raise InputError("this forcestat has no check_published; cannot check --published")
+    return check(p)
+
+
+def prepare_report(
+    store: Any,
+    period: str | Period,
+    published: str | os.PathLike[str] | None = None,
+    profile: ForceProfile | str | os.PathLike[str] | None = None,
+) -> Report:
+    """Collect the figures and build the report spec (no files written)."""
+    p = parse_period(period) if isinstance(period, str) else period
+    prof = profile if isinstance(profile, ForceProfile) else load_profile(profile)
+    extra = [b.measure for b in prof.benchmarks]
+    figures = collect_figures(store, p, extra_fytd=extra)
+    findings = check_findings(published, store)
+    return build_report(
+        figures,
+        prof,
+        findings=findings,
+        published_source=Path(published).name if published is not None else None,
+    )
+
+
+def write_report(
+    store: Any,
+    period: str | Period,
+    out_dir: str | os.PathLike[str],
+    published: str | os.PathLike[str] | None = None,
+    profile: ForceProfile | str | os.PathLike[str] | None = None,
+    formats: Iterable[str] = ("html", "pdf", "docx"),
+) -> dict[str, Path]:
+    """Write the board report for ``period`` from the records in ``store``.
+
+    Parameters
+    ----------
+    store
+        A forcestat Store (or an Ibis backend the measures engine reads).
+    period
+        The reporting period, e.g. ``"2022-08..2022-10"`` or a Period.
+    out_dir
+        Folder for ``report.html``, ``report.pdf`` and ``report.docx`` (created if needed).
+    published
+        A published-figures CSV (like the seed's); its check-published findings go in the
+        appendix.
+    profile
+        A force profile TOML path or a loaded profile; None means the packaged Kent profile.
+    formats
+        Any of "html", "pdf", "docx".
+
+    Returns
+    -------
+    dict
+        Format name -> path written.
+    """
+    from .docx import write_docx
+    from .html import render_html
+    from .pdf import write_pdf
+
+    wanted = _formats(formats)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = prepare_report(store, period, published, profile)
+    paths: dict[str, Path] = {}
+    html = render_html(report) if ("html" in wanted or "pdf" in wanted) else ""
+    if "html" in wanted:
+        paths["html"] = out / "report.html"
+        paths["html"].write_text(html, "utf-8")
+    if "pdf" in wanted:
+        paths["pdf"] = write_pdf(html, out / "report.pdf")
+    if "docx" in wanted:
+        paths["docx"] = write_docx(report, out / "report.docx")
+    return paths
+
+
+__all__ = [
+    "FORMATS",
+    "SECTION_BUILDERS",
+    "Figures",
+    "ForceProfile",
+    "Report",
+    "build_report",
+    "collect_figures",
+    "load_profile",
+    "prepare_report",
+    "write_report",
+]

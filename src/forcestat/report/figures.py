@@ -1,0 +1,370 @@
+"""Every figure the report shows, fetched from the measures engine in one place.
+
+The report never computes a figure: :func:`collect_figures` calls
+``forcestat.measures.evaluate`` for each scope a board paper reads (the months of the period,
+the period as a whole, the financial year to date, the s.136 history, headcounts at the period's
+last day, Speedwatch's calendar year to date) and keeps the rows in one long frame with a
+``scope`` column. Section builders read it through :class:`Figures`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ..periods import Period, add_months, fy_start_year, fytd, month_range, parse_period
+
+Evaluate = Callable[..., pd.DataFrame]
+
+EVALUATE_COLUMNS = (
+    "measure",
+    "period",
+    "value",
+    "unit",
+    "label",
+    "previous_period",
+    "previous_value",
+    "change",
+    "pct_change",
+    "last_year_period",
+    "last_year_value",
+    "last_year_change",
+    "last_year_pct_change",
+    "significant",
+    "significance_note",
+    "record",
+    "benchmark",
+    "benchmark_status",
+)
+
+CALL_PARTS = (
+    "received",
+    "answered",
+    "not_answered",
+    "pct_not_answered",
+    "avg_queue_seconds",
+    "avg_talk_seconds",
+)
+CALLS = tuple(f"calls_{ch}_{p}" for ch in ("999", "101") for p in CALL_PARTS)
+CONTACT = ("digital_contacts", "online_crime_reports", "live_chats")
+CRIME = ("recorded_crime", "cancelled_crime", "cancelled_crime_pct")
+MONTHLY_KEYS = (*CALLS, *CONTACT, *CRIME, "s136_detentions", "letters_sent")
+PERIOD_KEYS = (
+    *MONTHLY_KEYS,
+    "calls_999_pct_answered_within_10s",
+    "live_chats_answered",
+    "live_chats_abandoned",
+    "live_chats_avg_wait_seconds",
+    "cancelled_crime_pct_average",
+    "s136_detentions_monthly_average",
+    "special_constable_hours",
+)
+FYTD_KEYS = (
+    *CALLS,
+    "calls_999_pct_answered_within_10s",
+    "s136_detentions",
+    "s136_detentions_monthly_average",
+    "specials_accepted_into_regular_force",
+)
+HEADCOUNT_KEYS = (
+    "special_constables",
+    "special_constables_independent",
+    "police_support_volunteers",
+    "community_policing_volunteers",
+)
+SPEEDWATCH_KEYS = (
+    "vehicles_detected_over_limit",
+    "speedwatch_distinct_vehicles",
+    "letters_sent",
+    "addresses_attended_4th_detection",
+    "drivers_5_plus_detections",
+    "sorn_vehicles_to_dvla",
+    "untaxed_vehicles_to_dvla",
+)
+
+# Which record kind a measure counts, for coverage (a month with no records is missing, not 0).
+KIND_PREFIXES = (
+    ("calls_", "calls"),
+    ("digital_contacts", "digital_contacts"),
+    ("online_crime_reports", "online_crime_reports"),
+    ("live_chats", "chats"),
+    ("recorded_crime", "crimes"),
+    ("cancelled_crime", "crimes"),
+    ("s136_", "s136_detentions"),
+    ("special_constable_hours", "volunteer_duties"),
+    ("special", "volunteers"),
+    ("police_support", "volunteers"),
+    ("community_policing", "volunteers"),
+    ("cpv_", "volunteers"),
+)
+SPEEDWATCH_KIND = "speedwatch_detections"
+TREND_MONTHS = 12
+S136_DEFAULT_START = date(2011, 4, 1)
+
+
+def kind_of(measure: str, catalogue: dict[str, Any] | None = None) -> str | None:
+    """The record kind behind ``measure``: the catalogue's own answer if it gives one."""
+    m = (catalogue or {}).get(measure)
+    tables = getattr(getattr(m, "source", None), "tables", None)
+    if tables and isinstance(tables[0], str):
+        return str(tables[0])
+    if measure in SPEEDWATCH_KEYS:
+        return SPEEDWATCH_KIND
+    return next((k for prefix, k in KIND_PREFIXES if measure.startswith(prefix)), None)
+
+
+def _measures_module() -> Any:
+    return importlib.import_module("forcestat.measures")
+
+
+MISSING = "–"
+
+
+def format_value(value: float | None, unit: str, decimals: int | None = None) -> str:
+    """A figure as the board prints it, by ``forcestat.measures.format_value``.
+
+    ``None`` and NaN (a figure with no records behind it) print as an en dash, never as 0.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    return str(_measures_module().format_value(value, unit, decimals))
+
+
+def month_name(d: date, short: bool = False) -> str:
+    """'August 2022', or the seed's column style 'Aug 2022' / 'Sept 2022'."""
+    if not short:
+        return f"{d:%B %Y}"
+    abbr = "Sept" if d.month == 9 else f"{d:%b}"
+    return f"{abbr} {d.year}"
+
+
+def _clean(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The evaluated figures for one report, by scope, with data coverage.
+
+    ``frame`` has evaluate's columns plus ``scope``; ``coverage`` maps a record kind to its
+    record count by month, listing only months that hold records (kinds absent from the map
+    are unknown and treated as covered).
+    """
+
+    period: Period
+    frame: pd.DataFrame
+    coverage: dict[str, dict[date, int]] = field(default_factory=dict)
+    catalogue: dict[str, Any] = field(default_factory=dict)
+
+    # -- lookups -------------------------------------------------------------------------------
+    def rows(self, measure: str, scope: str) -> pd.DataFrame:
+        f = self.frame
+        return f[(f["measure"] == measure) & (f["scope"] == scope)]
+
+    def row(self, measure: str, scope: str, label: str | None = None) -> dict[str, Any] | None:
+        """One evaluated row as a dict (``None`` when the engine gave none)."""
+        r = self.rows(measure, scope)
+        if label is not None:
+            r = r[r["period"] == label]
+        if r.empty:
+            return None
+        return {k: (None if _is_missing(v) else v) for k, v in r.iloc[-1].to_dict().items()}
+
+    def value(self, measure: str, scope: str, label: str | None = None) -> float | None:
+        r = self.row(measure, scope, label)
+        return None if r is None else _clean(r.get("value"))
+
+    def unit(self, measure: str) -> str:
+        u = getattr(self.catalogue.get(measure), "unit", None)
+        if isinstance(u, str):
+            return u
+        r = self.frame[self.frame["measure"] == measure]
+        return str(r["unit"].iloc[0]) if not r.empty else "count"
+
+    def covered(self, measure: str, m: date) -> bool:
+        kind = kind_of(measure, self.catalogue)
+        if kind is None or kind not in self.coverage:
+            return True
+        return m in self.coverage[kind]
+
+    def monthly(self, measure: str, months: Iterable[date]) -> list[float | None]:
+        """Values for ``months`` (a month without records for the measure's kind is None)."""
+        out = []
+        for m in months:
+            v = self.value(measure, "month", f"{m:%Y-%m}") if self.covered(measure, m) else None
+            out.append(v)
+        return out
+
+    def history(self, measure: str) -> dict[date, float]:
+        """Every evaluated month of the long history, oldest first, covered months only."""
+        out: dict[date, float] = {}
+        for _, r in self.rows(measure, "history").iterrows():
+            m = parse_period(str(r["period"])).start
+            v = _clean(r["value"])
+            if v is not None and self.covered(measure, m):
+                out[m] = v
+        return dict(sorted(out.items()))
+
+    def decimals(self, measure: str) -> int | None:
+        """The places the catalogue publishes ``measure`` to (cancelled % 1, others default)."""
+        d = getattr(self.catalogue.get(measure), "decimals", None)
+        return d if isinstance(d, int) and d > 0 else None
+
+    def format(self, measure: str, value: float | None) -> str:
+        """``value`` formatted as ``measure`` is published."""
+        return format_value(value, self.unit(measure), self.decimals(measure))
+
+    def fmt(self, measure: str, scope: str, label: str | None = None) -> str:
+        return self.format(measure, self.value(measure, scope, label))
+
+    @property
+    def months(self) -> list[date]:
+        return self.period.months()
+
+    @property
+    def trend_months(self) -> list[date]:
+        return trend_window(self.period).months()
+
+    def trend_for(self, *measures: str) -> list[date]:
+        """The trend window's months, starting at the first month any of ``measures`` has data
+        (a chart of Speedwatch starts in January, not with a run of empty months)."""
+        months = self.trend_months
+        for i, m in enumerate(months):
+            if any(self.monthly(k, [m])[0] is not None for k in measures):
+                return months[i:]
+        return months
+
+    @property
+    def at_date(self) -> date:
+        return self.period.end - timedelta(days=1)
+
+
+def _is_missing(v: Any) -> bool:
+    try:
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+# -- the scopes a board paper reads --------------------------------------------------------------
+def last_month(period: Period) -> date:
+    return period.months()[-1]
+
+
+def trend_window(period: Period) -> Period:
+    """The months a trend chart shows: the 12 months to the period's end (or the period)."""
+    end = last_month(period)
+    start = min(period.months()[0], add_months(end, -(TREND_MONTHS - 1)))
+    return month_range(start, end)
+
+
+def fytd_before(period: Period) -> Period | None:
+    """The financial year to date as the board last saw it (to the month before the period)."""
+    first = period.months()[0]
+    before = add_months(first, -1)
+    if fy_start_year(before) != fy_start_year(last_month(period)):
+        return None
+    return fytd(before)
+
+
+def calendar_ytd(period: Period) -> Period:
+    """Speedwatch reports 'so far this year': January to the period's last month."""
+    end = last_month(period)
+    return month_range(date(end.year, 1, 1), end)
+
+
+def coverage_months(con: Any, kinds: Iterable[str]) -> dict[str, dict[date, int]]:
+    """Records per month for each kind, months with none left out (needs a forcestat Store).
+
+    This is bookkeeping about the data, not a published figure: it tells the report which
+    months are missing so they print as missing rather than as zero.
+    """
+    duck = getattr(con, "duck", None)
+    if duck is None:
+        return {}
+    out: dict[str, dict[date, int]] = {}
+    for kind in kinds:
+        try:
+            rows = duck.execute(
+                f'SELECT month, count(*) FROM "{kind}" WHERE month IS NOT NULL GROUP BY month'
+            ).fetchall()
+        except Exception:  # a kind without a month column or table: coverage unknown
+            continue
+        out[kind] = {r[0]: int(r[1]) for r in rows}
+    return out
+
+
+def _catalogue() -> dict[str, Any]:
+    return dict(getattr(_measures_module(), "CATALOGUE", {}))
+
+
+def collect_figures(
+    con: Any,
+    period: Period,
+    *,
+    extra_fytd: Iterable[str] = (),
+    evaluate: Evaluate | None = None,
+    catalogue: dict[str, Any] | None = None,
+    coverage: dict[str, dict[date, int]] | None = None,
+) -> Figures:
+    """Evaluate every figure the report needs for ``period``.
+
+    Parameters
+    ----------
+    con
+        A forcestat Store (or any Ibis backend ``evaluate`` accepts).
+    period
+        The reporting period, e.g. ``parse_period("2022-08..2022-10")``.
+    extra_fytd
+        More measures to evaluate for the financial year to date (the profile's benchmarks).
+    evaluate, catalogue, coverage
+        Injected for tests; default to ``forcestat.measures`` and the store's own coverage.
+    """
+    catalogue = _catalogue() if catalogue is None else catalogue
+    evaluate = evaluate or _measures_module().evaluate
+    kinds = {k for k in (kind_of(m, catalogue) for m in catalogue) if k} | {SPEEDWATCH_KIND}
+    if coverage is None:
+        coverage = coverage_months(con, sorted(kinds))
+
+    def run(keys: Iterable[str], p: Period | None, grain: str, scope: str, cmp: bool = True):
+        wanted = [k for k in dict.fromkeys(keys) if k in catalogue]
+        if not wanted or p is None:
+            return None
+        df = evaluate(con, keys=wanted, period=p.label, grain=grain, comparisons=cmp)
+        return df.assign(scope=scope)
+
+    end = last_month(period)
+    s136_months = coverage.get("s136_detentions")
+    s136_start = min(s136_months) if s136_months else S136_DEFAULT_START
+    history = month_range(min(s136_start, period.months()[0]), end)
+    at_date = Period(period.end - timedelta(days=1), period.end, "date")
+    cpv_keys = sorted(k for k in catalogue if k.startswith("cpv_"))
+    parts = [
+        run(MONTHLY_KEYS, trend_window(period), "month", "month"),
+        run(PERIOD_KEYS, period, "total", "period"),
+        run((*FYTD_KEYS, *extra_fytd), fytd(end), "total", "fytd"),
+        run((*CALLS, *extra_fytd), fytd_before(period), "total", "fytd_before", cmp=False),
+        run(("s136_detentions",), history, "month", "history", cmp=False),
+        run(("s136_detentions", "s136_detentions_monthly_average"), history, "fy", "fy", False),
+        run((*HEADCOUNT_KEYS, *cpv_keys), at_date, "total", "at_date"),
+        run(SPEEDWATCH_KEYS, calendar_ytd(period), "total", "ytd"),
+    ]
+    frames = [p for p in parts if p is not None and not p.empty]
+    frame = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=[*EVALUATE_COLUMNS, "scope"])
+    )
+    return Figures(period, frame, dict(coverage), dict(catalogue))

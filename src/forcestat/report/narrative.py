@@ -1,0 +1,276 @@
+"""Sentences generated from figures and their comparisons, in a board paper's register.
+
+Every function takes plain values (numbers, dates, the comparison fields ``evaluate`` returns)
+and says only what they support:
+
+* a change the engine tested and did **not** flag significant is "stable";
+* a change it flagged is a rise or a fall, and the direction always follows the sign;
+* a change no test applied to (``significant is None``, e.g. a headcount) is stated as the
+  two numbers with its direction, without "significantly" or "improved";
+* a record ("the lowest since February 2015") is claimed only when the history shows it;
+* a missing figure produces no sentence at all (``None``), never a zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+Formatter = Callable[[float], str]
+
+
+def plain(v: float) -> str:
+    """A whole number with thousands separators: 23973 -> '23,973'."""
+    return f"{round_half_up(v):,}"
+
+
+def round_half_up(v: float, places: int = 0) -> int | float:
+    """Round as a reader expects (94.5 -> 95), not to even as Python's round does."""
+    q = Decimal(1).scaleb(-places)
+    d = Decimal(str(v)).quantize(q, rounding=ROUND_HALF_UP)
+    return int(d) if places == 0 else float(d)
+
+
+def join_words(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def months_phrase(months: Sequence[date]) -> str:
+    """'September and October 2022'; 'December 2021 and January 2022' across years."""
+    months = sorted(months)
+    if not months:
+        return ""
+    if len({m.year for m in months}) == 1:
+        return join_words([f"{m:%B}" for m in months]) + f" {months[0].year}"
+    return join_words([f"{m:%B %Y}" for m in months])
+
+
+def span_phrase(first: date, last: date) -> str:
+    """'August to October 2022', 'November 2021 to October 2022', or 'October 2022'."""
+    if first == last:
+        return f"{first:%B %Y}"
+    if first.year == last.year:
+        return f"{first:%B} to {last:%B %Y}"
+    return f"{first:%B %Y} to {last:%B %Y}"
+
+
+def capitalise(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+# -- comparisons ---------------------------------------------------------------------------------
+def describe_change(
+    subject: str,
+    value: float | None,
+    previous: float | None,
+    significant: bool | None,
+    fmt: Formatter = plain,
+    *,
+    against: str = "in the previous period",
+    good: str | None = None,
+) -> str | None:
+    """One sentence comparing a figure with an earlier one.
+
+    Parameters
+    ----------
+    subject
+        What the figure is, e.g. "999 call attrition".
+    value, previous
+        The figure and the one it is compared with (``None`` -> no comparison is claimed).
+    significant
+        The engine's flag: False -> "stable"; True -> a rise or fall; None -> no test applied.
+    against
+        Where the earlier figure sits, with its preposition ("in the previous period",
+        "at the end of July 2022").
+    good
+        "up" or "down" if that direction is an improvement (words it "improved/deteriorated"
+        only when the change is significant).
+
+    Examples
+    --------
+    >>> describe_change("Recorded crime", 44631, 43926, False)
+    'Recorded crime remained stable at 44,631 (43,926 in the previous period).'
+    >>> describe_change("Recorded crime", 40000, 44000, True)
+    'Recorded crime fell from 44,000 in the previous period to 40,000.'
+    """
+    if value is None:
+        return None
+    now = fmt(value)
+    if previous is None:
+        return f"{capitalise(subject)} was {now}."
+    before = fmt(previous)
+    if value == previous or now == before:
+        return f"{capitalise(subject)} was unchanged at {now} (as {against})."
+    up = value > previous
+    if significant is False:
+        return f"{capitalise(subject)} remained stable at {now} ({before} {against})."
+    verb = "rose" if up else "fell"
+    if significant is True:
+        judged = ""
+        if good in ("up", "down"):
+            judged = ", an improvement" if (good == "up") == up else ", a deterioration"
+        return f"{capitalise(subject)} {verb} from {before} {against} to {now}{judged}."
+    return f"{capitalise(subject)} {verb} from {before} {against} to {now}."
+
+
+def series_sentence(
+    subject: str,
+    months: Sequence[date],
+    values: Sequence[float | None],
+    fmt: Formatter = plain,
+) -> str | None:
+    """How a figure moved month by month across the period, stated as facts from the table.
+
+    >>> from datetime import date
+    >>> series_sentence("Online crime reports", [date(2022, 8, 1), date(2022, 9, 1),
+    ...     date(2022, 10, 1)], [3786, 3994, 4832])
+    'Online crime reports rose in each month, from 3,786 in August to 4,832 in October 2022.'
+    """
+    pairs = [(m, v) for m, v in zip(months, values, strict=True) if v is not None]
+    if len(pairs) < 2:
+        return None
+    (m0, v0), (m1, v1) = pairs[0], pairs[-1]
+    first = f"{m0:%B}" if m0.year == m1.year else f"{m0:%B %Y}"
+    steps = [b[1] - a[1] for a, b in zip(pairs, pairs[1:], strict=False)]
+    span = f"from {fmt(v0)} in {first} to {fmt(v1)} in {m1:%B %Y}"
+    if all(s > 0 for s in steps):
+        return f"{capitalise(subject)} rose in each month, {span}."
+    if all(s < 0 for s in steps):
+        return f"{capitalise(subject)} fell in each month, {span}."
+    if all(s == 0 for s in steps):
+        return f"{capitalise(subject)} was {fmt(v0)} in each month."
+    hi = max(pairs, key=lambda p: p[1])
+    lo = min(pairs, key=lambda p: p[1])
+    return (
+        f"{capitalise(subject)} ranged from {fmt(lo[1])} in {lo[0]:%B} to {fmt(hi[1])} "
+        f"in {hi[0]:%B %Y}."
+    )
+
+
+# -- benchmarks ----------------------------------------------------------------------------------
+def benchmark_text(value: float, unit: str) -> str:
+    """A benchmark as a board writes it: 2.0 percent -> '2%', 90.5 -> '90.5%'."""
+    s = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{s}%" if unit == "percent" else s
+
+
+def benchmark_sentence(
+    subject: str,
+    value_text: str,
+    met: bool,
+    benchmark_label: str,
+    benchmark_value_text: str,
+    *,
+    met_before: bool | None = None,
+) -> str:
+    """'The overall financial year calls attrition is 1.37%, which remains within the
+    aspirational national benchmark of 2%'.
+
+    "Remains" is used only when the earlier position was also within the benchmark; a figure
+    outside it says so plainly.
+
+    >>> s = benchmark_sentence("The overall financial year calls attrition", "1.37%", True,
+    ...     "aspirational national benchmark", "2%", met_before=True)
+    >>> s.endswith("is 1.37%, which remains within the aspirational national benchmark of 2%.")
+    True
+    """
+    if met:
+        verb = "remains" if met_before else "is"
+        where = "within"
+    else:
+        verb = "remains" if met_before is False else "is"
+        where = "outside"
+    return (
+        f"{capitalise(subject)} is {value_text}, which {verb} {where} the {benchmark_label} "
+        f"of {benchmark_value_text}."
+    )
+
+
+# -- records -------------------------------------------------------------------------------------
+def record_since(
+    series: dict[date, float], month: date, direction: str = "low"
+) -> tuple[date | None, bool]:
+    """For ``month``'s value, the last earlier month that was strictly lower (or higher).
+
+    Returns ``(that month, True)``, or ``(None, True)`` when no earlier month beats it (a record
+    since records began), or ``(None, False)`` when ``month`` is not in ``series``.
+    """
+    if month not in series:
+        return None, False
+    v = series[month]
+    earlier = [(m, x) for m, x in series.items() if m < month]
+    beats = [m for m, x in earlier if (x < v if direction == "low" else x > v)]
+    return (max(beats) if beats else None), True
+
+
+def record_sentence(
+    series: dict[date, float],
+    months: Sequence[date],
+    *,
+    direction: str = "low",
+    min_gap_months: int = 12,
+) -> str | None:
+    """'September and October 2022 were the lowest months on record since February 2015'.
+
+    Claims a record only for months of the period whose value no month in at least
+    ``min_gap_months`` before them beat; months sharing the same "since" are named together.
+    With no earlier month beating them at all, they are the lowest since records began.
+
+    >>> from datetime import date
+    >>> s = {date(2015, 2, 1): 58, date(2015, 10, 1): 66, date(2022, 8, 1): 73,
+    ...      date(2022, 9, 1): 64, date(2022, 10, 1): 64}
+    >>> record_sentence(s, [date(2022, 8, 1), date(2022, 9, 1), date(2022, 10, 1)])
+    'September and October 2022 were the lowest months on record since February 2015.'
+    """
+    if not series:
+        return None
+    first = min(series)
+    word = "lowest" if direction == "low" else "highest"
+    groups: dict[date | None, list[date]] = {}
+    for m in months:
+        since, present = record_since(series, m, direction)
+        if not present:
+            continue
+        gap_from = since if since is not None else first
+        gap = (m.year - gap_from.year) * 12 + m.month - gap_from.month
+        if since is not None and gap < min_gap_months:
+            continue
+        if since is None and gap < min_gap_months:
+            continue  # too little history to call anything a record
+        groups.setdefault(since, []).append(m)
+    if not groups:
+        return None
+    # the group with the longest record (the earliest "since"; None = ever) leads
+    since = min(groups, key=lambda d: d or date.min)
+    named = groups[since]
+    plural = len(named) > 1
+    subject = months_phrase(named)
+    were = "were" if plural else "was"
+    noun = "months" if plural else "month"
+    if since is None:
+        return f"{subject} {were} the {word} {noun} on record (records begin in {first:%B %Y})."
+    return f"{subject} {were} the {word} {noun} on record since {since:%B %Y}."
+
+
+# -- averages ------------------------------------------------------------------------------------
+def per_month_phrase(value: float | None, noun: str) -> str | None:
+    """'an average of 78 detentions a month' (whole numbers, rounded half up)."""
+    if value is None:
+        return None
+    return f"an average of {round_half_up(value):,} {noun} a month"
+
+
+def averages_sentence(noun: str, by_label: Sequence[tuple[str, float]]) -> str | None:
+    """'The average number of detentions a month in FY2019/20, FY2020/21 and FY2021/22 was
+    171, 145 and 95 respectively.' All rounded the same way (the seed mixed 170 and 94.5)."""
+    if not by_label:
+        return None
+    labels = join_words([label for label, _ in by_label])
+    values = join_words([f"{round_half_up(v):,}" for _, v in by_label])
+    tail = " respectively" if len(by_label) > 1 else ""
+    return f"The average number of {noun} a month in {labels} was {values}{tail}."
