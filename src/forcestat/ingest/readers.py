@@ -94,21 +94,22 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
 
 
 # -- CSV -------------------------------------------------------------------------------------
-def _read_head(path: Path) -> str:
+def _read_header_line(path: Path) -> str:
+    """The file's first line, BOM removed. Only the header must be UTF-8 here: a bad byte
+    further down quarantines its own row (rule invalid_encoding), not the whole file."""
     try:
         with path.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError as e:
         raise SchemaError(f"{path}: cannot read: {e.strerror or e}") from e
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
     try:
-        text = head.decode("utf-8")
+        text = first.decode("utf-8")
     except UnicodeDecodeError as e:
-        if e.start < len(head) - 4:  # a real bad byte, not a character cut by the 64 KB read
-            raise SchemaError(
-                f"{path}: not UTF-8 text (bad byte at offset {e.start}); "
-                "save the file as UTF-8 and ingest it again"
-            ) from None
-        text = head[: e.start].decode("utf-8")
+        raise SchemaError(
+            f"{path}: header is not UTF-8 text (bad byte at offset {e.start}); "
+            "save the file as UTF-8 and ingest it again"
+        ) from None
     return text.removeprefix(BOM)
 
 
@@ -126,10 +127,9 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 def _csv_source(path: Path) -> Source:
-    text = _read_head(path)
-    if not text.strip():
-        raise SchemaError(f"{path}: file is empty (no header, no rows)")
-    first_line = text.splitlines()[0] if text else ""
+    first_line = _read_header_line(path)
+    if not first_line.strip():
+        raise SchemaError(f"{path}: file is empty or its first line is blank (no header)")
     delimiter = sniff_delimiter(first_line)
     header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
     header = [h.strip() for h in header]
