@@ -6,24 +6,34 @@ from typing import Any
 
 from .base import Count, Expr, Mean, Measure, Ratio, table
 
-CALLS = table("calls", text="calls (one row per call on 999 or 101)")
+CALLS = table("calls", text="one row per call on 999 or 101")
 ANSWERED = Expr("answered", lambda t: t.answered_at.notnull(), "the call was answered")
 NOT_ANSWERED = Expr("not_answered", lambda t: t.answered_at.isnull(), "the call was not answered")
 QUEUE = Expr(
     "queue_seconds",
-    lambda t: t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds(),
+    lambda t: (
+        t.answered_at.epoch_seconds().cast("float64") - t.arrived_at.epoch_seconds().cast("float64")
+    ),
     "seconds from arrival in the queue to answer",
 )
 TALK = Expr(
     "talk_seconds",
-    lambda t: t.ended_at.epoch_seconds() - t.answered_at.epoch_seconds(),
+    lambda t: (
+        t.ended_at.epoch_seconds().cast("float64") - t.answered_at.epoch_seconds().cast("float64")
+    ),
     "seconds from answer to the end of the call",
 )
 UNDER_10 = Expr(
     "queue_under_10s",
     lambda t: (
         t.answered_at.notnull()
-        & ((t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds()) < 10)
+        & (
+            (
+                t.answered_at.epoch_seconds().cast("float64")
+                - t.arrived_at.epoch_seconds().cast("float64")
+            )
+            < 10
+        )
     ),
     "answered with a queue time under 10 seconds",
 )
@@ -31,8 +41,20 @@ FROM_10_TO_60 = Expr(
     "queue_10_to_60s",
     lambda t: (
         t.answered_at.notnull()
-        & ((t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds()) >= 10)
-        & ((t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds()) < 60)
+        & (
+            (
+                t.answered_at.epoch_seconds().cast("float64")
+                - t.arrived_at.epoch_seconds().cast("float64")
+            )
+            >= 10
+        )
+        & (
+            (
+                t.answered_at.epoch_seconds().cast("float64")
+                - t.arrived_at.epoch_seconds().cast("float64")
+            )
+            < 60
+        )
     ),
     "answered with a queue time of 10 seconds or more and under 60",
 )
@@ -40,7 +62,13 @@ OVER_60 = Expr(
     "queue_60s_plus",
     lambda t: (
         t.answered_at.notnull()
-        & ((t.answered_at.epoch_seconds() - t.arrived_at.epoch_seconds()) >= 60)
+        & (
+            (
+                t.answered_at.epoch_seconds().cast("float64")
+                - t.arrived_at.epoch_seconds().cast("float64")
+            )
+            >= 60
+        )
     ),
     "answered with a queue time of 60 seconds or more",
 )
@@ -157,7 +185,10 @@ ACCEPTED = Expr("accepted", lambda t: t.accepted_at.notnull(), "the chat was acc
 NOT_ACCEPTED = Expr("not_accepted", lambda t: t.accepted_at.isnull(), "the chat was not accepted")
 WAIT = Expr(
     "wait_seconds",
-    lambda t: t.accepted_at.epoch_seconds() - t.requested_at.epoch_seconds(),
+    lambda t: (
+        t.accepted_at.epoch_seconds().cast("float64")
+        - t.requested_at.epoch_seconds().cast("float64")
+    ),
     "seconds from request to acceptance",
 )
 CHATS = table("chats")

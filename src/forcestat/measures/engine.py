@@ -153,8 +153,13 @@ class Engine:
             for kind, value, where in _partials(m.aggregate):
                 g.partials[partial_name(kind, value, where)] = (kind, value, where)
 
-    def run_monthly(self, first: date | None, end: date) -> None:
-        """Run each planned group's query over months ``[first, end)`` (all history if None)."""
+    def run_monthly(self) -> None:
+        """Run each planned group's query: partial aggregates for every stored month.
+
+        The whole history is grouped (not just the months asked for) because the first and
+        last stored months tell a month with no records apart from a month with no data, and
+        records ("lowest since ...") need the history anyway; the scan costs the same.
+        """
         for g in self.groups.values():
             if g.frame is not None:
                 continue
@@ -162,11 +167,11 @@ class Engine:
             if g.missing_table:
                 g.frame = pd.DataFrame()
                 continue
-            g.frame = self.execute(self._monthly_query(g, first, end))
+            g.frame = self.execute(self._monthly_query(g))
             g.frame["_m"] = pd.to_datetime(g.frame["_m"]).dt.date
             g.months_present = sorted(set(g.frame["_m"]))
 
-    def _monthly_query(self, g: MonthlyGroup, first: date | None, end: date) -> Any:
+    def _monthly_query(self, g: MonthlyGroup) -> Any:
         t = g.source.build(self.backend)
         cols: dict[str, Any] = {"_m": self._month_expr(g.source, t)}
         for c in g.slice_cols:
@@ -177,9 +182,7 @@ class Engine:
             if where is not None:
                 cols[f"p_{where.name}"] = where(t)
         s = t.select(**cols)
-        cond = [s._m < end]
-        if first is not None:
-            cond.append(s._m >= first)
+        cond = [s._m.notnull()]
         for i, c in enumerate(g.slice_cols):
             cond.append(s[c].isin(sorted({v[i] for v in g.slice_values})))
         s = s.filter(*cond)

@@ -96,11 +96,7 @@ def evaluate(
     want_records = comparisons if records is None else records
     eng = engine or Engine(con, CATALOGUE)
     eng.plan(measures)
-    needed = list(outputs)
-    if comparisons:
-        needed += [q.previous() for q in outputs] + [q.same_period_last_year() for q in outputs]
-    first = None if want_records else min(q.start for q in needed)
-    eng.run_monthly(first, max(q.end for q in needed))
+    eng.run_monthly()
     rows = []
     for m in measures:
         rows += _measure_rows(eng, m, outputs, comparisons, want_records)

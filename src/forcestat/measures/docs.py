@@ -1,0 +1,101 @@
+"""Generate docs/measures.md from the catalogue (a test checks the file is up to date).
+
+Run ``python -m forcestat.measures.docs docs/measures.md`` after changing a measure.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .base import Count, Distinct, GroupsWithAtLeast, Headcount, Mean, OfMonths, Ratio, Sum
+from .benchmarks import load_benchmarks
+from .catalogue import CATALOGUE, FAMILIES
+
+INTRO = """# Measures
+
+<!-- Generated from the catalogue by `python -m forcestat.measures.docs docs/measures.md`;
+     tests/test_measures_docs.py fails when this file is out of date. Do not edit by hand. -->
+
+Every figure of the board report is one entry in `forcestat.measures.CATALOGUE`, computed from
+records by `forcestat measures` (CLI) or `forcestat.measures.evaluate` (Python) for any period:
+a month (`2022-08`), a financial quarter (`FY2022/23 Q2`), a financial year (`FY2022/23`), a
+year to date (`FY2022/23 to 2022-10`), a range (`2022-08..2022-10`), rolling 12 months
+(`R12 2022-10`) or, for headcounts, a date (`2022-10-31`).
+
+Conventions that hold for every measure:
+
+- A record belongs to the Europe/London calendar month of its time column (the store's `month`
+  column), so a call at 23:30 UTC on 31 March 2022 (00:30 BST, 1 April) is an April call.
+- Values are plain numbers in the measure's unit: percentages as 31.97 (not 0.3197),
+  durations in seconds. Tables print them as people read them: `35,634`, `1.16%`, `5m 49s`.
+- A period outside the stored span of a measure's source table has no value (`n/a`, with the
+  reason in the `note` column), not zero. police.uk figures are missing for any month without a
+  police.uk file.
+- Each value comes with the previous period (the month before; for a year to date, the year to
+  date a month shorter), the same period last year, the change and % change, a significance
+  flag on counts (exact Poisson test; two-proportion test for percentages of counts; XmR
+  process limits for monthly series in the NHS "Making Data Count" manner), a record
+  ("lowest since February 2015 (58)") and, where one exists, a benchmark status.
+"""
+
+
+def _aggregate_text(agg: object) -> str:
+    def w(e: object) -> str:
+        return f" where {e.text}" if e is not None and getattr(e, "text", "") else ""
+
+    if isinstance(agg, Count):
+        return f"count of rows{w(agg.where)}"
+    if isinstance(agg, Sum):
+        return f"sum of {agg.value.text}{w(agg.where)}"
+    if isinstance(agg, Mean):
+        return f"mean of {agg.value.text}{w(agg.where)}"
+    if isinstance(agg, Ratio):
+        num, den = _aggregate_text(agg.numerator), _aggregate_text(agg.denominator)
+        return f"{agg.scale:g} x ({num}) / ({den})"
+    if isinstance(agg, OfMonths):
+        return f"{agg.how} of the monthly values of `{agg.of}`"
+    if isinstance(agg, Distinct):
+        return f"distinct {agg.value.text}{w(agg.where)} (one query per period)"
+    if isinstance(agg, GroupsWithAtLeast):
+        return f"vehicles with at least {agg.n} rows{w(agg.where)} (one query per period)"
+    if isinstance(agg, Headcount):
+        return f"headcount at the period's last day{w(agg.where)} (one query per period)"
+    return type(agg).__name__
+
+
+def render() -> str:
+    """docs/measures.md as it should be for the current catalogue."""
+    benchmarks = load_benchmarks()
+    out = [INTRO]
+    for family in FAMILIES:
+        out.append(f"## {family.replace('_', ' ').capitalize()}\n")
+        for m in (m for m in CATALOGUE.values() if m.family == family):
+            out.append(f"### `{m.key}`\n")
+            out.append(f"**{m.label}** ({m.unit}). {m.definition}\n")
+            details = [
+                f"- Source: `{', '.join(m.source.tables)}`"
+                + (f" ({m.source.text})" if m.source.text not in m.source.tables else ""),
+                f"- Computed as: {_aggregate_text(m.aggregate)}"
+                + (f"; {', '.join(f'{c} = {v}' for c, v in m.slice)}" if m.slice else ""),
+            ]
+            if m.good:
+                details.append(f"- Better when it goes {m.good}")
+            if m.breakdowns:
+                details.append(f"- Breakdowns: {', '.join(m.breakdowns)}")
+            if m.benchmark and m.benchmark in benchmarks:
+                b = benchmarks[m.benchmark]
+                details.append(f"- Benchmark: {b.label}. Source: {b.source}")
+            out.append("\n".join(details) + "\n")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0] if args else "docs/measures.md")
+    path.write_text(render(), encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
