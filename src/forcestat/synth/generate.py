@@ -59,7 +59,7 @@ def generate(
     scale: float = 1.0,
     progress: Progress | None = None,
     fmt: str = "parquet",
-    measure: bool = True,
+    measure: str = "auto",
 ) -> SynthResult:
     """Write synthetic records whose figures reproduce ``targets`` (default: the seed figures).
 
@@ -79,7 +79,10 @@ def generate(
     fmt
         ``parquet`` (default) or ``csv``.
     measure
-        Measure the written files to fill calibration.json's achieved values (on by default).
+        Where calibration.json's achieved values come from: ``store`` (ingest the records into
+        a temporary in-memory store and evaluate the measure catalogue, as a user would),
+        ``files`` (the fixed definitions applied to the files directly: fast at any scale),
+        ``auto`` (store up to 5 million rows, files above) or ``none``.
 
     Raises
     ------
@@ -110,16 +113,15 @@ def generate(
     finally:
         files = writer.close()
     profile = _copy_profile(out, log)
-    achieved = measure_files(files, tg) if measure else {}
+    report("measuring what was written", len(steps), len(steps))
+    achieved, source = _achieved(files, records, tg, measure, sum(writer.rows.values()))
     meta = {
         "generator": f"forcestat synth {__version__}",
         "seed": seed,
         "scale": scale,
         "format": fmt,
         "targets_file": base.source,
-        "achieved_from": "the written record files, by the fixed measure definitions"
-        if measure
-        else "not measured (measure=False)",
+        "achieved_from": source,
         "force_profile": str(profile) if profile else None,
         "rows": dict(writer.rows),
     }
@@ -158,6 +160,36 @@ def _steps(tg: Targets, seed: int, scale: float, log: CalibrationLog, writer: Re
     steps += volunteers.steps(writer, tg, seed, log)
     steps += speedwatch.steps(writer, tg, seed, log)
     return steps
+
+
+STORE_LIMIT = 5_000_000
+
+
+def _achieved(files, records: Path, tg: Targets, how: str, rows: int):
+    """Achieved values and a sentence saying where they came from."""
+    if how not in ("auto", "store", "files", "none"):
+        raise InputError(f"measure must be auto, store, files or none, not {how!r}")
+    if how == "none":
+        return {}, "not measured"
+    if how == "store" or (how == "auto" and rows <= STORE_LIMIT):
+        try:
+            from .verify import measure_in_store
+        except ImportError:  # pragma: no cover - a build without ingest/measures
+            how = "files"
+        else:
+            check = measure_in_store(records, tg)
+            from_files = measure_files(files, tg)
+            merged = {
+                k: (v if v is not None else from_files.get(k)) for k, v in check.achieved.items()
+            }
+            for k, v in from_files.items():
+                merged.setdefault(k, v)
+            return merged, (
+                f"forcestat ingest of records/ into a temporary store ({check.read:,} rows read, "
+                f"{check.loaded:,} loaded, {check.quarantined:,} quarantined), then "
+                "forcestat.measures.evaluate for each target's period"
+            )
+    return measure_files(files, tg), "the written record files, by the fixed measure definitions"
 
 
 def _calls_step(writer, seed, ch, plan, scale):

@@ -55,13 +55,33 @@ def plan_channel(targets: Targets, ch: str, log: CalibrationLog) -> list[MonthPl
         return []
     scale = targets.scale
     plans = {m: _fixed_month(m, monthly, log, ch) for m in months}
-    default = DEFAULTS[ch]
+    default = _defaults(ch, plans, scale)
     _solve_volumes(ch, plans, [t for t in longer if t.measure.endswith("pct_not_answered")], log,
-                   default["received"] * scale, default["pct"])  # fmt: skip
+                   default["received"], default["pct"])  # fmt: skip
     for part in ("queue", "talk"):
         chosen = [t for t in longer if t.measure == f"{name}avg_{part}_seconds"]
         _solve_means(ch, part, plans, chosen, default[part], log)
     return [plans[m] for m in months]
+
+
+def _defaults(ch: str, plans: dict[date, MonthPlan], scale: float) -> dict[str, float]:
+    """What an untabled month looks like: like the tabled months, else a Kent-sized force."""
+    out = dict(DEFAULTS[ch])
+    out["received"] *= scale
+    known = [p for p in plans.values() if p.received is not None]
+    if known:
+        out["received"] = float(
+            np.mean([(p.received or 0) / SEASON[p.month.month - 1] for p in known])
+        )
+        with_na = [p for p in known if p.not_answered is not None]
+        if with_na:
+            r = sum(p.received or 0 for p in with_na)
+            out["pct"] = 100 * sum(p.not_answered or 0 for p in with_na) / max(r, 1)
+    for part in ("queue", "talk"):
+        vals = [getattr(p, part) for p in plans.values() if getattr(p, part) is not None]
+        if vals:
+            out[part] = float(np.mean(vals))
+    return out
 
 
 _PARTS = (
@@ -177,13 +197,20 @@ def _solve_volumes(
         log.choose(
             f"calls_{ch} volumes",
             f"{', '.join(f'{m:%Y-%m}' for m in free_vol)} received {r_pick:,} in total "
-            f"(about {per:,.0f} a month before seasonal weighting; a force of this size would "
-            f"expect about {default_received:,.0f})"
+            f"(about {per:,.0f} a month before seasonal weighting, against {default_received:,.0f} "
+            "like the tabled months)"
             + (
                 " so that " + " and ".join(f"{t.measure} {t.period_text}" for t in held) + " hold"
                 if held
                 else ""
             ),
+        )
+    if free_vol and held and not 0.7 <= r_pick / max(d_total, 1) <= 1.4:
+        log.note(
+            f"calls_{ch}: holding {', '.join(f'{t.measure} {t.period_text}' for t in held)} "
+            f"together with the monthly tables needs {r_pick:,} calls in the untabled months, "
+            f"{r_pick / max(d_total, 1):.0%} of what months like the tabled ones would bring; "
+            "the figures were held, so those months are quieter (or busier) than the rest"
         )
     if free_na:
         rs = {m: plans[m].received or 0 for m in free_na}

@@ -116,7 +116,7 @@ def interval_grid(m: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     start, end = month_bounds_us(m)
     starts = np.arange(start, end, INTERVAL_US, dtype=np.int64)
     local = pd.DatetimeIndex(starts.astype("datetime64[us]"), tz="UTC").tz_convert(LONDON)
-    return starts, np.asarray(local.hour), np.asarray(local.dayofweek)
+    return starts, np.asarray(local.hour), np.asarray(local.day_of_week)
 
 
 def interval_weights(

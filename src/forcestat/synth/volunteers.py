@@ -174,7 +174,7 @@ def _cpv(rng: np.random.Generator, tg: Targets, d: date, log: CalibrationLog) ->
         log.choose(
             "community_policing_volunteers",
             f"the listed roles sum to {listed} of {total}: the other {rest} put in role "
-            f"'{spare}' (a role the board names without a count)",
+            f"'{spare}' (a role without a published count)",
         )
     elif rest < 0 and total_t:
         log.explain(total_t, f"the listed roles alone sum to {listed}, more than {total}")

@@ -1,0 +1,86 @@
+"""Targets files: the packaged seed figures load; bad files fail clearly and write nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from forcestat.errors import InputError, TargetsError
+from forcestat.synth import generate, load_targets
+from forcestat.synth.targets import default_targets_path, resolve_period
+
+SYNTH = Path(__file__).parent / "fixtures" / "synth"
+
+
+def test_packaged_seed_figures_load_with_every_period_form():
+    targets = load_targets()
+    assert targets.source == str(default_targets_path())
+    by_text = {t.period_text: t.period for t in targets}
+    assert by_text["national"] is None
+    assert by_text["to 2022-10"].label == "FY2022/23 to 2022-10"
+    assert by_text["2022 to date"].months()[0] == date(2022, 1, 1)
+    assert by_text["2022 to date"].months()[-1] == date(2022, 10, 1)
+    assert len(by_text["last 6 months to 2022-10"].months()) == 6
+    assert by_text["2022-10-31"].grain == "date"
+
+
+def test_packaged_copy_matches_the_shared_reference(seed_figures):
+    assert default_targets_path().read_bytes() == seed_figures.read_bytes()
+
+
+def test_printed_decimals_are_kept():
+    targets = load_targets()
+    pct = targets.get("cancelled_crime_pct", "2022-10")
+    assert pct is not None and pct.value_text == "3.0" and pct.decimals == 1
+
+
+@pytest.mark.parametrize(
+    ("fixture", "message"),
+    [
+        ("unknown_measure.csv", "unknown measure 'calls_999_answrd'"),
+        ("negative_count.csv", "negative"),
+        ("percent_above_100.csv", "above 100%"),
+        ("answered_above_received.csv", "is above calls_101_received"),
+        ("bad_period.csv", "cannot read period"),
+    ],
+)
+def test_bad_targets_fail_clearly_and_nothing_is_written(tmp_path, fixture, message):
+    out = tmp_path / "out"
+    with pytest.raises(TargetsError, match=message):
+        generate(out, targets=SYNTH / fixture)
+    assert not out.exists()
+
+
+def test_targets_error_is_an_input_error_with_exit_code_2():
+    with pytest.raises(InputError) as info:
+        load_targets(SYNTH / "missing.csv")
+    assert info.value.exit_code == 2
+
+
+def test_answered_plus_not_answered_must_equal_received(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text(
+        "section,measure,period,value,unit,note\n"
+        "contact,calls_999_received,2022-08,100,count,\n"
+        "contact,calls_999_answered,2022-08,90,count,\n"
+        "contact,calls_999_not_answered,2022-08,5,count,\n"
+    )
+    with pytest.raises(TargetsError, match="is not received 100"):
+        load_targets(f)
+
+
+def test_year_to_date_needs_a_month_of_that_year():
+    with pytest.raises(TargetsError, match="needs a month of 2021"):
+        resolve_period("2021 to date", date(2022, 10, 1))
+
+
+def test_scaled_targets_scale_volumes_not_rates():
+    targets = load_targets(SYNTH / "calls_999_only.csv").scaled(0.5)
+    received = targets.get("calls_999_received", "2023-01")
+    queue = targets.get("calls_999_avg_queue_seconds", "2023-01")
+    pct = targets.get("calls_999_pct_not_answered", "2023-03")
+    assert received is not None and received.value == round(received.published * 0.5)
+    assert queue is not None and queue.value == queue.published
+    assert pct is not None and pct.value == pct.published
