@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,10 @@ def _quoted_names(names: list[str]) -> list[str]:
 
 
 # -- JSON Lines ------------------------------------------------------------------------------
+#: true for a line holding a JSON object (CASE, so json_type never sees malformed text)
+IS_OBJECT = "(CASE WHEN json_valid(__json) THEN json_type(__json) = 'OBJECT' ELSE false END)"
+
+
 def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     # Lines are split in SQL so that every line keeps its number and a malformed line is
     # quarantined (rule invalid_json) rather than dropped by a lenient JSON reader.
@@ -199,7 +204,7 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     try:
         keys = con.execute(
             f"SELECT DISTINCT unnest(json_keys(__json)) FROM (SELECT __json FROM {lines} "
-            "WHERE json_valid(__json) AND json_type(__json) = 'OBJECT' LIMIT 1000)"
+            f"WHERE {IS_OBJECT} LIMIT 1000)"
         ).fetchall()
     except duckdb.Error as e:
         raise SchemaError(f"{path}: cannot read as JSON Lines: {_first_line(e)}") from e
@@ -210,13 +215,12 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         raise SchemaError(f"{path}: file is empty (no records)")
     header = sorted({str(k[0]) for k in keys})
     ordered = _first_object_order(con, lines, header)
-    spec = "{" + ", ".join(f"{sql_string(k)}: 'VARCHAR'" for k in ordered) + "}"
+    spec = json.dumps(dict.fromkeys(ordered, "VARCHAR"))
     fields = ", ".join(f'__obj."{k}" AS __r{i}' for i, k in enumerate(_quoted_names(ordered)))
     relation = (
-        f"(SELECT __n, __ok, __json, {fields} FROM (SELECT __n, "
-        "json_valid(__json) AND json_type(__json) = 'OBJECT' AS __ok, "
-        f"CASE WHEN json_valid(__json) AND json_type(__json) = 'OBJECT' THEN "
-        f"json_transform(__json, {sql_string(spec)}) END AS __obj, __json FROM {lines}))"
+        f"(SELECT __n, __ok, __json, {fields} FROM (SELECT __n, __ok, __json, "
+        f"CASE WHEN __ok THEN json_transform(__json, {sql_string(spec)}) END AS __obj "
+        f"FROM (SELECT __n, __json, {IS_OBJECT} AS __ok FROM {lines})))"
     )
     return Source(
         path=path,
@@ -233,10 +237,7 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
 
 def _first_object_order(con: duckdb.DuckDBPyConnection, lines: str, keys: list[str]) -> list[str]:
     """Keys in the order the first object writes them, then any others alphabetically."""
-    row = con.execute(
-        f"SELECT json_keys(__json) FROM {lines} "
-        "WHERE json_valid(__json) AND json_type(__json) = 'OBJECT' LIMIT 1"
-    ).fetchone()
+    row = con.execute(f"SELECT json_keys(__json) FROM {lines} WHERE {IS_OBJECT} LIMIT 1").fetchone()
     first = [str(k) for k in (row[0] if row else [])]
     return first + [k for k in keys if k not in first]
 
