@@ -1,0 +1,159 @@
+"""Adapters from published call-centre data to forcestat's tables.
+
+* :func:`read_anonymous_bank`: the Technion "Anonymous Bank" per-call files (one row per
+  call, tab-separated; used by Brown et al., 2005) as records in the ``calls`` schema.
+* :func:`read_decc_phone`: hourly 911 / administrative-line statistics (answered within
+  10/15/20/40/60/120/>120 s and abandoned) as one row per hour and line.
+
+Both read their columns by name, not position, so other months or weeks of the same
+sources load the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SchemaError
+
+BANK_COLUMNS = ("call_id", "date", "vru_exit", "q_start", "q_exit", "q_time", "outcome",
+                "ser_start", "ser_exit", "ser_time", "server")  # fmt: skip
+
+
+def _clock(date: pd.Series, clock: pd.Series) -> pd.Series:
+    """Date (YYMMDD) plus a H:MM:SS clock time as a timestamp."""
+    d = pd.to_datetime(date.astype(str).str.zfill(6), format="%y%m%d")
+    return d + pd.to_timedelta(clock.astype(str).str.strip())
+
+
+def read_anonymous_bank(
+    path: str | Path, *, channel: str = "101", source_tz: str = "Asia/Jerusalem"
+) -> pd.DataFrame:
+    """Calls that reached the agents' queue, in the ``calls`` schema (naive UTC).
+
+    A call enters the queue when it leaves the voice-response unit (``vru_exit``); it is
+    answered at ``ser_start`` (outcome AGENT) or abandoned at ``q_exit`` (outcome HANG after
+    queueing). Calls that hung up inside the voice-response unit (HANG with no queue time)
+    never reached an agent and are left out, as are PHANTOM calls (untraceable). Clock times
+    that run past midnight roll into the next day. ``agent_id`` is the serving agent
+    (NO_SERVER becomes empty).
+    """
+    raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    raw.columns = [c.strip().lower() for c in raw.columns]
+    missing = [c for c in BANK_COLUMNS if c not in raw.columns]
+    if missing:
+        raise SchemaError(f"{path}: not an Anonymous Bank call file (missing {', '.join(missing)})")
+    outcome = raw["outcome"].str.strip().str.upper()
+    q_time = pd.to_numeric(raw["q_time"], errors="coerce").fillna(0)
+    served = outcome == "AGENT"
+    keep = served | ((outcome == "HANG") & (q_time > 0))
+    r = raw[keep].reset_index(drop=True)
+    served = served[keep].reset_index(drop=True)
+    arrived = _clock(r["date"], r["vru_exit"])
+    q_start = _clock(r["date"], r["q_start"])
+    queued = pd.to_numeric(r["q_time"], errors="coerce").fillna(0) > 0
+    arrived = arrived.where(~queued, q_start)
+
+    def after(ts: pd.Series) -> pd.Series:
+        # clock times after midnight belong to the next day
+        return ts.where(ts >= arrived - pd.Timedelta(hours=1), ts + pd.Timedelta(days=1))
+
+    ser_start = after(_clock(r["date"], r["ser_start"]))
+    ser_exit = after(_clock(r["date"], r["ser_exit"]))
+    q_exit = after(_clock(r["date"], r["q_exit"]))
+    # the VRU and queue clocks disagree by a second now and then: never answer before arrival
+    answered = ser_start.where(served).clip(lower=arrived)
+    ended = ser_exit.where(served, q_exit)
+    ended = ended.where(ended >= answered.fillna(arrived), answered.fillna(arrived))
+    server = r["server"].str.strip()
+    out = pd.DataFrame(
+        {
+            "call_id": "BANK-" + r["call_id"].str.strip(),
+            "channel": channel,
+            "arrived_at": _to_utc(arrived, source_tz),
+            "answered_at": _to_utc(answered, source_tz),
+            "ended_at": _to_utc(ended, source_tz),
+            "district": None,
+            "agent_id": server.where(served & (server != "NO_SERVER")),
+        }
+    )
+    return out.sort_values("arrived_at", kind="stable").reset_index(drop=True)
+
+
+def _to_utc(ts: pd.Series, tz: str) -> pd.Series:
+    return (
+        ts.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+        .dt.tz_convert("UTC")
+        .dt.tz_localize(None)
+    )
+
+
+_BUCKET = re.compile(r"^(?P<line>[A-Za-z0-9]+)_(?P<edge>\d+)$")
+
+
+def read_decc_phone(paths: str | Path | Iterable[str | Path]) -> pd.DataFrame:
+    """Hourly phone statistics, one row per hour and line (911 -> channel "999", ADM ->
+    "101"): offered, answered, abandoned, answered within each published bucket, and the
+    answered-within-10 s share of answered calls (the Home Office definition).
+
+    Buckets are read from the header (``<LINE>_<seconds>``): the largest edge is "more
+    than the one before it", as published (``911_121`` counts calls answered after 120 s).
+    """
+    files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    if not files:
+        raise SchemaError("no DECC phone files given")
+    frames = []
+    for f in sorted(files):
+        raw = pd.read_csv(f, dtype=str)
+        raw.columns = [c.strip() for c in raw.columns]
+        if "DateTime" not in raw.columns:
+            raise SchemaError(f"{f}: not a DECC phone file (no DateTime column)")
+        start = pd.to_datetime(raw["DateTime"].str.strip(), format="%m/%d/%Y %H:%M")
+        for line, channel in (("911", "999"), ("ADM", "101")):
+            frames.append(_decc_line(raw, start, line, channel, f))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["channel", "hour_start"], kind="stable").reset_index(drop=True)
+
+
+def _decc_line(
+    raw: pd.DataFrame, start: pd.Series, line: str, channel: str, f: Path
+) -> pd.DataFrame:
+    edges = sorted(
+        int(m["edge"]) for c in raw.columns if (m := _BUCKET.match(c)) and m["line"] == line
+    )
+    needed = [f"{line}_AB", f"{line}_T"]
+    if not edges or any(c not in raw.columns for c in needed):
+        raise SchemaError(f"{f}: no {line}_<seconds>, {line}_AB and {line}_T columns")
+
+    def num(c: str) -> np.ndarray:
+        return pd.to_numeric(raw[c], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+
+    buckets = {e: num(f"{line}_{e}") for e in edges}
+    answered = sum(buckets.values())
+    abandoned = num(f"{line}_AB")
+    within_10 = sum(v for e, v in buckets.items() if e <= 10)
+    d = pd.DataFrame(
+        {
+            "hour_start": start,
+            "channel": channel,
+            "line": line,
+            "offered": num(f"{line}_T"),
+            "answered": answered,
+            "abandoned": abandoned,
+            "answered_within_10s": within_10,
+        }
+    )
+    for e in edges[:-1]:
+        d[f"answered_le_{e}s"] = buckets[e]
+    d[f"answered_gt_{edges[-2] if len(edges) > 1 else edges[-1]}s"] = buckets[edges[-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d["pct_answered_within_10s"] = np.where(answered > 0, 100 * within_10 / answered, np.nan)
+        d["pct_abandoned"] = np.where(d["offered"] > 0, 100 * abandoned / d["offered"], np.nan)
+    published = f"{line}_PCT_10"
+    if published in raw.columns:
+        d["published_pct_within_10s"] = 100 * pd.to_numeric(raw[published], errors="coerce")
+    return d

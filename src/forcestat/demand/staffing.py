@@ -1,0 +1,208 @@
+"""Staffing: agents needed per interval for a channel's target, and the service a roster gives.
+
+``agents`` in the tables are call handlers on the phones; ``rostered`` adds shrinkage (leave,
+training, breaks: the share of paid time not available for calls), ``ceil(agents / (1 -
+shrinkage))``, the way pyworkforce and most workforce tools apply it. FTE is rostered hours
+over a week divided by contracted hours per FTE.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from . import erlang
+from .estimate import DemandEstimate
+from .params import (
+    DEFAULT_TARGETS,
+    ServiceTarget,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+)
+
+MODELS = ("erlang_a", "erlang_c")
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    """Agents needed by interval of the week for one channel, with what they deliver."""
+
+    channel: str | None
+    target: ServiceTarget
+    model: str
+    shrinkage: float
+    interval_minutes: int
+    table: pd.DataFrame
+    hours_per_fte: float
+
+    @property
+    def agent_hours(self) -> float:
+        return float(self.table["agents"].sum() * self.interval_minutes / 60)
+
+    @property
+    def fte(self) -> float:
+        """Rostered FTE for the week: on-phone hours grossed up for shrinkage."""
+        return self.agent_hours / (1 - self.shrinkage) / self.hours_per_fte
+
+    def summary(self) -> dict[str, Any]:
+        t = self.table
+        calls = (t["calls_per_hour"] * self.interval_minutes / 60).to_numpy()
+        w = calls / calls.sum() if calls.sum() > 0 else np.full(len(t), 1 / max(len(t), 1))
+        return {
+            "channel": self.channel,
+            "target": self.target.label,
+            "model": self.model,
+            "shrinkage_pct": 100 * self.shrinkage,
+            "interval_minutes": self.interval_minutes,
+            "peak_agents": int(t["agents"].max()) if len(t) else 0,
+            "agent_hours_per_week": self.agent_hours,
+            "fte": self.fte,
+            "expected_service_level_pct": float((w * t["service_level_pct"]).sum()),
+            "expected_pct_abandoned": float((w * t["pct_abandoned"]).sum()),
+        }
+
+
+def _metrics(
+    model: str, rate: np.ndarray, aht: float, patience: float | None, n: np.ndarray, t: float
+) -> erlang.QueueMetrics:
+    if model == "erlang_a":
+        if patience is None:
+            raise ParameterError("patience_s is needed for model erlang_a")
+        return erlang.erlang_a(rate, aht, patience, np.maximum(n, 0), t)
+    # Erlang C has no answer for intervals with no agents; they are all reported as unstable
+    return erlang.erlang_c(rate, aht, np.where((n <= 0) & (rate > 0), 0.5, n), t)
+
+
+def _service_columns(m: erlang.QueueMetrics) -> dict[str, np.ndarray]:
+    return {
+        "load_erlangs": m.load_erlangs,
+        "service_level_pct": 100 * m.service_level,
+        "pct_answered_in_time_of_offered": 100 * m.answered_within_share,
+        "asa_s": m.asa_s,
+        "pct_abandoned": 100 * m.p_abandon,
+        "occupancy_pct": 100 * m.occupancy,
+    }
+
+
+def required_agents(
+    calls_per_hour: Any,
+    aht_s: float,
+    target: ServiceTarget,
+    *,
+    patience_s: float | None = None,
+    model: str = "erlang_c",
+    max_occupancy: float = 1.0,
+) -> np.ndarray:
+    """Agents on the phones needed in each interval to meet ``target``."""
+    if model not in MODELS:
+        raise ParameterError(f"model must be one of {', '.join(MODELS)} (got {model!r})")
+    ab = 1.0 if target.max_abandon_pct is None else target.max_abandon_pct / 100
+    return erlang.agents_needed(
+        calls_per_hour,
+        aht_s,
+        target.target_pct / 100,
+        target.within_s,
+        patience_s=patience_s if model == "erlang_a" else None,
+        max_abandon=ab,
+        max_occupancy=max_occupancy,
+    )
+
+
+def staff_week(
+    est: DemandEstimate,
+    target: ServiceTarget | None = None,
+    *,
+    model: str = "erlang_a",
+    shrinkage: float = 0.3,
+    hours_per_fte: float = 37.0,
+    aht_s: float | None = None,
+    patience_s: float | None = None,
+    max_occupancy: float = 1.0,
+) -> StaffingPlan:
+    """The week's staffing for one channel from its estimated demand.
+
+    ``aht_s`` defaults to the estimated mean talk time, ``patience_s`` to the censored
+    exponential estimate (Erlang A). The target defaults to the channel's standard (999:
+    90% in 10 s; 101: 80% in 60 s).
+    """
+    target = target or DEFAULT_TARGETS.get(est.channel or "101", DEFAULT_TARGETS["101"])
+    check_fraction("shrinkage", shrinkage, upper_open=True)
+    check_positive("hours_per_fte", hours_per_fte)
+    aht = float(aht_s if aht_s is not None else est.talk.mean_s)
+    pat = patience_s if patience_s is not None else est.patience.mean_s
+    pat = None if pat is None or not math.isfinite(pat) else float(pat)
+    if model == "erlang_a" and pat is None:
+        model = "erlang_c"  # nobody ever gave up: patience is unbounded
+    rates = est.rates["calls_per_hour"].to_numpy(dtype=float)
+    n = required_agents(
+        rates, aht, target, patience_s=pat, model=model, max_occupancy=max_occupancy
+    )
+    m = _metrics(model, rates, aht, pat, n.astype(float), target.within_s)
+    table = est.rates[[c for c in ("slot", "day", "start") if c in est.rates]].copy()
+    table["calls_per_hour"] = rates
+    table["agents"] = n
+    table["rostered"] = np.ceil(n / (1 - shrinkage) - 1e-9).astype(int)
+    for k, v in _service_columns(m).items():
+        table[k] = v
+    return StaffingPlan(
+        est.channel, target, model, shrinkage, est.interval_minutes, table, hours_per_fte
+    )
+
+
+def roster_service(
+    roster: pd.DataFrame,
+    est: DemandEstimate,
+    *,
+    model: str = "erlang_a",
+    within_s: float | None = None,
+    tz: str = "Europe/London",
+) -> pd.DataFrame:
+    """The service a roster would deliver against the estimated demand.
+
+    ``roster`` has rows of the ``staffing`` table (interval_start naive UTC, agents, and
+    optionally channel, which is filtered to ``est.channel``). Each row is matched to the
+    interval of the week it starts in.
+    """
+    r = roster
+    if "channel" in r and est.channel is not None:
+        r = r[r["channel"] == est.channel]
+    if r.empty:
+        raise ParameterError(f"the roster has no rows for channel {est.channel!r}")
+    agents = check_non_negative("agents", r["agents"].to_numpy(dtype=float))
+    start = pd.to_datetime(r["interval_start"]).dt.tz_localize("UTC").dt.tz_convert(tz)
+    minute_of_week = start.dt.dayofweek * 1440 + start.dt.hour * 60 + start.dt.minute
+    slot = (minute_of_week // est.interval_minutes).to_numpy()
+    rates = est.rates.set_index("slot")["calls_per_hour"].reindex(slot).fillna(0).to_numpy()
+    target = DEFAULT_TARGETS.get(est.channel or "101", DEFAULT_TARGETS["101"])
+    t = target.within_s if within_s is None else within_s
+    pat = est.patience.mean_s if math.isfinite(est.patience.mean_s) else None
+    if pat is None:
+        model = "erlang_c"
+    m = _metrics(model, rates, est.talk.mean_s, pat, np.floor(agents), t)
+    out = pd.DataFrame(
+        {
+            "interval_start": pd.to_datetime(r["interval_start"]).to_numpy(),
+            "agents": agents,
+            "calls_per_hour": rates,
+        }
+    )
+    for k, v in _service_columns(m).items():
+        out[k] = v
+    out["meets_target"] = out["service_level_pct"] >= target.target_pct
+    return out
+
+
+def load_roster(store: Any, channel: str | None = None) -> pd.DataFrame:
+    """The store's ``staffing`` table (one channel or all)."""
+    sql = "SELECT interval_start, interval_minutes, channel, agents FROM staffing"
+    args: list[Any] = []
+    if channel is not None:
+        sql += " WHERE channel = ?"
+        args.append(channel)
+    return store.duck.execute(sql + " ORDER BY interval_start", args).df()

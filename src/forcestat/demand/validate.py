@@ -1,0 +1,114 @@
+"""Check the queueing formulas against what a call centre actually delivered.
+
+:func:`compare_models` takes call records with agent ids, and for every dated interval
+feeds its arrivals, the hour-of-day talk time and patience, and the *observed* headcount
+(distinct agents answering in it) to Erlang A and Erlang C; the predictions are then
+averaged by interval of the day (weighted by calls) and set beside the observed abandonment
+and waiting. Erlang C, which assumes nobody hangs up, predicts no abandonment and, whenever
+the load reaches the headcount, unbounded waits (capped at the interval length here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import erlang
+from .estimate import _local, headcount, interval_profile
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """Observed vs predicted by interval of the day, and each model's errors."""
+
+    by_interval: pd.DataFrame
+    errors: pd.DataFrame
+    unstable_share_erlang_c: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "errors": self.errors.reset_index().to_dict(orient="records"),
+            "unstable_share_erlang_c": self.unstable_share_erlang_c,
+            "by_interval": self.by_interval.to_dict(orient="records"),
+        }
+
+
+def compare_models(
+    calls: pd.DataFrame,
+    interval_minutes: int = 60,
+    *,
+    tz: str = "Europe/London",
+    within_s: float = 10.0,
+    headcount_method: str = "distinct",
+) -> ModelComparison:
+    """Erlang A and Erlang C, given observed headcount, against observed service."""
+    profile = interval_profile(calls, interval_minutes, tz=tz, by="day", within_s=within_s)
+    overall_patience = _overall_patience(profile)
+    local = _local(calls["arrived_at"], tz)
+    bucket = local.dt.floor(f"{interval_minutes}min")
+    per = pd.DataFrame({"interval": bucket.to_numpy()}).groupby("interval").size().rename("calls")
+    per = per.to_frame().join(
+        headcount(calls, interval_minutes, tz=tz, method=headcount_method), how="inner"
+    )
+    per = per[per["agents"] >= 0.5]
+    slot = ((per.index.hour * 60 + per.index.minute) // interval_minutes).to_numpy()
+    p = profile.set_index("slot")
+    aht = p["aht_s"].reindex(slot).to_numpy()
+    pat = p["patience_s"].reindex(slot).fillna(overall_patience).to_numpy()
+    rate = per["calls"].to_numpy() * 60.0 / interval_minutes
+    n = per["agents"].to_numpy(dtype=float)
+    a = erlang.erlang_a(rate, aht, pat, n, within_s)
+    c = erlang.erlang_c(rate, aht, n, within_s)
+    cap = interval_minutes * 60.0
+    unstable = ~np.isfinite(c.asa_s)
+    pred = pd.DataFrame(
+        {
+            "slot": slot,
+            "w": per["calls"].to_numpy(dtype=float),
+            "a_abandon": 100 * a.p_abandon,
+            "a_wait": a.asa_s,
+            "a_within": 100 * a.service_level,
+            "c_abandon": 0.0,
+            "c_wait": np.minimum(c.asa_s, cap),
+            "c_within": 100 * c.service_level,
+        }
+    )
+    cols = [c for c in pred.columns if c not in ("slot", "w")]
+    weighted = pred[cols].mul(pred["w"], axis=0).assign(slot=pred["slot"], w=pred["w"])
+    g = weighted.groupby("slot")
+    mean = g[cols].sum().div(g["w"].sum(), axis=0)
+    obs = p[["start", "calls", "pct_abandoned", "avg_wait_answered_s", "pct_answered_within"]]
+    table = obs.join(mean, how="inner").reset_index()
+    table = table.rename(
+        columns={
+            "pct_abandoned": "obs_abandon",
+            "avg_wait_answered_s": "obs_wait",
+            "pct_answered_within": "obs_within",
+        }
+    )
+    return ModelComparison(table, _errors(table), float(unstable.mean()))
+
+
+def _overall_patience(profile: pd.DataFrame) -> float:
+    p = profile["patience_s"].dropna()
+    return float(np.median(p)) if len(p) else 600.0
+
+
+def _errors(t: pd.DataFrame) -> pd.DataFrame:
+    """Mean absolute and root-mean-square error over intervals of the day, per model."""
+    rows = {}
+    w = t["calls"] / t["calls"].sum()
+    for model in ("a", "c"):
+        for what, unit in (("abandon", "pct"), ("wait", "s"), ("within", "pct")):
+            err = t[f"{model}_{what}"] - t[f"obs_{what}"]
+            rows[(f"erlang_{model}", f"{what}_{unit}")] = {
+                "mae": float(err.abs().mean()),
+                "rmse": float(np.sqrt((err**2).mean())),
+                "weighted_mae": float((w * err.abs()).sum()),
+            }
+    out = pd.DataFrame(rows).T
+    out.index.names = ["model", "measure"]
+    return out
