@@ -63,7 +63,7 @@ def ingest(
 
 def _results_table(results: list[LoadResult], db: str) -> Table:
     t = Table(title=f"ingested into {db}")
-    t.add_column("file")
+    t.add_column("file", overflow="fold")
     t.add_column("kind")
     for c in COUNT_COLUMNS:
         t.add_column(c.replace("_", " "), justify="right")
