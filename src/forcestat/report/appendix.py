@@ -175,8 +175,9 @@ def published(findings: Any, source: str) -> Section:
     items = _finding_dicts(findings)
     sec = Section("published", "Appendix D: Check of Published Figures")
     sec = sec.add_paragraph(
-        f"The published figures in {source} were checked against the records and against "
-        f"themselves (totals, percentages, averages). {len(items)} "
+        f"The published figures in {source} were checked for consistency with one another "
+        "(totals against their months, percentages against their counts, averages against "
+        f"their totals, year-to-date pairs). {len(items)} "
         f"{'inconsistency was' if len(items) == 1 else 'inconsistencies were'} found."
     )
     if not items:

@@ -79,6 +79,13 @@ def _month_frame(
     return pd.DataFrame(rows, columns=["month", "series", "value"])
 
 
+def _month_axis(months: Sequence[date]) -> Any:
+    """A tick on each month (every other one past a year), labelled 'Aug 22'."""
+    step = 1 if len(months) <= 13 else 2
+    ticks = [alt.DateTime(year=m.year, month=m.month, date=1) for m in months[::step]]
+    return alt.Axis(format="%b %y", labelAngle=0, values=ticks, grid=False)
+
+
 def monthly_lines(
     title: str,
     months: Sequence[date],
@@ -91,7 +98,7 @@ def monthly_lines(
 ) -> ChartSpec:
     """One line per series over months; ``highlight`` shades the reporting period."""
     df = _month_frame(months, series)
-    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=12))
+    x = alt.X("month:T", title=None, axis=_month_axis(months))
     colour = alt.Color(
         "series:N", title=None, scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="top")
     )
@@ -101,7 +108,7 @@ def monthly_lines(
         .encode(x=x, y=alt.Y("value:Q", title=y_title), color=colour)
     )
     layers: list[Any] = []
-    if highlight:
+    if highlight and set(highlight) != set(months):
         band = pd.DataFrame(
             {"start": [pd.Timestamp(min(highlight))], "end": [pd.Timestamp(max(highlight))]}
         )

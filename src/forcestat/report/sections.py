@@ -57,6 +57,13 @@ def _compare_period(f: Figures, measure: str, subject: str, good: str | None = N
     r = f.row(measure, "period")
     if r is None:
         return None
+    gaps = [m for m in f.months if not f.covered(measure, m)]
+    if gaps:
+        # a month with no records would read as a fall: say so instead of comparing
+        return (
+            f"{narrative.capitalise(subject)}: no records are held for "
+            f"{narrative.months_phrase(gaps)}, so no comparison is made."
+        )
     return narrative.describe_change(
         subject,
         f.value(measure, "period"),
@@ -241,10 +248,11 @@ def mental_health(f: Figures, profile: ForceProfile) -> Section:
     fytd_avg = f.value("s136_detentions_monthly_average", "fytd")
     per_month = narrative.per_month_phrase(fytd_avg, "detentions")
     fytd_sentence = None
-    if fytd_total is not None and per_month:
+    if per_month:
+        total = "" if fytd_total is None else f"{f.fmt('s136_detentions', 'fytd')} detentions, "
         fytd_sentence = (
-            f"Over the financial year to date ({_fytd_words(f)}) there have been "
-            f"{f.fmt('s136_detentions', 'fytd')} detentions, {per_month}."
+            f"Over the financial year to date ({_fytd_words(f)}) there have been {total}"
+            f"{per_month}."
         )
     sec = Section("mental-health", "Mental Health and Section 136 (s.136) Detentions")
     sec = sec.add_paragraphs(
@@ -332,24 +340,19 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
     )
     if sc is not None:
         r = f.row("special_constables", "at_date") or {}
-        first = (
+        sentence = (
             f"At the end of {f.months[-1]:%B %Y}, the Special Constabulary stood at "
             f"{f.fmt('special_constables', 'at_date')}"
-            + (
-                f", with {f.fmt('special_constables_independent', 'at_date')} of those independent"
-                if ind is not None
-                else ""
-            )
-            + "."
         )
+        if ind is not None:
+            sentence += (
+                f", with {f.fmt('special_constables_independent', 'at_date')} of those independent"
+            )
         prev = r.get("previous_value")
         if prev is not None and prev != sc:
-            direction = "reduced" if sc < prev else "increased"
-            first = (
-                f"The Special Constabulary {direction} in number from "
-                f"{f.format('special_constables', prev)} a month earlier. " + first
-            )
-        sec = sec.add_paragraph(first)
+            word = "down" if sc < prev else "up"
+            sentence += f" ({word} from {f.format('special_constables', prev)} a month earlier)"
+        sec = sec.add_paragraph(sentence + ".")
     hours = f.value("special_constable_hours", "period")
     if hours is not None:
         sec = sec.add_paragraph(
