@@ -72,7 +72,8 @@ def table(doc, table_id: str) -> dict[str, list[str]]:
 def monthly_values(store, key: str, period: str = PERIOD) -> dict[str, float | None]:
     df = evaluate(store, [key], period, grain="month", comparisons=False)
     return {
-        p: (None if v is None or v != v else float(v)) for p, v in zip(df["period"], df["value"])
+        p: (None if v is None or v != v else float(v))
+        for p, v in zip(df["period"], df["value"], strict=True)
     }
 
 
@@ -240,7 +241,7 @@ def test_docx_has_the_same_tables_and_sentences(written, doc):
     word_tables = [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
     html_tables = doc.xpath("//main//table")
     assert len(word_tables) == len(html_tables)
-    for w, h in zip(word_tables, html_tables):
+    for w, h in zip(word_tables, html_tables, strict=True):
         body = [
             [norm(c.text_content()) for c in tr.xpath("./th|./td")] for tr in h.xpath("./tbody/tr")
         ]

@@ -57,7 +57,8 @@ def _compare_period(f: Figures, measure: str, subject: str, good: str | None = N
     r = f.row(measure, "period")
     if r is None:
         return None
-    gaps = [m for m in f.months if not f.covered(measure, m)]
+    previous = f.period.previous().months()
+    gaps = [m for m in [*previous, *f.months] if not f.covered(measure, m)]
     if gaps:
         # a month with no records would read as a fall: say so instead of comparing
         return (

@@ -32,6 +32,11 @@ CHANNEL_TABLES = (
     ),
     ("Live Chat", "Live Chat totals:", "Live Chat volumes", "live_chats"),
 )
+CHANNEL_SUBJECTS = {
+    "digital_contacts": "Digital contacts into the FCIR",
+    "online_crime_reports": "Online crime reports",
+    "live_chats": "Live chats",
+}
 
 
 def calls_table(f: Figures, channel: str) -> TableSpec:
@@ -184,7 +189,7 @@ def force_control_room(f: Figures, profile: ForceProfile) -> Section:
                     f.monthly(key, f.months),
                     _formatter(f, key),
                 ),
-                _compare_period(f, key, f"the total over {_period_words(f)}"),
+                _compare_period(f, key, f"{CHANNEL_SUBJECTS[key]} over {_period_words(f)}"),
             ]
         )
     return sec.add_chart(_channels_chart(f))
