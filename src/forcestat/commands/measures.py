@@ -75,8 +75,10 @@ def _print_table(rows: list[dict[str, str]], period: str, out_file: Path | None)
     if out_file:
         with out_file.open("w", encoding="utf-8") as f:
             Console(file=f, width=200).print(t)
-    else:
+    elif out.is_terminal:
         out.print(t)
+    else:  # piped: do not wrap values at an assumed 80 columns
+        Console(width=200).print(t)
 
 
 def check_published(

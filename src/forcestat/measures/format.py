@@ -82,11 +82,7 @@ def display_rows(df: Any) -> list[dict[str, Any]]:
             {
                 "measure": r["measure"],
                 "period": r["period"],
-                "value": fv(r["value"])
-                if _num(r["value"]) is not None
-                else f"n/a ({r['note']})"
-                if r.get("note")
-                else "n/a",
+                "value": fv(r["value"]) + ("*" if r.get("note") else ""),
                 "previous": fv(r.get("previous_value")),
                 "change": _pct(r.get("pct_change")),
                 "last year": fv(r.get("last_year_value")),

@@ -1,0 +1,83 @@
+"""``forcestat measures`` from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from fixtures.measures.loader import load_records
+from forcestat.store import Store
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "fx.duckdb"
+    with Store.open(path) as s:
+        load_records(s)
+    return str(path)
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-c", "from forcestat.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_csv_rows_carry_plain_numbers_and_comparisons(db):
+    r = run("measures", "--db", db, "--period", "2022-04", "-m", "calls_999_pct_not_answered",
+            "-m", "calls_999_avg_queue_seconds", "--format", "csv")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    rows = {row["measure"]: row for row in csv.DictReader(io.StringIO(r.stdout))}
+    pct = rows["calls_999_pct_not_answered"]
+    assert float(pct["value"]) == 25.0  # percent as 25.0, not 0.25
+    assert pct["unit"] == "percent"
+    assert pct["previous_period"] == "2022-03" and float(pct["previous_value"]) == 0.0
+    assert float(rows["calls_999_avg_queue_seconds"]["value"]) == 26.5  # seconds
+
+
+def test_json_output(db):
+    r = run("measures", "--db", db, "--period", "FY2022/23 to 2022-05", "-m",
+            "calls_999_received", "--format", "json")  # fmt: skip
+    rows = json.loads(r.stdout)
+    assert rows[0]["period"] == "FY2022/23 to 2022-05"
+    assert rows[0]["value"] == 5
+
+
+def test_table_reads_like_a_board_paper(db):
+    r = run("measures", "--db", db, "--period", "2022-04", "-m", "calls_101_avg_queue_seconds",
+            "-m", "calls_999_pct_not_answered")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "10m 00s" in r.stdout  # c08 waited 600 s
+    assert "25.00%" in r.stdout
+
+
+def test_parquet_needs_out_and_writes_a_file(db, tmp_path):
+    out = tmp_path / "m.parquet"
+    r = run("measures", "--db", db, "--period", "2022-08", "-m", "crime", "--format", "parquet",
+            "--out", str(out))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert set(pd.read_parquet(out).measure) >= {"recorded_crime", "cancelled_crime_pct"}
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["-m", "calls_999_recieved", "--period", "2022-04"], "calls_999_received"),
+        (["--period", "2022-13"], "FY2022/23 to 2022-10"),
+        (["--period", "2022-04", "--grain", "week"], "quarter"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(db, args, says):
+    r = run("measures", "--db", db, *args)
+    assert r.returncode == 2
+    assert says in r.stderr
+    assert "Traceback" not in r.stderr
