@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .base import Count, Distinct, GroupsWithAtLeast, Headcount, Mean, OfMonths, Ratio, Sum
+from .base import Count, Distinct, Expr, GroupsWithAtLeast, Headcount, Mean, OfMonths, Ratio, Sum
 from .benchmarks import load_benchmarks
 from .catalogue import CATALOGUE, FAMILIES
 
@@ -41,8 +41,8 @@ Conventions that hold for every measure:
 
 
 def _aggregate_text(agg: object) -> str:
-    def w(e: object) -> str:
-        return f" where {e.text}" if e is not None and getattr(e, "text", "") else ""
+    def w(e: Expr | None) -> str:
+        return f" where {e.text}" if e is not None and e.text else ""
 
     if isinstance(agg, Count):
         return f"count of rows{w(agg.where)}"
