@@ -70,9 +70,16 @@ def read_anonymous_bank(
     ended = ser_exit.where(served, q_exit)
     ended = ended.where(ended >= answered.fillna(arrived), answered.fillna(arrived))
     server = r["server"].str.strip()
+    line_id = r["vru+line"].str.strip() if "vru+line" in r else pd.Series("", index=r.index)
     out = pd.DataFrame(
         {
-            "call_id": "BANK-" + r["call_id"].str.strip(),
+            # call_id repeats across days and VRU lines: only the triple identifies a call
+            "call_id": "BANK-"
+            + r["date"].str.strip()
+            + "-"
+            + line_id
+            + "-"
+            + r["call_id"].str.strip(),
             "channel": channel,
             "arrived_at": _to_utc(arrived, source_tz),
             "answered_at": _to_utc(answered, source_tz),
@@ -157,3 +164,26 @@ def _decc_line(
     if published in raw.columns:
         d["published_pct_within_10s"] = 100 * pd.to_numeric(raw[published], errors="coerce")
     return d
+
+
+def write_calls_csv(calls: pd.DataFrame, path: str | Path) -> Path:
+    """Write calls (naive UTC) as a CSV that ``forcestat ingest`` reads: timestamps in ISO
+    8601 with an explicit ``+00:00`` offset, so they are not taken as London local time."""
+    out = calls.copy()
+    for c in ("arrived_at", "answered_at", "ended_at"):
+        ts = pd.to_datetime(out[c])
+        out[c] = ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00").where(ts.notna(), "")
+    cols = ["call_id", "channel", "arrived_at", "answered_at", "ended_at", "district", "agent_id"]
+    out = out[[c for c in cols if c in out.columns]]
+    p = Path(path)
+    out.to_csv(p, index=False)
+    return p
+
+
+def load_calls_into(store: object, calls: pd.DataFrame, folder: str | Path) -> list[object]:
+    """Ingest calls into a store through forcestat's own ingest (validated, deduplicated):
+    the table is written to ``folder/calls.csv`` first."""
+    from ..ingest import ingest_paths
+
+    f = write_calls_csv(calls, Path(folder) / "calls.csv")
+    return list(ingest_paths(store, [f], kind="calls"))  # type: ignore[arg-type]

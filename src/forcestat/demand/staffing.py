@@ -135,8 +135,8 @@ def staff_week(
     check_fraction("shrinkage", shrinkage, upper_open=True)
     check_positive("hours_per_fte", hours_per_fte)
     aht = float(aht_s if aht_s is not None else est.talk.mean_s)
-    pat = patience_s if patience_s is not None else est.patience.mean_s
-    pat = None if pat is None or not math.isfinite(pat) else float(pat)
+    raw_pat = patience_s if patience_s is not None else est.patience.mean_s
+    pat = float(raw_pat) if math.isfinite(raw_pat) else None
     if model == "erlang_a" and pat is None:
         model = "erlang_c"  # nobody ever gave up: patience is unbounded
     rates = est.rates["calls_per_hour"].to_numpy(dtype=float)
