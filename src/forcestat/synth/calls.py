@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
+from numba import njit
 
 from . import queue
 from .plan import MonthPlan
@@ -58,22 +59,29 @@ def generate_month(seed: int, ch: str, plan: MonthPlan, scale: float) -> MonthCa
 
     abandoned = _abandoners(patience, wait, na)
     answered = ~abandoned
-    # a caller the simulation lost but the figures need answered takes any handler on duty
-    orphan = answered & (handler < 0)
-    if orphan.any():
-        on_duty = agents[setup.interval[orphan]]
-        handler[orphan] = (rng.random(int(orphan.sum())) * on_duty).astype(np.int32)
-
-    q = _scaled_to_mean(rng, wait[answered], plan.queue)
-    talk = _scaled_to_mean(rng, setup.service[answered], plan.talk)
+    n_ans = n - na
+    # scale answered waits and talk so their means are the targets to the microsecond
+    q_sum = float(wait[answered].sum()) if n_ans else 0.0
+    if n_ans and q_sum <= 0:  # nobody waited: draw short waits to scale
+        wait[answered] = (rng.exponential(1.0, n_ans) * US).astype(np.int64)
+        q_sum = float(wait[answered].sum())
+    t_sum = float(setup.service[answered].sum()) if n_ans else 0.0
+    answered_at, ended, handler = _finish(
+        setup.arrivals,
+        wait,
+        patience,
+        setup.service,
+        abandoned,
+        plan.queue * US * n_ans / q_sum if q_sum else 0.0,
+        plan.talk * US * n_ans / t_sum if t_sum else 0.0,
+        round(plan.queue * US * n_ans),
+        round(plan.talk * US * n_ans),
+        rng.integers(US, 6 * US, n, dtype=np.int64),
+        handler,
+        agents[setup.interval],
+        rng.random(n),
+    )
     arrived = setup.arrivals
-    answered_at = np.zeros(n, dtype=np.int64)
-    answered_at[answered] = arrived[answered] + q
-    ended = np.empty(n, dtype=np.int64)
-    ended[answered] = answered_at[answered] + talk
-    gave_up = np.minimum(patience[abandoned], wait[abandoned])
-    gave_up = np.maximum(gave_up, (rng.random(int(abandoned.sum())) * 5 * US).astype(np.int64) + US)
-    ended[abandoned] = arrived[abandoned] + gave_up
 
     n_handlers = len(agents_names)
     cmax = n_handlers // setup.n_pods
@@ -140,26 +148,70 @@ def _abandoners(patience: np.ndarray, wait: np.ndarray, count: int) -> np.ndarra
     out = np.zeros(len(wait), dtype=bool)
     if count <= 0:
         return out
-    margin = patience - wait
-    out[np.argsort(margin, kind="stable")[:count]] = True
+    if count >= len(wait):
+        out[:] = True
+        return out
+    # only callers who had to wait can run out of patience: select among them when enough did
+    pool = np.flatnonzero(wait > 0)
+    if len(pool) < count:
+        pool = np.arange(len(wait))
+    margin = patience[pool] - wait[pool]
+    out[pool[np.argpartition(margin, count - 1)[:count]]] = True
     return out
 
 
-def _scaled_to_mean(rng: np.random.Generator, values_us: np.ndarray, mean_s: float) -> np.ndarray:
-    """``values_us`` scaled so their mean is ``mean_s`` seconds to the microsecond."""
-    n = len(values_us)
-    if n == 0:
-        return values_us
-    v = values_us.astype(np.float64)
-    if v.sum() <= 0:
-        v = rng.exponential(1.0, n)
-    v *= mean_s * US / v.mean()
-    out = np.floor(v).astype(np.int64)
-    # hand out the rounding remainder one microsecond at a time
-    short = int(round(mean_s * US * n)) - int(out.sum())
-    if short > 0:
-        out[np.argsort(out - v, kind="stable")[:short]] += 1
-    return out
+@njit(cache=True, nogil=True)
+def _finish(
+    arrived,
+    wait,
+    patience,
+    service,
+    abandoned,
+    q_factor,
+    t_factor,
+    q_total,
+    t_total,
+    jitter,
+    handler,
+    on_duty,
+    u,
+):  # pragma: no cover - compiled
+    """Answer and end times of every call, with answered waits and talk summing to totals.
+
+    Answered waits and talk times are scaled by a common factor (the shape is kept) and the
+    microseconds lost to flooring are handed back one each, so the sums are exact. A caller
+    who gives up hangs up at their patience (at least a second or so after arriving). A caller
+    the simulation lost but the figures need answered takes any handler on duty.
+    """
+    n = arrived.shape[0]
+    q_floor = np.int64(0)
+    t_floor = np.int64(0)
+    for i in range(n):
+        if not abandoned[i]:
+            q_floor += np.int64(np.floor(wait[i] * q_factor))
+            t_floor += np.int64(np.floor(service[i] * t_factor))
+    q_short = q_total - q_floor
+    t_short = t_total - t_floor
+    answered_at = np.zeros(n, dtype=np.int64)
+    ended = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        if abandoned[i]:
+            gave_up = min(patience[i], wait[i])
+            ended[i] = arrived[i] + max(gave_up, jitter[i])
+            continue
+        q = np.int64(np.floor(wait[i] * q_factor))
+        if q_short > 0:
+            q += 1
+            q_short -= 1
+        t = np.int64(np.floor(service[i] * t_factor))
+        if t_short > 0:
+            t += 1
+            t_short -= 1
+        answered_at[i] = arrived[i] + q
+        ended[i] = answered_at[i] + t
+        if handler[i] < 0:
+            handler[i] = np.int32(u[i] * max(on_duty[i], 1))
+    return answered_at, ended, handler
 
 
 #: The call measures a generated channel-month answers for.

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 
 from .. import __version__
@@ -102,14 +105,17 @@ def generate(
         shutil.rmtree(records)
     log = CalibrationLog()
     writer = RecordWriter(records, fmt)
-    steps = _steps(tg, seed, scale, log, writer)
+    call_months = [(ch, plan) for ch in ("999", "101") for plan in plan_channel(tg, ch, log)]
+    steps = _steps(tg, seed, log, writer)
+    total = len(call_months) + len(steps)
     report = progress or (lambda step, done, total: None)
     generated: set[str] = set()
     try:
-        for i, (name, fn) in enumerate(steps):
-            report(name, i, len(steps))
+        generated |= _write_calls(writer, call_months, seed, scale, report, total)
+        for i, (name, fn) in enumerate(steps, start=len(call_months)):
+            report(name, i, total)
             generated |= fn()
-        report("done", len(steps), len(steps))
+        report("done", total, total)
     finally:
         files = writer.close()
     profile = _copy_profile(out, log)
@@ -142,17 +148,11 @@ def generate(
     )
 
 
-def _steps(tg: Targets, seed: int, scale: float, log: CalibrationLog, writer: RecordWriter):
-    """The generation steps the targets call for, as (name, callable returning measures)."""
+def _steps(tg: Targets, seed: int, log: CalibrationLog, writer: RecordWriter):
+    """The non-call generation steps the targets call for: (name, callable -> measures)."""
     from . import contact, crime, speedwatch, volunteers
 
     steps: list[tuple[str, Callable[[], set[str]]]] = []
-    for ch in ("999", "101"):
-        plans = plan_channel(tg, ch, log)
-        for plan in plans:
-            steps.append(
-                (f"{ch} calls {plan.month:%Y-%m}", _calls_step(writer, seed, ch, plan, scale))
-            )
     if tg.has_any("s136_detentions"):
         steps.append(("s.136 detentions", lambda: _s136(writer, tg, seed, log)))
     steps += contact.steps(writer, tg, seed, log)
@@ -160,6 +160,37 @@ def _steps(tg: Targets, seed: int, scale: float, log: CalibrationLog, writer: Re
     steps += volunteers.steps(writer, tg, seed, log)
     steps += speedwatch.steps(writer, tg, seed, log)
     return steps
+
+
+def _write_calls(writer, call_months, seed: int, scale: float, report, total: int) -> set[str]:
+    """Generate call months on two threads, writing them in order as they finish.
+
+    The heavy parts (numpy, the compiled queue, Parquet encoding) release the GIL, so a
+    two-core machine generates one month while it encodes another; order keeps the bytes
+    identical whatever the timing.
+    """
+    done: set[str] = set()
+    if not call_months:
+        return done
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque = deque()
+        jobs = iter(call_months)
+        for ch, plan in islice(jobs, 2):
+            pending.append((ch, plan, pool.submit(calls_mod.generate_month, seed, ch, plan, scale)))
+        i = 0
+        while pending:
+            ch, plan, future = pending.popleft()
+            report(f"{ch} calls {plan.month:%Y-%m}", i, total)
+            month = future.result()
+            for nch, nplan in islice(jobs, 1):
+                pending.append(
+                    (nch, nplan, pool.submit(calls_mod.generate_month, seed, nch, nplan, scale))
+                )
+            writer.write("calls", month.calls)
+            writer.write("staffing", month.staffing)
+            done |= {f"calls_{ch}_{p}" for p in calls_mod.MEASURE_PARTS}
+            i += 1
+    return done
 
 
 STORE_LIMIT = 5_000_000
@@ -190,16 +221,6 @@ def _achieved(files, records: Path, tg: Targets, how: str, rows: int):
                 "forcestat.measures.evaluate for each target's period"
             )
     return measure_files(files, tg), "the written record files, by the fixed measure definitions"
-
-
-def _calls_step(writer, seed, ch, plan, scale):
-    def run() -> set[str]:
-        month = calls_mod.generate_month(seed, ch, plan, scale)
-        writer.write("calls", month.calls)
-        writer.write("staffing", month.staffing)
-        return {f"calls_{ch}_{p}" for p in calls_mod.MEASURE_PARTS}
-
-    return run
 
 
 def _s136(writer, tg, seed, log) -> set[str]:

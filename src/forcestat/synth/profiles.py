@@ -73,6 +73,10 @@ HOURLY: dict[str, tuple[float, ...]] = {
         1.0, 0.7, 0.5, 0.4, 0.4, 0.5, 1.2, 2.6, 4.6, 5.8, 6.3, 6.4,
         6.3, 6.2, 6.1, 6.0, 5.8, 5.5, 5.0, 4.6, 4.0, 3.3, 2.4, 1.6,
     ),
+    "speedwatch": (
+        0, 0, 0, 0, 0, 0, 0, 1.5, 4.0, 5.0, 4.5, 4.0,
+        3.8, 3.6, 3.8, 4.5, 5.0, 4.8, 3.5, 1.5, 0.4, 0, 0, 0,
+    ),
     "night": (
         5.6, 5.2, 4.6, 4.0, 3.2, 2.4, 1.8, 1.6, 2.0, 2.6, 3.2, 3.6,
         3.9, 4.1, 4.3, 4.6, 4.9, 5.2, 5.6, 5.9, 6.1, 6.3, 6.3, 6.0,
@@ -85,6 +89,7 @@ DAILY: dict[str, tuple[float, ...]] = {
     "101": (1.14, 1.07, 1.04, 1.02, 1.00, 0.86, 0.87),
     "day": (1.10, 1.06, 1.04, 1.02, 1.00, 0.90, 0.88),
     "night": (0.92, 0.92, 0.94, 0.98, 1.06, 1.14, 1.04),
+    "speedwatch": (1.0, 1.05, 1.05, 1.0, 0.95, 1.1, 0.8),
 }
 
 #: Month-of-year demand factor (January first): summer is busier for 999.
@@ -149,8 +154,15 @@ def sample_month_times(
 
 
 def pick(rng: np.random.Generator, n: int, weights: np.ndarray) -> np.ndarray:
-    """``n`` indices drawn with the given weights (int16 codes for a dictionary column)."""
-    return rng.choice(len(weights), size=n, p=weights).astype(np.int16)
+    """``n`` category codes drawn with the given weights (for a dictionary column).
+
+    A 65,536-entry lookup table of the quantised distribution turns each draw into one
+    16-bit random integer and one gather: several times faster than ``rng.choice(p=...)``.
+    """
+    w = np.asarray(weights, dtype=float)
+    cdf = np.cumsum(w / w.sum())
+    table = np.searchsorted(cdf, (np.arange(65_536) + 0.5) / 65_536).astype(np.int32)
+    return table[rng.integers(0, 65_536, n, dtype=np.uint16)]
 
 
 def months_between(first: date, last: date) -> list[date]:

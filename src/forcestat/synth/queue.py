@@ -19,7 +19,7 @@ from numba import njit
 from .profiles import INTERVAL_US, US
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def simulate(arrivals, service, patience, pod, interval, agents, n_pods):  # pragma: no cover
     """Per-call virtual wait (us) and handler index (-1 when the caller abandons).
 
@@ -122,7 +122,7 @@ def calibrate(setup: QueueSetup, abandon_rate: float, mean_wait_s: float) -> tup
 
     def factor_for(patience_mean: float) -> float:
         lo, hi = 0.02, 6.0
-        for _ in range(18):
+        for _ in range(14):
             mid = (lo * hi) ** 0.5
             rate, _ = outcome(mid, patience_mean)
             if rate > abandon_rate:
@@ -133,7 +133,7 @@ def calibrate(setup: QueueSetup, abandon_rate: float, mean_wait_s: float) -> tup
 
     p_lo, p_hi = 3.0, 20_000.0
     best = (1.0, 60.0)
-    for _ in range(14):
+    for _ in range(12):
         p_mid = (p_lo * p_hi) ** 0.5
         f = factor_for(p_mid)
         best = (f, p_mid)

@@ -8,6 +8,7 @@ exactly the published number of detections.
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from ..periods import Period
 from .calibrate import CalibrationLog
@@ -73,7 +74,7 @@ def _write(writer: RecordWriter, tg: Targets, seed: int, log: CalibrationLog) ->
             "session_id": dictionary(session, tuple(f"S{k:011d}" for k in session_key)),
             "site_id": dictionary(site, tuple(_site_names())),
             "detected_at": ts(times),
-            "vrm": vrms[vehicle],
+            "vrm": vrms.take(pa.array(vehicle)),
             "speed_mph": speed,
             "limit_mph": limit.astype(np.int64),
             "tax_status": dictionary(tax[vehicle], TAX),
@@ -112,22 +113,25 @@ def _tax(rng: np.random.Generator, vehicles: int, tg: Targets) -> np.ndarray:
     return status
 
 
-def _plates(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Distinct current-style registrations: two letters, age identifier, three letters."""
-    ages = np.array([f"{y:02d}" for y in range(2, 23)] + [f"{y:02d}" for y in range(51, 73)])
-    codes = np.unique(rng.integers(0, 24**5 * len(ages), int(n * 1.1) + 10))
-    codes = rng.permutation(codes)[:n]
-    letters = np.array(list(LETTERS))
-    parts = []
+def _plates(rng: np.random.Generator, n: int) -> pa.Array:
+    """Distinct current-style registrations (two letters, age identifier, three letters),
+    built straight into an Arrow string buffer."""
+    ages = np.array([y for y in range(2, 23)] + [y for y in range(51, 73)])
+    # i -> (a*i + b) mod M is a bijection when a is coprime with M: distinct plates for free
+    space = 24**5 * len(ages)
+    a, b = 2_654_435_761, int(rng.integers(0, space))
+    codes = (np.arange(n, dtype=np.int64) * (a % space) + b) % space
+    letters = np.frombuffer(LETTERS.encode(), dtype=np.uint8)
+    buf = np.empty((n, 7), dtype=np.uint8)
     rest = codes.copy()
-    for _ in range(5):
-        parts.append(letters[rest % 24])
+    for pos in (0, 1, 4, 5, 6):
+        buf[:, pos] = letters[rest % 24]
         rest //= 24
     age = ages[rest % len(ages)]
-    return np.char.add(
-        np.char.add(np.char.add(parts[0], parts[1]), age),
-        np.char.add(np.char.add(parts[2], parts[3]), parts[4]),
-    ).astype(object)
+    buf[:, 2] = 48 + age // 10
+    buf[:, 3] = 48 + age % 10
+    offsets = np.arange(0, (n + 1) * 7, 7, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
 
 
 def _times(rng: np.random.Generator, p: Period, n: int) -> np.ndarray:
@@ -135,7 +139,7 @@ def _times(rng: np.random.Generator, p: Period, n: int) -> np.ndarray:
     w = np.array([SEASON[m.month - 1] * (1.3 if 4 <= m.month <= 9 else 1.0) for m in months])
     counts = rng.multinomial(n, w / w.sum())
     parts = [
-        sample_month_times(rng, m, int(k), "day", noise=0.4)
+        sample_month_times(rng, m, int(k), "speedwatch", noise=0.4)
         for m, k in zip(months, counts, strict=True)
     ]
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)

@@ -196,7 +196,7 @@ def _duties(
         if s["joined_on"] < p.start and (s.get("left_on") is None or s["left_on"] >= p.end)
     ]
     quarters = int(round(total * 4))
-    lengths = rng.choice(np.arange(16, 49), size=max(1, quarters // 26))  # 4h..12h shifts
+    lengths = rng.integers(16, 49, max(1, quarters // 32))  # 4h..12h shifts, 8h on average
     lengths = _exact_total(rng, lengths, quarters)
     n = len(lengths)
     activity = rng.lognormal(0, 0.9, len(eligible))  # some specials give far more time
@@ -218,17 +218,24 @@ def _duties(
 
 
 def _exact_total(rng: np.random.Generator, lengths: np.ndarray, quarters: int) -> np.ndarray:
-    """Adjust duty lengths (1..96 quarters each) so they add up to ``quarters`` exactly."""
+    """Adjust duty lengths (1..96 quarters each) so they add up to ``quarters`` exactly.
+
+    The gap is spread evenly over the duties (they are in random order, so the first few
+    taking the remainder is no pattern); duties are dropped or added while it cannot fit.
+    """
     lengths = lengths.astype(np.int64)
-    while lengths.sum() != quarters:
+    if quarters <= 0:
+        return lengths[:0]
+    lengths = lengths[: max(1, min(len(lengths), quarters))]
+    while True:
         gap = quarters - int(lengths.sum())
-        if gap > 0 and (lengths >= 96).all():
-            lengths = np.append(lengths, 16)
+        if gap == 0:
+            return lengths
+        per, rest = divmod(gap, len(lengths))
+        if per >= 96 - 16:
+            lengths = np.append(lengths, rng.integers(16, 49, len(lengths)))
             continue
-        if gap < 0 and (lengths <= 1).all():
-            lengths = lengths[:-1]
-            continue
-        i = int(rng.integers(0, len(lengths)))
-        step = int(np.sign(gap)) * min(abs(gap), 4)
-        lengths[i] = min(96, max(1, lengths[i] + step))
-    return lengths
+        lengths = lengths + per
+        lengths[:rest] += 1
+        if lengths.min() < 1 or lengths.max() > 96:
+            lengths = np.clip(lengths, 1, 96)

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from numba import njit
 
 from ..schema import get_kind
 
@@ -50,14 +51,23 @@ def ids(prefix: str, start: int, n: int, width: int = 8) -> pa.Array:
     """
     head = np.frombuffer(prefix.encode(), dtype=np.uint8)
     size = len(head) + width
-    numbers = np.arange(start, start + n, dtype=np.int64)
-    buf = np.empty((n, size), dtype=np.uint8)
-    buf[:, : len(head)] = head
-    for pos in range(width - 1, -1, -1):
-        buf[:, len(head) + pos] = 48 + numbers % 10
-        numbers //= 10
+    buf = _id_bytes(head, start, n, width)
     offsets = np.arange(0, (n + 1) * size, size, dtype=np.int32)
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
+
+
+@njit(cache=True, nogil=True)
+def _id_bytes(head, start, n, width):  # pragma: no cover - compiled
+    size = head.shape[0] + width
+    buf = np.empty((n, size), dtype=np.uint8)
+    for i in range(n):
+        for k in range(head.shape[0]):
+            buf[i, k] = head[k]
+        x = start + i
+        for pos in range(size - 1, head.shape[0] - 1, -1):
+            buf[i, pos] = 48 + x % 10
+            x //= 10
+    return buf
 
 
 def kind_schema(kind_name: str, dict_columns: tuple[str, ...] = ()) -> pa.Schema:
@@ -99,7 +109,12 @@ class RecordWriter:
             path = self.dir / f"{kind}.{self.fmt}"
             if self.fmt == "parquet":
                 writer = pq.ParquetWriter(
-                    path, table.schema, compression="lz4", use_dictionary=dict_cols
+                    path,
+                    table.schema,
+                    compression="lz4",
+                    use_dictionary=dict_cols,
+                    # statistics only where readers prune on them: the kind's time column
+                    write_statistics=[t] if (t := get_kind(kind).time_column) else False,
                 )
             else:
                 writer = pacsv.CSVWriter(path, table.schema)
