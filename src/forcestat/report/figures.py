@@ -10,10 +10,12 @@ last day, Speedwatch's calendar year to date) and keeps the rows in one long fra
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -169,18 +171,25 @@ class Figures:
     catalogue: dict[str, Any] = field(default_factory=dict)
 
     # -- lookups -------------------------------------------------------------------------------
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """Rows by (measure, scope), built once: sections look figures up hundreds of times."""
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for rec in self.frame.to_dict(orient="records"):
+            clean = {str(k): (None if _is_missing(v) else v) for k, v in rec.items()}
+            out.setdefault((str(rec["measure"]), str(rec["scope"])), []).append(clean)
+        return out
+
     def rows(self, measure: str, scope: str) -> pd.DataFrame:
         f = self.frame
         return f[(f["measure"] == measure) & (f["scope"] == scope)]
 
     def row(self, measure: str, scope: str, label: str | None = None) -> dict[str, Any] | None:
         """One evaluated row as a dict (``None`` when the engine gave none)."""
-        r = self.rows(measure, scope)
+        found = self._index.get((measure, scope), [])
         if label is not None:
-            r = r[r["period"] == label]
-        if r.empty:
-            return None
-        return {k: (None if _is_missing(v) else v) for k, v in r.iloc[-1].to_dict().items()}
+            found = [r for r in found if r["period"] == label]
+        return found[-1] if found else None
 
     def value(self, measure: str, scope: str, label: str | None = None) -> float | None:
         r = self.row(measure, scope, label)
@@ -210,7 +219,7 @@ class Figures:
     def history(self, measure: str) -> dict[date, float]:
         """Every evaluated month of the long history, oldest first, covered months only."""
         out: dict[date, float] = {}
-        for _, r in self.rows(measure, "history").iterrows():
+        for r in self._index.get((measure, "history"), []):
             m = parse_period(str(r["period"])).start
             v = _clean(r["value"])
             if v is not None and self.covered(measure, m):
@@ -310,6 +319,22 @@ def _catalogue() -> dict[str, Any]:
     return dict(getattr(_measures_module(), "CATALOGUE", {}))
 
 
+def _shared_engine(
+    con: Any, evaluate: Evaluate, catalogue: dict[str, Any], extra: Iterable[str]
+) -> Any:
+    """One measures Engine for every evaluate call, planned up front with every measure the
+    report asks for, so each source table is scanned once rather than once per scope."""
+    mod = _measures_module()
+    engine_cls = getattr(mod, "Engine", None)
+    if engine_cls is None or "engine" not in inspect.signature(evaluate).parameters:
+        return None
+    keys = {*MONTHLY_KEYS, *PERIOD_KEYS, *FYTD_KEYS, *HEADCOUNT_KEYS, *SPEEDWATCH_KEYS, *extra}
+    keys |= {k for k in catalogue if k.startswith("cpv_")}
+    engine = engine_cls(con, mod.CATALOGUE)
+    engine.plan([mod.CATALOGUE[k] for k in sorted(keys) if k in mod.CATALOGUE])
+    return engine
+
+
 def collect_figures(
     con: Any,
     period: Period,
@@ -333,7 +358,10 @@ def collect_figures(
         Injected for tests; default to ``forcestat.measures`` and the store's own coverage.
     """
     catalogue = _catalogue() if catalogue is None else catalogue
-    evaluate = evaluate or _measures_module().evaluate
+    engine = None
+    if evaluate is None:
+        evaluate = _measures_module().evaluate
+        engine = _shared_engine(con, evaluate, catalogue, extra_fytd)
     kinds = {k for k in (kind_of(m, catalogue) for m in catalogue) if k} | {SPEEDWATCH_KIND}
     if coverage is None:
         coverage = coverage_months(con, sorted(kinds))
@@ -342,7 +370,8 @@ def collect_figures(
         wanted = [k for k in dict.fromkeys(keys) if k in catalogue]
         if not wanted or p is None:
             return None
-        df = evaluate(con, keys=wanted, period=p.label, grain=grain, comparisons=cmp)
+        extra = {"engine": engine} if engine is not None else {}
+        df = evaluate(con, keys=wanted, period=p.label, grain=grain, comparisons=cmp, **extra)
         return df.assign(scope=scope)
 
     end = last_month(period)

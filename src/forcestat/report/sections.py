@@ -182,7 +182,7 @@ def _fy_short(start_year: int) -> str:
 
 def _fy_values(f: Figures, measure: str) -> dict[int, float]:
     out: dict[int, float] = {}
-    for _, r in f.rows(measure, "fy").iterrows():
+    for _, r in f.rows(measure, "fy").iterrows():  # a dozen rows
         start = parse_period(str(r["period"])).start
         v = f.value(measure, "fy", str(r["period"]))
         if v is not None:
