@@ -256,9 +256,7 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
     hkeys = np.empty(cmax + 1)
     hids = np.empty(cmax + 1, dtype=np.int64)
     hsize = 0
-    free_ids = np.arange(cmax - 1, -1, -1).astype(np.int64)
-    nfree = cmax
-    busy = 0
+    idle = np.ones(cmax, dtype=np.bool_)
     na = np.empty(2)
     ka = np.zeros(2, dtype=np.int64)
     for c in range(2):
@@ -272,12 +270,9 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
         now = min(na[ca], nb, nc)
         if now == np.inf:
             break
-        cap = staff[kb]
         if nc == now:
             # a call ends: its agent is free (if still on duty) for the next caller
-            free_ids[nfree] = hids[0]
-            nfree += 1
-            busy -= 1
+            idle[hids[0]] = True
             hsize -= 1
             if hsize > 0:
                 hkeys[0] = hkeys[hsize]
@@ -285,7 +280,6 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
                 _sift_down(hkeys, hids, 0, hsize)
         elif nb == now:
             kb += 1
-            cap = staff[kb]
         else:
             if n == capacity:
                 break
@@ -308,19 +302,25 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
                 q1[t1] = i
                 t1 += 1
             na[ca], ka[ca] = _next_arrival(now, ka[ca], rates[ca], interval_s, st)
-        # start as many waiting callers as free, on-duty agents allow (999 first)
-        while busy < cap:
+        # start as many waiting callers as idle, on-duty agents allow (999 first); agents
+        # numbered below the interval's staffing are on duty, as in fcfs_kernel
+        while True:
+            a = -1
+            for j in range(staff[kb]):
+                if idle[j]:
+                    a = j
+                    break
+            if a < 0:
+                break
             i, h0 = _pull(now, q0, h0, t0, arr, pat_until, ans, end)
             if i < 0:
                 i, h1 = _pull(now, q1, h1, t1, arr, pat_until, ans, end)
             if i < 0:
                 break
-            nfree -= 1
-            a = free_ids[nfree]
+            idle[a] = False
             ans[i] = now
             end[i] = now + service[i]
             agent[i] = a
-            busy += 1
             hkeys[hsize] = end[i]
             hids[hsize] = a
             _sift_up(hkeys, hids, hsize)
