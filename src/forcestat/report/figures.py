@@ -208,6 +208,12 @@ class Figures:
             return True
         return m in self.coverage[kind]
 
+    def first_covered(self, measure: str) -> date | None:
+        """The first month holding records of ``measure``'s kind (None: unknown or none)."""
+        kind = kind_of(measure, self.catalogue)
+        months = self.coverage.get(kind, {}) if kind else {}
+        return min(months) if months else None
+
     def monthly(self, measure: str, months: Iterable[date]) -> list[float | None]:
         """Values for ``months`` (a month without records for the measure's kind is None)."""
         out = []

@@ -59,6 +59,9 @@ def _compare_period(f: Figures, measure: str, subject: str, good: str | None = N
         return None
     previous = f.period.previous().months()
     gaps = [m for m in [*previous, *f.months] if not f.covered(measure, m)]
+    first = f.first_covered(measure)
+    if gaps and (first is None or all(m < first for m in gaps)):
+        return None  # records start with this period: there is nothing to compare with
     if gaps:
         # a month with no records would read as a fall: say so instead of comparing
         return (
