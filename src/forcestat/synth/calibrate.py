@@ -32,9 +32,16 @@ def rounds_to(achieved: float, target: float, decimals: int) -> bool:
     return printed == Decimal(repr(float(target))).quantize(q, rounding=ROUND_HALF_UP)
 
 
-def is_met(t: Target, achieved: float | None) -> bool:
+def is_met(t: Target, achieved: float | None, scale: float = 1.0) -> bool:
+    """Whether ``achieved`` prints as the target.
+
+    A monthly average at ``scale`` is compared, scaled back, with the published average: it
+    derives from months that were each scaled and rounded, so scaling its print would not do.
+    """
     if achieved is None:
         return False
+    if t.unit == "count/month" and scale != 1.0:
+        return rounds_to(achieved / scale, t.published, t.decimals)
     if t.unit == "seconds":
         return rounds_to(achieved, t.value, 0)
     return rounds_to(achieved, t.value, t.decimals)
@@ -59,7 +66,9 @@ class CalibrationLog:
         self.notes.append(text)
 
 
-def entry(t: Target, achieved: float | None, log: CalibrationLog, generated: bool) -> dict:
+def entry(
+    t: Target, achieved: float | None, log: CalibrationLog, generated: bool, scale: float = 1.0
+) -> dict:
     """One target's line of calibration.json."""
     out: dict = {
         "section": t.section,
@@ -83,7 +92,7 @@ def entry(t: Target, achieved: float | None, log: CalibrationLog, generated: boo
         out.update(status="not generated", achieved=None, why=reason or "no records written")
         return out
     out["achieved"] = None if achieved is None else round(float(achieved), 4)
-    met = is_met(t, achieved)
+    met = is_met(t, achieved, scale)
     out["status"] = "met" if met else "missed"
     if t.measure in CONSEQUENCES:
         out["derived"] = CONSEQUENCES[t.measure]
@@ -118,7 +127,9 @@ def write_calibration(
 ) -> dict:
     """Write calibration.json and return its content."""
     entries = [
-        entry(t, achieved.get((t.measure, t.period_text)), log, t.measure in generated)
+        entry(
+            t, achieved.get((t.measure, t.period_text)), log, t.measure in generated, targets.scale
+        )
         for t in targets
     ]
     statuses: dict[str, int] = {}

@@ -37,6 +37,12 @@ def monthly_counts(targets: Targets, measure: str, log: CalibrationLog) -> dict[
                 f"{measure} {t.period_text}",
                 f"{remainder} spread over {len(free)} untabled month(s) in seasonal proportion",
             )
+        elif remainder != 0 and targets.scale != 1.0:
+            log.explain(
+                t,
+                f"at scale {targets.scale:g} each month is scaled and rounded; they sum to "
+                f"{known}, and the months win",
+            )
         elif remainder != 0:
             log.explain(
                 t,

@@ -45,6 +45,8 @@ class SynthResult:
     scale: float
     fmt: str
     notes: list[str] = field(default_factory=list)
+    #: seconds spent generating and writing records (``seconds`` adds measuring them)
+    write_seconds: float = 0.0
 
     @property
     def total_rows(self) -> int:
@@ -118,6 +120,7 @@ def generate(
         report("done", total, total)
     finally:
         files = writer.close()
+    write_seconds = time.perf_counter() - t0
     profile = _copy_profile(out, log)
     report("measuring what was written", len(steps), len(steps))
     achieved, source = _achieved(files, records, tg, measure, sum(writer.rows.values()))
@@ -145,6 +148,7 @@ def generate(
         scale=scale,
         fmt=fmt,
         notes=list(log.notes),
+        write_seconds=write_seconds,
     )
 
 

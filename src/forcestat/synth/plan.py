@@ -236,7 +236,11 @@ def _best_subset(spans, r_f, pool_r, d_total):
             hi = np.min([s[2] for s in combo], axis=0)
             ok = lo <= hi
             if ok.any():
-                idx = np.flatnonzero(ok)
+                # keep clear of the rounding boundaries where the band allows (a figure printed
+                # as 38.77 should not hang on 38.765 and the reader's rounding rule)
+                slack = np.where(ok, hi - lo, -1)
+                roomy = slack >= min(2, int(slack.max()))
+                idx = np.flatnonzero(roomy)
                 i = idx[np.argmin(np.abs(r_f[idx] - d_total))]
                 na = int((lo[i] + hi[i]) // 2)
                 return [s[0] for s in combo], int(r_f[i]), na
