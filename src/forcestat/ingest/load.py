@@ -178,6 +178,12 @@ class _FileLoad:
         self.rejected = 0
         self.checks: list[Check] = []
 
+    @property
+    def origin(self) -> str:
+        """load_id, file and kind as SQL literals (a prepared statement's parameters can make
+        DuckDB plan these inserts far slower, so they are written into the SQL)."""
+        return f"{self.load_id}, {sql_string(self.file)}, {sql_string(self.kind.name)}"
+
     def q(self, sql: str, params: list[object] | None = None) -> int:
         """Run ``sql``; the number it returns (row count of an INSERT/DELETE, or a count)."""
         row = self.con.execute(sql, params or []).fetchone()
@@ -217,19 +223,11 @@ class _FileLoad:
             self.load_id,
             self.digest.hexdigest(),
         )
+        counts = ", ".join(str(n) for n in (read, loaded, quarantined, skipped, replaced))
         self.con.execute(
-            "INSERT INTO load_log VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
-            [
-                self.load_id,
-                self.file,
-                result.sha256,
-                self.kind.name,
-                read,
-                loaded,
-                quarantined,
-                skipped,
-                replaced,
-            ],
+            f"INSERT INTO load_log VALUES ({self.load_id}, "
+            f"{sql_string(self.file)}, {sql_string(result.sha256)}, "
+            f"{sql_string(self.kind.name)}, now()::TIMESTAMP, {counts})"
         )
         return result
 
@@ -277,8 +275,8 @@ class _FileLoad:
         if not self.q("SELECT count(*) FROM _fs_rejects"):
             return 0
         return self.q(
-            """INSERT INTO quarantine
-            SELECT ?, ?, ?, line + row_number() OVER (PARTITION BY line ORDER BY k) - 1,
+            f"""INSERT INTO quarantine
+            SELECT {self.origin}, line + row_number() OVER (PARTITION BY line ORDER BY k) - 1,
                    coalesce(column_name, ''), rule, reason, piece
             FROM (
                 SELECT r.line, r.column_name, k, piece,
@@ -294,7 +292,6 @@ class _FileLoad:
                                      generate_subscripts(string_split(r.csv_line, chr(10)), 1)
                                        AS k)
                 WHERE trim(piece, chr(13) || ' ') <> '')""",
-            [self.load_id, self.file, self.kind.name],
         )
 
     # -- quarantine ------------------------------------------------------------------------
@@ -306,20 +303,18 @@ class _FileLoad:
         reason = " ".join(f"WHEN {c.code} THEN {c.reason_sql}" for c in checks)
         return self.q(
             f"""INSERT INTO quarantine
-            SELECT ?, ?, ?, _line, CASE _err {column} END, CASE _err {rule} END,
+            SELECT {self.origin}, _line, CASE _err {column} END, CASE _err {rule} END,
                    CASE _err {reason} END, {raw_text_sql(self.source)}
             FROM {ROWS} WHERE _err IS NOT NULL""",
-            [self.load_id, self.file, self.kind.name],
         )
 
     def quarantine_conflicts(self) -> int:
         return self.q(
             f"""INSERT INTO quarantine
-            SELECT ?, ?, ?, r._line, {sql_string(", ".join(self.kind.key))}, f.fate, f.reason,
+            SELECT {self.origin}, r._line, {sql_string(", ".join(self.kind.key))}, f.fate, f.reason,
                    CAST(to_json(struct_pack({self._struct("r")})) AS VARCHAR)
             FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line)
             WHERE f.fate IN ('duplicate_key', 'conflict')""",
-            [self.load_id, self.file, self.kind.name],
         )
 
     def _struct(self, alias: str) -> str:
@@ -333,11 +328,11 @@ class _FileLoad:
         target = ident(self.kind.name)
         n = self.q(
             f"""INSERT INTO audit
-            SELECT ?, ?, {key_text}, CAST(to_json(struct_pack({self._struct("t")})) AS VARCHAR),
+            SELECT {self.load_id}, {sql_string(self.kind.name)}, {key_text},
+                   CAST(to_json(struct_pack({self._struct("t")})) AS VARCHAR),
                    CAST(to_json(struct_pack({self._struct("r")})) AS VARCHAR), now()::TIMESTAMP
             FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line) JOIN {target} t ON {key_on}
             WHERE f.fate = 'replace'""",
-            [self.load_id, self.kind.name],
         )
         self.con.execute(
             f"""DELETE FROM {target} t USING (

@@ -81,52 +81,59 @@ def _instant_to_utc(tstz: str) -> str:
     return f"make_timestamp(epoch_us({tstz}))"
 
 
-def timestamp_from_text(src: str) -> str:
-    """SQL turning ISO 8601 text into naive UTC (see the module docstring)."""
-    # an offset can only follow the date part, so look for a sign or Z after character 10
-    has_offset = (
-        f"(contains(substr({src}, 11), '+') OR contains(substr({src}, 11), '-') "
-        f"OR suffix(upper(trim({src})), 'Z'))"
-    )
-    return (
-        f"(CASE WHEN {has_offset} THEN {_instant_to_utc(f'TRY_CAST({src} AS TIMESTAMPTZ)')} "
-        f"ELSE {_london_to_utc(f'TRY_CAST({src} AS TIMESTAMP)')} END)"
-    )
+#: ISO 8601 text ending in a UTC offset after a time: ``Z``, ``+01:00``, ``-0500``, ``+01``
+OFFSET_PATTERN = "[T ][0-9:.,]+ ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
-def typed_expr(col: Column, src: str, src_type: str) -> str:
-    """SQL giving ``col``'s typed value (NULL when empty or unreadable) from ``src``."""
+def has_offset(src: str) -> str:
+    """SQL true when ISO 8601 text carries a UTC offset (one RE2 match: the cheapest test)."""
+    return f"regexp_matches({src}, {sql_string(OFFSET_PATTERN)})"
+
+
+Parsed = tuple[dict[str, str], str]
+"""Columns to compute first (name -> SQL over the raw column) and the typed value over them.
+
+Splitting parsing from the rest keeps each cast to one evaluation per value: DuckDB does not
+share a repeated sub-expression such as ``TRY_CAST(x AS TIMESTAMP)`` inside a CASE."""
+
+INT_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT")
+
+
+def typed_expr(col: Column, src: str, src_type: str, tag: str) -> Parsed:
+    """``col``'s typed value (NULL when empty or unreadable) from raw column ``src``.
+
+    ``tag`` makes the names of the first-step columns unique.
+    """
     t = src_type.upper()
     text = src if is_text(t) else f"CAST({src} AS VARCHAR)"
+    a, b = f"__a{tag}", f"__b{tag}"
     if col.type == "str":
-        return f"CASE WHEN trim({text}) <> '' THEN {text} END"
+        return {}, f"CASE WHEN trim({text}) <> '' THEN {text} END"
     if col.type == "timestamp":
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
-            return _instant_to_utc(src)
+            return {}, _instant_to_utc(src)
         if t.startswith("TIMESTAMP") or t == "DATE":
-            return _london_to_utc(f"CAST({src} AS TIMESTAMP)")
-        return timestamp_from_text(text)
+            return {a: f"CAST({src} AS TIMESTAMP)"}, _london_to_utc(a)
+        first = {a: has_offset(text), b: f"TRY_CAST({text} AS TIMESTAMP)"}
+        instant = _instant_to_utc(f"TRY_CAST({text} AS TIMESTAMPTZ)")
+        return first, f"(CASE WHEN {a} THEN {instant} ELSE {_london_to_utc(b)} END)"
     if col.type == "date":
         if t == "DATE" or t.startswith("TIMESTAMP"):
-            return f"CAST({src} AS DATE)"
-        return f"TRY_CAST({text} AS DATE)"
+            return {}, f"CAST({src} AS DATE)"
+        return {}, f"TRY_CAST({text} AS DATE)"
     if col.type == "float":
-        return (
-            f"(CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END)"
-        )
+        return {a: f"TRY_CAST({text} AS DOUBLE)"}, f"(CASE WHEN isfinite({a}) THEN {a} END)"
     if col.type == "int":
-        if t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT"):
-            return f"CAST({src} AS BIGINT)"
+        if t in INT_TYPES:
+            return {}, f"CAST({src} AS BIGINT)"
         # '30.0' is 30, but '1.5' is not an integer (a plain cast would round it to 2)
-        dbl = f"TRY_CAST({text} AS DOUBLE)"
-        return (
-            f"(CASE WHEN {dbl} = trunc({dbl}) AND abs({dbl}) < 9.0e15 "
-            f"THEN CAST({dbl} AS BIGINT) END)"
+        return {a: f"TRY_CAST({text} AS DOUBLE)"}, (
+            f"(CASE WHEN {a} = trunc({a}) AND abs({a}) < 9.0e15 THEN CAST({a} AS BIGINT) END)"
         )
     if col.type == "bool":
         if t == "BOOLEAN":
-            return src
-        return (
+            return {}, src
+        return {}, (
             f"(CASE lower(trim({text})) WHEN 'true' THEN true WHEN 't' THEN true "
             "WHEN 'yes' THEN true WHEN 'y' THEN true WHEN '1' THEN true "
             "WHEN 'false' THEN false WHEN 'f' THEN false WHEN 'no' THEN false "
@@ -182,14 +189,16 @@ def checked_select(
         code = b.add("invalid_json", "", "'line is not a JSON object'")
         b.branches.append(f"WHEN NOT {source.ok_sql} THEN {code}")
 
-    typed = []
+    typed, first = [], []
     for col in kind.columns:
         if col.name not in mapping:
             typed.append(f"CAST(NULL AS {col.sql_type}) AS {ident(col.name)}")
             continue
         i = mapping[col.name]
         src, src_type = f"__r{i}", source.types[i]
-        typed.append(f"{typed_expr(col, src, src_type)} AS {ident(col.name)}")
+        parsed, value = typed_expr(col, src, src_type, str(i))
+        first += [f"{sql} AS {name}" for name, sql in parsed.items()]
+        typed.append(f"{value} AS {ident(col.name)}")
         _type_branches(b, col, src, src_type)
     for col in kind.columns:
         if col.name in mapping:
@@ -203,11 +212,13 @@ def checked_select(
     raw = _raw_record(source)
     keep = [ident(c.name) for c in kind.columns]
     extra = [source.line_sql] if source.line_sql else []
-    inner_cols = ", ".join([*source.raw_columns, *extra, *typed] + _passthrough(source))
+    carried = [*source.raw_columns, *extra, *_passthrough(source)]
+    parse = ", ".join(carried + first)
     sql = (
         f"SELECT {', '.join(keep + extra)}, _err, "
         f"CASE WHEN _err IS NOT NULL THEN {raw} END AS _raw FROM ("
-        f"SELECT *, {err} AS _err FROM (SELECT {inner_cols} FROM {source.relation}))"
+        f"SELECT *, {err} AS _err FROM (SELECT {', '.join(carried + typed)} FROM ("
+        f"SELECT {parse} FROM {source.relation})))"
     )
     return sql, b.checks
 

@@ -1,0 +1,193 @@
+"""Ingest benchmark: N call rows as Parquet and as CSV, validated into a fresh store.
+
+    python bench/ingest.py                 # 10 million rows
+    python bench/ingest.py --rows 1000000  # quicker
+    python bench/ingest.py --pandas-rows 2000000   # cap the pandas comparison (scaled)
+
+Each measurement runs in its own child process so that its peak RSS is its own. The pandas
+peer reads the same CSV file with ``read_csv`` and applies the same checks (types, required
+values, allowed channel, the three time-order rules, duplicate keys, London month); its
+rows/s is compared with forcestat's on that file. Targets (issue 2): >= 5M rows/s from
+Parquet, >= 1.5M rows/s from CSV, peak RSS < 2 GB, >= 5x pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+TARGETS = {"parquet_rows_per_s": 5e6, "csv_rows_per_s": 1.5e6, "rss_bytes": 2e9, "vs_pandas": 5}
+
+
+def generate(out: Path, rows: int) -> tuple[Path, Path]:
+    """Call rows with London wall-clock text times in CSV and UTC instants in Parquet;
+    about 0.1% have a channel outside {999, 101} so the quarantine path runs too."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(
+        f"""CREATE TABLE c AS SELECT
+            'C' || i AS call_id,
+            CASE WHEN i % 997 = 0 THEN '112' WHEN i % 3 = 0 THEN '101' ELSE '999' END AS channel,
+            TIMESTAMP '2021-01-01' + to_seconds(i * 6) AS arrived_at,
+            CASE WHEN i % 11 = 0 THEN NULL
+                 ELSE TIMESTAMP '2021-01-01' + to_seconds(i * 6 + i % 50) END AS answered_at,
+            TIMESTAMP '2021-01-01' + to_seconds(i * 6 + 240 + i % 50) AS ended_at,
+            'District ' || (i % 13) AS district
+        FROM range({rows}) t(i)"""
+    )
+    csv_path, parquet_path = out / "calls.csv", out / "calls.parquet"
+    fmt = "'%Y-%m-%dT%H:%M:%S'"
+    con.execute(
+        f"""COPY (SELECT call_id, channel, strftime(arrived_at, {fmt}) AS arrived_at,
+                  strftime(answered_at, {fmt}) AS answered_at,
+                  strftime(ended_at, {fmt}) AS ended_at, district FROM c)
+            TO '{csv_path}' (HEADER)"""
+    )
+    con.execute(
+        f"""COPY (SELECT call_id, channel,
+                  timezone('Europe/London', arrived_at) AS arrived_at,
+                  timezone('Europe/London', answered_at) AS answered_at,
+                  timezone('Europe/London', ended_at) AS ended_at, district FROM c)
+            TO '{parquet_path}' (FORMAT parquet)"""
+    )
+    con.close()
+    return csv_path, parquet_path
+
+
+def peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+
+
+def run_forcestat(path: Path, db: Path) -> dict[str, object]:
+    from forcestat.ingest import ingest_file
+    from forcestat.store import Store
+
+    with Store.open(db) as store:
+        t0 = time.perf_counter()
+        result = ingest_file(store, path)
+        seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "rss": peak_rss(), **result.as_dict()}
+
+
+def run_pandas(path: Path, limit: int | None) -> dict[str, object]:
+    """The same checks with pandas, as a careful analyst would write them."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=limit)
+    ts = {}
+    bad = pd.Series(False, index=df.index)
+    for col in ("arrived_at", "answered_at", "ended_at"):
+        text = df[col].replace("", None)
+        local = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        # London wall clock to UTC; the changeover hour read as GMT, as forcestat does
+        ts[col] = (
+            local.dt.tz_localize("Europe/London", ambiguous=False, nonexistent="shift_forward")
+            .dt.tz_convert("UTC")
+            .dt.tz_localize(None)
+        )
+        unreadable = text.notna() & ts[col].isna()
+        missing = text.isna() if col != "answered_at" else pd.Series(False, index=df.index)
+        bad |= unreadable | missing
+    bad |= (df["call_id"] == "") | ~df["channel"].isin(["999", "101"])
+    a, n, e = ts["arrived_at"], ts["answered_at"], ts["ended_at"]
+    bad |= (n.notna() & (n < a)) | (n.notna() & (e < n)) | (e < a)
+    ok = df[~bad].assign(arrived_at=a, answered_at=n, ended_at=e)
+    dup = ok["call_id"].duplicated(keep=False)
+    ok = ok[~dup]
+    london = ok["arrived_at"].dt.tz_localize("UTC").dt.tz_convert("Europe/London")
+    ok = ok.assign(month=london.dt.tz_localize(None).dt.to_period("M").dt.start_time)
+    seconds = time.perf_counter() - t0
+    return {
+        "seconds": seconds,
+        "rss": peak_rss(),
+        "read": len(df),
+        "loaded": len(ok),
+        "quarantined": int(bad.sum() + dup.sum()),
+    }
+
+
+def child(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    if args.phase == "pandas":
+        out = run_pandas(path, args.pandas_rows)
+    else:
+        out = run_forcestat(path, Path(args.db))
+    print(json.dumps(out))
+
+
+def measure(phase: str, file: Path, workdir: Path, pandas_rows: int | None) -> dict:
+    cmd = [sys.executable, __file__, "--phase", phase, "--file", str(file)]
+    cmd += ["--db", str(workdir / f"{phase}.duckdb")]
+    if pandas_rows:
+        cmd += ["--pandas-rows", str(pandas_rows)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--pandas-rows", type=int, default=None, help="cap pandas at N rows")
+    ap.add_argument("--phase", choices=("parquet", "csv", "pandas"), help=argparse.SUPPRESS)
+    ap.add_argument("--file", help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase:
+        child(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="forcestat-bench-") as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        csv_path, parquet_path = generate(work, args.rows)
+        print(
+            f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f}s "
+            f"(CSV {csv_path.stat().st_size / 1e6:,.0f} MB, "
+            f"Parquet {parquet_path.stat().st_size / 1e6:,.0f} MB)"
+        )
+        results = {
+            "parquet": measure("parquet", parquet_path, work, None),
+            "csv": measure("csv", csv_path, work, None),
+            "pandas": measure("pandas", csv_path, work, args.pandas_rows),
+        }
+    report(args, results)
+
+
+def report(args: argparse.Namespace, r: dict[str, dict]) -> None:
+    rate = {k: v["read"] / v["seconds"] for k, v in r.items()}
+    ratio = rate["csv"] / rate["pandas"]
+    print(
+        f"\nforcestat ingest benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, {platform.python_version()}, duckdb {duckdb.__version__}"
+    )
+    print(f"{'run':<9}{'rows':>13}{'seconds':>9}{'rows/s':>13}{'peak RSS':>11}  loaded/quarantined")
+    for k, v in r.items():
+        print(
+            f"{k:<9}{v['read']:>13,}{v['seconds']:>9.2f}{rate[k]:>13,.0f}"
+            f"{v['rss'] / 2**20:>8,.0f} MiB  {v['loaded']:,}/{v['quarantined']:,}"
+        )
+    scaled = " (pandas on fewer rows: rates compared)" if args.pandas_rows else ""
+    print(f"CSV vs pandas read_csv + same checks: {ratio:.1f}x{scaled}")
+    checks = {
+        "Parquet >= 5M rows/s": rate["parquet"] >= TARGETS["parquet_rows_per_s"],
+        "CSV >= 1.5M rows/s": rate["csv"] >= TARGETS["csv_rows_per_s"],
+        "peak RSS < 2 GB": max(r["parquet"]["rss"], r["csv"]["rss"]) < TARGETS["rss_bytes"],
+        ">= 5x pandas": ratio >= TARGETS["vs_pandas"],
+    }
+    for name, met in checks.items():
+        print(f"  {'met ' if met else 'MISSED'}  {name}")
+
+
+if __name__ == "__main__":
+    main()
