@@ -112,6 +112,7 @@ def estimate_cmd(
         f"Patience (censored, exponential) mean {pat['mean_patience_s']:.0f} s "
         f"from {pat['abandoned']:,} abandonments.",
         highlight=False,
+        soft_wrap=True,
     )
     cols = [c for c in ("day", "start", "calls", "calls_per_hour", "low", "high") if c in est.rates]
     _table(est.rates[est.rates["calls"] > 0][cols], f"{channel} arrivals per hour")
@@ -143,7 +144,8 @@ def staff_cmd(
 
     check_percent("shrinkage", shrinkage, allow_zero=True)
     channels = ["999", "101"] if channel == "all" else [channel]
-    plans, result = {}, {}
+    plans: dict[str, pd.DataFrame] = {}
+    result: dict[str, Any] = {}
     for ch in channels:
         est = _estimate(db, ch, period, interval, tz)
         base = DEFAULT_TARGETS.get(ch, DEFAULT_TARGETS["101"])
@@ -171,6 +173,7 @@ def staff_cmd(
                 f"{ch}: peak {s['peak_agents']} agents, {s['agent_hours_per_week']:,.0f} agent-"
                 f"hours a week on the phones = {s['fte']:.1f} FTE at {shrinkage:g}% shrinkage",
                 highlight=False,
+                soft_wrap=True,
             )
     if chart is not None and plans:
         from ..demand import charts

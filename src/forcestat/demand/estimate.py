@@ -194,7 +194,7 @@ def _slot_frame(calls: pd.DataFrame, interval_minutes: int, tz: str, by: str) ->
     local = _local(calls["arrived_at"], tz)
     per_day = 1440 // interval_minutes
     slot_in_day = (local.dt.hour * 60 + local.dt.minute) // interval_minutes
-    slot = slot_in_day + (local.dt.dayofweek * per_day if by == "week" else 0)
+    slot = slot_in_day + (local.dt.day_of_week * per_day if by == "week" else 0)
     return pd.DataFrame({"slot": slot.to_numpy(), "date": local.dt.normalize().to_numpy()})
 
 
@@ -230,7 +230,7 @@ def arrival_rates(
     n_slots = per_day * (7 if by == "week" else 1)
     days = pd.date_range(frame["date"].min(), frame["date"].max(), freq="D")
     if by == "week":
-        per_dow = np.bincount(days.dayofweek, minlength=7)
+        per_dow = np.bincount(days.day_of_week, minlength=7)
         exposure_days = np.repeat(per_dow, per_day)
     else:
         exposure_days = np.full(n_slots, len(days))

@@ -158,6 +158,9 @@ def _interval_inputs(
         raise ParameterError(
             f"agents must give one value per interval ({rates.size}), got {staff.size}"
         )
+    if staff.max(initial=0) < 1 and rates.sum() > 0:
+        # some intervals without staff is a closed desk; none at all is a mistake
+        raise ParameterError("agents must be at least 1 in some interval when calls arrive")
     return rates, np.floor(staff).astype(np.int64), interval_minutes * 60.0
 
 

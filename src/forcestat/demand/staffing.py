@@ -176,7 +176,7 @@ def roster_service(
         raise ParameterError(f"the roster has no rows for channel {est.channel!r}")
     agents = check_non_negative("agents", r["agents"].to_numpy(dtype=float))
     start = pd.to_datetime(r["interval_start"]).dt.tz_localize("UTC").dt.tz_convert(tz)
-    minute_of_week = start.dt.dayofweek * 1440 + start.dt.hour * 60 + start.dt.minute
+    minute_of_week = start.dt.day_of_week * 1440 + start.dt.hour * 60 + start.dt.minute
     slot = (minute_of_week // est.interval_minutes).to_numpy()
     rates = est.rates.set_index("slot")["calls_per_hour"].reindex(slot).fillna(0).to_numpy()
     target = DEFAULT_TARGETS.get(est.channel or "101", DEFAULT_TARGETS["101"])

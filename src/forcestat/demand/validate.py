@@ -112,3 +112,35 @@ def _errors(t: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows).T
     out.index.names = ["model", "measure"]
     return out
+
+
+def hourly_service_check(
+    hourly: pd.DataFrame,
+    aht_s: float,
+    *,
+    target_pct: float = 90.0,
+    within_s: float = 10.0,
+) -> pd.DataFrame:
+    """Hour-of-day service from hourly line statistics (:func:`read_decc_phone`) beside the
+    Erlang C staffing advice for the standard at each hour's average offered load.
+
+    Columns: channel, hour, offered_per_hour, pct_answered_within_10s (Home Office
+    definition: of answered calls), pct_abandoned, advised_agents, shortfall_pct (how far
+    the observed service fell below the target)."""
+    h = hourly.assign(hour=pd.to_datetime(hourly["hour_start"]).dt.hour)
+    days = h.groupby("channel")["hour_start"].apply(lambda s: s.dt.normalize().nunique())
+    g = h.groupby(["channel", "hour"])[["offered", "answered", "answered_within_10s", "abandoned"]]
+    t = g.sum().reset_index()
+    t["offered_per_hour"] = t["offered"] / t["channel"].map(days)
+    t["pct_answered_within_10s"] = (
+        100 * t["answered_within_10s"] / t["answered"].where(t["answered"] > 0)
+    )
+    t["pct_abandoned"] = 100 * t["abandoned"] / t["offered"].where(t["offered"] > 0)
+    t["advised_agents"] = erlang.agents_needed(
+        t["offered_per_hour"].to_numpy(), aht_s, target_pct / 100, within_s
+    )
+    t["shortfall_pct"] = (target_pct - t["pct_answered_within_10s"]).clip(lower=0)
+    return t[
+        ["channel", "hour", "offered_per_hour", "pct_answered_within_10s", "pct_abandoned",
+         "advised_agents", "shortfall_pct"]
+    ]  # fmt: skip

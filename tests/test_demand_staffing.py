@@ -1,0 +1,202 @@
+"""Staffing plans, roster service, the surge and chat what-ifs, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forcestat.demand import erlang
+from forcestat.demand.estimate import estimate
+from forcestat.demand.params import ServiceTarget
+from forcestat.demand.simulate import Dist, simulate_separate_pools
+from forcestat.demand.staffing import roster_service, staff_week
+from forcestat.demand.whatif import SurgeSpec, chat_operators, surge
+from forcestat.errors import ParameterError
+
+DAY = np.r_[np.full(7, 8.0), np.full(10, 60.0), np.full(7, 30.0)]
+
+
+@pytest.fixture(scope="module")
+def two_channels():
+    """Three simulated weeks of 999 and 101 calls on separate pools."""
+    res = simulate_separate_pools(
+        {"999": np.tile(DAY, 21), "101": np.tile(DAY * 2, 21)},
+        {"999": 6, "101": 8},
+        {"999": Dist.lognormal(200, 0.7), "101": Dist.lognormal(300, 0.9)},
+        {"999": Dist.exponential(90), "101": Dist.exponential(400)},
+        seed=3,
+    )
+    return res.to_calls()
+
+
+def test_week_plan_meets_the_999_standard_in_every_interval(two_channels):
+    est = estimate(two_channels, "999", tz="UTC")
+    plan = staff_week(est, model="erlang_c", shrinkage=0.3)
+    t = plan.table
+    assert len(t) == 168
+    busy = t["calls_per_hour"] > 0
+    assert (t.loc[busy, "service_level_pct"] >= 90).all()
+    # one agent fewer would miss it wherever there are calls
+    fewer = erlang.erlang_c(
+        t.loc[busy, "calls_per_hour"], est.talk.mean_s, np.maximum(t.loc[busy, "agents"] - 1, 1), 10
+    )
+    assert (fewer.service_level[t.loc[busy, "agents"] > 1] < 0.9).all()
+    assert (t["rostered"] == np.ceil(t["agents"] / 0.7 - 1e-9)).all()
+    s = plan.summary()
+    assert s["fte"] == pytest.approx(t["agents"].sum() / 0.7 / 37)
+    assert s["target"] == "90% answered within 10 s"
+
+
+def test_erlang_a_plans_need_no_more_agents_than_erlang_c(two_channels):
+    est = estimate(two_channels, "101", tz="UTC")
+    target = ServiceTarget("101", 80, 60)
+    a = staff_week(est, target, model="erlang_a").table["agents"]
+    c = staff_week(est, target, model="erlang_c").table["agents"]
+    assert (a <= c).all() and (a < c).any()
+
+
+def test_quarter_hour_plan_has_four_intervals_an_hour(two_channels):
+    est = estimate(two_channels, "101", 15, tz="UTC")
+    plan = staff_week(est)
+    assert len(plan.table) == 672
+    assert plan.agent_hours == pytest.approx(plan.table["agents"].sum() / 4)
+
+
+def test_roster_service_shows_understaffed_hours(two_channels):
+    est = estimate(two_channels, "101", tz="UTC")
+    starts = pd.date_range("2022-10-03", periods=24, freq="h")
+    roster = pd.DataFrame(
+        {"interval_start": starts, "interval_minutes": 60, "channel": "101", "agents": 8.0}
+    )
+    roster.loc[12, "agents"] = 3.0
+    out = roster_service(roster, est, tz="UTC")
+    assert len(out) == 24
+    assert out.loc[12, "pct_abandoned"] > out.loc[11, "pct_abandoned"]
+    assert not out.loc[12, "meets_target"]
+
+
+def test_surge_hurts_101_and_diversion_helps_it_while_filling_the_digital_queue():
+    table = surge(
+        {"999": [20.0] * 8, "101": [50.0] * 8}, 9,
+        {"999": Dist.exponential(240), "101": Dist.exponential(300)},
+        {"999": Dist.exponential(120), "101": Dist.exponential(400)},
+        SurgeSpec(3, 6, factor=3.0, divert=0.4), digital_staff=1,
+        digital_handling=Dist.exponential(900), replications=6, seed=1,
+    ).set_index("scenario")  # fmt: skip
+    normal, surged = table.loc["normal"], table.loc["surge"]
+    diverted = table.loc["surge, 40% of 101 to digital"]
+    assert surged["pct_101_not_answered"] > normal["pct_101_not_answered"] + 5
+    assert diverted["pct_101_not_answered"] < surged["pct_101_not_answered"]
+    # 999 keeps priority: it stays well served through the surge
+    assert surged["pct_999_answered_within_10s"] > surged["pct_101_answered_within_10s"]
+    assert diverted["digital_contacts"] > 0
+    assert diverted["digital_backlog_max"] >= diverted["digital_backlog_end"] > 0
+    assert normal["digital_contacts"] == 0
+    assert "pct_101_not_answered_ci" in table.columns
+
+
+def test_chat_operators_fall_with_concurrency_then_level_off():
+    t = chat_operators(
+        20, Dist.exponential(600), Dist.exponential(300), target_pct=80, within_s=60,
+        concurrency=[1, 2, 4], slowdown=0.3, chats_per_run=4000,
+    )  # fmt: skip
+    ops = t["operators"].tolist()
+    assert ops[0] > ops[1] >= ops[2]
+    assert (t["pct_accepted_within"] >= 80 * (1 - t["pct_abandoned"] / 100) - 1e-9).all()
+    assert t["avg_handling_s"].is_monotonic_increasing
+
+
+def test_bad_whatif_parameters():
+    with pytest.raises(ParameterError, match="divert"):
+        SurgeSpec(1, 3, 2.0, divert=1.5)
+    with pytest.raises(ParameterError, match="surge window"):
+        SurgeSpec(5, 3, 2.0)
+    with pytest.raises(ParameterError, match="target_pct"):
+        ServiceTarget("101", 120, 10)
+
+
+# --------------------------------------------------------------------------- CLI
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory, two_channels):
+    from forcestat.demand.adapters import load_calls_into
+    from forcestat.store import Store
+
+    d = tmp_path_factory.mktemp("cli")
+    db = d / "demand.duckdb"
+    with Store.open(db) as store:
+        load_calls_into(store, two_channels, d)
+    return str(db)
+
+
+def run_cli(monkeypatch, capsys, *args):
+    from forcestat import cli
+
+    monkeypatch.setattr(sys, "argv", ["forcestat", *args])
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as e:
+        code = int(e.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_estimate_json_and_chart(monkeypatch, capsys, cli_db, tmp_path):
+    chart = tmp_path / "week.svg"
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "estimate", "--db", cli_db, "-c", "101",
+        "--tz", "UTC", "--json", "--chart", str(chart),
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["channel"] == "101" and len(data["rates"]) == 168
+    assert chart.read_text().lstrip().startswith("<svg")
+
+
+def test_cli_staff_table_names_fte(monkeypatch, capsys, cli_db):
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "staff", "--db", cli_db, "--tz", "UTC", "--shrinkage", "25"
+    )
+    assert code == 0
+    assert "999: peak" in out and "101: peak" in out and "FTE at 25% shrinkage" in out
+
+
+def test_cli_simulate_and_whatifs(monkeypatch, capsys, cli_db):
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "simulate", "--db", cli_db, "--tz", "UTC", "--days", "2",
+        "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["received"] > 1000
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "whatif", "surge", "--db", cli_db, "--tz", "UTC",
+        "--day", "Mon", "--start", "9", "--hours", "2", "--factor", "3", "--divert", "30",
+        "--replications", "3", "--json",
+    )  # fmt: skip
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["scenario"] for r in rows][:2] == ["normal", "surge"]
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "whatif", "chat", "--max-k", "2", "--chats-per-hour", "10"
+    )
+    assert code == 0 and "concurrency" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["staff", "--target", "120"], "target_pct"),
+        (["staff", "--shrinkage", "-5"], "shrinkage"),
+        (["whatif", "surge", "--divert", "150"], "divert"),
+        (["whatif", "chat", "--chats-per-hour", "-3"], "chats_per_hour"),
+        (["simulate", "--agents", "0"], "agents"),
+    ],
+)
+def test_cli_bad_parameters_exit_2_naming_the_parameter(monkeypatch, capsys, cli_db, args, name):
+    extra = [] if args[:2] == ["whatif", "chat"] else ["--db", cli_db, "--tz", "UTC"]
+    code, _, err = run_cli(monkeypatch, capsys, "demand", *args, *extra)
+    assert code == 2
+    assert name in err
