@@ -109,7 +109,7 @@ def _consequence_reason(t: Target, achieved: float) -> str:
     """Why a derived figure differs: it follows from figures that were held."""
     scale = 10**t.decimals
     how = CONSEQUENCES[t.measure]
-    if math.floor(achieved * scale + 1e-9) / scale == t.value:
+    if t.value == t.published and math.floor(achieved * scale + 1e-9) / scale == t.value:
         return (
             f"derived ({how}) from figures that are reproduced: {achieved:.2f}, which the "
             f"publication printed truncated as {t.value_text}"

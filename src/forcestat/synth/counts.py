@@ -37,7 +37,11 @@ def monthly_counts(targets: Targets, measure: str, log: CalibrationLog) -> dict[
                 f"{measure} {t.period_text}",
                 f"{remainder} spread over {len(free)} untabled month(s) in seasonal proportion",
             )
-        elif remainder != 0 and targets.scale != 1.0:
+        elif (
+            remainder != 0
+            and targets.scale != 1.0
+            and _published_sum(targets, measure, months) == t.published
+        ):
             log.explain(
                 t,
                 f"at scale {targets.scale:g} each month is scaled and rounded; they sum to "
@@ -51,6 +55,11 @@ def monthly_counts(targets: Targets, measure: str, log: CalibrationLog) -> dict[
                 " (an inconsistency in the published table)".replace("{known}", str(known)),
             )
     return dict(sorted(counts.items()))
+
+
+def _published_sum(targets: Targets, measure: str, months: list[date]) -> float:
+    tabled = targets.monthly(measure)
+    return sum(tabled[m].published for m in months if m in tabled)
 
 
 def _spread(total: int, months: list[date]) -> list[int]:

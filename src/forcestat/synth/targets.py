@@ -168,7 +168,81 @@ class Targets:
                 out.append(replace(t, value=v))
             else:
                 out.append(t)
-        return Targets(tuple(out), self.source, scale)
+        out = _consistent_totals(out, scale)
+        return Targets(tuple(_consistent_calls(out, scale)), self.source, scale)
+
+
+def _consistent_totals(items: list[Target], scale: float) -> list[Target]:
+    """Scaled monthly counts that still sum to their scaled longer-period total.
+
+    Where a financial year's published total equals the sum of its published months, the
+    months are rounded by largest remainder so the scaled months sum to the scaled total.
+    """
+    for total in [t for t in items if t.unit == "count" and t.period and not t.is_month]:
+        assert total.period is not None
+        months = set(total.period.months())
+        idx = [
+            i
+            for i, t in enumerate(items)
+            if t.measure == total.measure and t.is_month and t.period and t.period.start in months
+        ]
+        if len(idx) != len(months) or sum(items[i].published for i in idx) != total.published:
+            continue
+        raw = [items[i].published * scale for i in idx]
+        base = [int(v // 1) for v in raw]
+        short = int(total.value) - sum(base)
+        order = sorted(range(len(idx)), key=lambda k: -(raw[k] - base[k]))
+        for k in order[: max(0, short)]:
+            base[k] += 1
+        for i, v in zip(idx, base, strict=True):
+            items[i] = replace(items[i], value=float(v))
+    return items
+
+
+def _consistent_calls(items: list[Target], scale: float) -> list[Target]:
+    """Scaled call counts that still add up and print the published percentage where one can.
+
+    Received is scaled and rounded; answered is the count nearest its scaled value whose
+    not-answered share prints as the published percentage (when the month has one); not
+    answered is what is left.
+    """
+    by = {(t.measure, t.period_text): i for i, t in enumerate(items)}
+    for ch in ("999", "101"):
+        for t in [t for t in items if t.measure == f"calls_{ch}_received"]:
+            r = int(t.value)
+            i_ans = by.get((f"calls_{ch}_answered", t.period_text))
+            i_na = by.get((f"calls_{ch}_not_answered", t.period_text))
+            i_pct = by.get((f"calls_{ch}_pct_not_answered", t.period_text))
+            if i_ans is not None:
+                published_answered = items[i_ans].published
+            elif i_na is not None:
+                published_answered = t.published - items[i_na].published
+            else:
+                continue
+            want = round(published_answered * scale)
+            pct = items[i_pct] if i_pct is not None else None
+            candidates = sorted(
+                range(max(0, want - 5), min(r, want + 5) + 1), key=lambda a: abs(a - want)
+            )
+            answered = next(
+                (
+                    a
+                    for a in candidates
+                    if pct is None or r == 0 or _prints(100 * (r - a) / r, pct.value, pct.decimals)
+                ),
+                want,
+            )
+            if i_ans is not None:
+                items[i_ans] = replace(items[i_ans], value=float(answered))
+            if i_na is not None:
+                items[i_na] = replace(items[i_na], value=float(r - answered))
+    return items
+
+
+def _prints(value: float, target: float, decimals: int) -> bool:
+    from .calibrate import rounds_to
+
+    return rounds_to(value, target, decimals)
 
 
 def default_targets_path() -> Path:
