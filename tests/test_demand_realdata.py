@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from forcestat.demand.validate import compare_models, hourly_service_check
 pytestmark = pytest.mark.shared
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_bank(folder: Path) -> pd.DataFrame:
     files = sorted(folder.glob("*.tsv"))
     if not files:
@@ -30,7 +30,7 @@ def _read_bank(folder: Path) -> pd.DataFrame:
     return pd.concat([read_anonymous_bank(f) for f in files], ignore_index=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_decc(folder: Path) -> pd.DataFrame:
     files = sorted(folder.glob("phone_week*.csv"))
     if not files:
