@@ -84,3 +84,29 @@ def test_scaled_targets_scale_volumes_not_rates():
     assert received is not None and received.value == round(received.published * 0.5)
     assert queue is not None and queue.value == queue.published
     assert pct is not None and pct.value == pct.published
+
+
+def test_scaled_months_still_sum_to_their_scaled_year():
+    published = load_targets()
+    scaled = published.scaled(0.5)
+    for year in scaled.of("s136_detentions"):
+        if year.is_month or year.period is None:
+            continue
+        months = [
+            t
+            for t in scaled.of("s136_detentions")
+            if t.is_month and year.period.contains(t.period.start)
+        ]
+        if sum(t.published for t in months) == year.published:  # FY2018/19 is not
+            assert sum(t.value for t in months) == year.value, year.period_text
+
+
+def test_scaled_calls_still_add_up_and_print_the_published_percentage():
+    scaled = load_targets().scaled(0.5)
+    for t in scaled.of("calls_101_received"):
+        answered = scaled.get("calls_101_answered", t.period_text)
+        not_answered = scaled.get("calls_101_not_answered", t.period_text)
+        pct = scaled.get("calls_101_pct_not_answered", t.period_text)
+        assert answered and not_answered and pct
+        assert answered.value + not_answered.value == t.value
+        assert f"{100 * not_answered.value / t.value:.2f}" == pct.value_text
