@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 from typer.testing import CliRunner
 
 from forcestat.cli import app
@@ -159,3 +160,24 @@ def test_cli_without_a_store_says_so(tmp_path):
     )
     assert result.exit_code != 0
     assert "no store at" in str(result.exception) + result.output
+
+
+def test_an_empty_store_gives_missing_figures_not_zeros(tmp_path):
+    with Store.open(":memory:") as empty:
+        paths = write_report(empty, "2022-08..2022-10", tmp_path, formats=["html"])
+    doc = lxml_html.fromstring(paths["html"].read_text("utf-8"))
+    cells = doc.xpath('//div[@id="t-volunteers"]//tbody/tr/td[1]')
+    assert cells and {c.text_content().strip() for c in cells} == {"–"}
+    calls = doc.xpath('//div[@id="t-calls-999"]//tbody/tr/td')
+    assert {c.text_content().strip() for c in calls} == {"–"}
+    assert not re.search(r"\b0 Special Constables", doc.text_content())
+
+
+def test_year_to_date_totals_are_not_compared_with_a_shorter_year_to_date(small_store):
+    from forcestat.report import prepare_report
+
+    report = prepare_report(small_store, "FY2022/23 to 2022-10")
+    text = " ".join(p for s in report.sections for p in s.paragraphs)
+    assert "calls received over April to October 2022" not in text
+    # percentages are comparable across different lengths: the seed compares them so
+    assert "call attrition over April to October 2022" in text

@@ -192,8 +192,17 @@ class Figures:
         return found[-1] if found else None
 
     def value(self, measure: str, scope: str, label: str | None = None) -> float | None:
+        """A figure, or None when the engine has none or no record of its kind is held at all
+        (an empty table gives a missing figure, not a zero)."""
+        if not self.has_records(measure):
+            return None
         r = self.row(measure, scope, label)
         return None if r is None else _clean(r.get("value"))
+
+    def has_records(self, measure: str) -> bool:
+        """False only when the coverage is known and the measure's kind holds no record."""
+        kind = kind_of(measure, self.catalogue)
+        return kind is None or kind not in self.coverage or bool(self.coverage[kind])
 
     def unit(self, measure: str) -> str:
         u = getattr(self.catalogue.get(measure), "unit", None)

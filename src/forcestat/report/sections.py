@@ -58,6 +58,8 @@ def _compare_period(f: Figures, measure: str, subject: str, good: str | None = N
     if r is None:
         return None
     previous = f.period.previous().months()
+    if len(previous) != len(f.months) and f.unit(measure) in ("count", "hours"):
+        return None  # a total over 7 months against one over 6 says nothing
     gaps = [m for m in [*previous, *f.months] if not f.covered(measure, m)]
     first = f.first_covered(measure)
     if gaps and (first is None or all(m < first for m in gaps)):
