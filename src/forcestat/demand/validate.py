@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
 from . import erlang
 from .estimate import _local, headcount, interval_profile
 
@@ -144,3 +145,78 @@ def hourly_service_check(
         ["channel", "hour", "offered_per_hour", "pct_answered_within_10s", "pct_abandoned",
          "advised_agents", "shortfall_pct"]
     ]  # fmt: skip
+
+
+def backtest(
+    store: Any,
+    channel: str,
+    fit_period: str,
+    test_period: str,
+    *,
+    tz: str = "Europe/London",
+    seed: int = 0,
+    replications: int = 5,
+) -> pd.DataFrame:
+    """Estimate a channel from one period, simulate the next with its roster (the store's
+    ``staffing`` table, known in advance), and compare the board's call measures.
+
+    Arrivals come from the fitted period's interval-of-week rates, so a change of volume
+    between the periods shows up as error, as it would in real use."""
+    from ..periods import parse_period
+    from .estimate import estimate, load_calls
+    from .simulate import Dist, simulate_pool
+    from .staffing import load_roster
+
+    fit = estimate(load_calls(store, channel, fit_period), channel, 60, tz=tz)
+    roster = load_roster(store, channel)
+    p = parse_period(test_period)
+    start = pd.Timestamp(p.start).tz_localize(tz).tz_convert("UTC").tz_localize(None)
+    end = pd.Timestamp(p.end).tz_localize(tz).tz_convert("UTC").tz_localize(None)
+    step = int(roster["interval_minutes"].mode().iloc[0]) if len(roster) else 60
+    grid = pd.date_range(start, end, freq=f"{step}min", inclusive="left")
+    agents = (
+        roster.assign(interval_start=pd.to_datetime(roster["interval_start"]))
+        .groupby("interval_start")["agents"]
+        .sum()
+        .reindex(grid)
+    )
+    if agents.isna().all():
+        raise ParameterError(f"the staffing table has no {channel} rows for {test_period}")
+    local = grid.tz_localize("UTC").tz_convert(tz)
+    slot = (local.day_of_week * 24 + local.hour).to_numpy()
+    rates = fit.rates.set_index("slot")["calls_per_hour"].reindex(slot).fillna(0).to_numpy()
+    pat = fit.patience.mean_s
+    runs = []
+    for r in range(replications):
+        res = simulate_pool(
+            rates, agents.fillna(0).to_numpy(), Dist.lognormal(fit.talk.mean_s, fit.talk.log_sigma),
+            Dist.exponential(pat) if np.isfinite(pat) else Dist.never(),
+            interval_minutes=step, seed=seed + r, channel=channel, start=start.to_pydatetime(),
+        )  # fmt: skip
+        runs.append(res.summary(channel, within_s=10.0))
+    sim = pd.DataFrame(runs).mean()
+    actual = load_calls(store, channel, test_period)
+    observed = _observed_summary(actual)
+    rows = []
+    for k in ("received", "pct_not_answered", "avg_queue_seconds", "pct_answered_within",
+              "avg_talk_seconds"):  # fmt: skip
+        rows.append({"measure": k, "observed": observed[k], "simulated": float(sim[k])})
+    out = pd.DataFrame(rows)
+    out["error"] = out["simulated"] - out["observed"]
+    return out
+
+
+def _observed_summary(calls: pd.DataFrame) -> dict[str, float]:
+    arrived = pd.to_datetime(calls["arrived_at"])
+    answered = pd.to_datetime(calls["answered_at"])
+    ok = answered.notna()
+    wait = (answered - arrived).dt.total_seconds()[ok]
+    talk = (pd.to_datetime(calls["ended_at"]) - answered).dt.total_seconds()[ok]
+    n = len(calls)
+    return {
+        "received": float(n),
+        "pct_not_answered": 100.0 * (n - ok.sum()) / n if n else 0.0,
+        "avg_queue_seconds": float(wait.mean()) if ok.any() else 0.0,
+        "pct_answered_within": 100.0 * float((wait < 10).mean()) if ok.any() else 100.0,
+        "avg_talk_seconds": float(talk.mean()) if ok.any() else 0.0,
+    }
