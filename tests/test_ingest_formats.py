@@ -262,3 +262,25 @@ def test_extra_columns_are_ignored_but_kept_in_raw(store, tmp_path):
     result = ingest_file(store, write_csv(tmp_path / "calls.csv", rows))
     assert (result.loaded, result.quarantined) == (1, 1)
     assert list_quarantine(store)[0]["raw"].endswith(",x")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_line_numbers_follow_file_order_across_parallel_row_groups(store, tmp_path, fmt):
+    # 300,000 rows span several DuckDB row groups, scanned in parallel
+    path = tmp_path / f"calls.{fmt}"
+    options = "(HEADER)" if fmt == "csv" else "(FORMAT parquet, ROW_GROUP_SIZE 50000)"
+    duckdb.connect().execute(
+        f"""COPY (SELECT 'C' || i AS call_id, CASE WHEN i % 1000 = 7 THEN '1' ELSE '999' END
+                  AS channel, '2022-08-01T10:00:00Z' AS arrived_at,
+                  '2022-08-01T10:05:00Z' AS ended_at FROM range(300000) t(i)) TO '{path}'
+            {options}"""
+    )
+    first = 2 if fmt == "csv" else 1
+    result = ingest_file(store, path)
+    assert (result.loaded, result.quarantined) == (299_700, 300)
+    misplaced = store.duck.execute(
+        f"SELECT count(*) FROM calls WHERE _line <> CAST(substr(call_id, 2) AS BIGINT) + {first}"
+    ).fetchone()
+    assert misplaced == (0,)
+    lines = store.duck.execute("SELECT min(line), max(line) FROM quarantine").fetchone()
+    assert lines == (7 + first, 299_007 + first)
