@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -81,8 +82,11 @@ def entry(
         out["published"] = t.published
     reason = log.reasons.get((t.measure, t.period_text))
     if t.measure in PROFILE_MEASURES:
-        out.update(status="from profile", achieved=None)
-        out["why"] = "a neighbourhood figure of the force profile (force_profile.toml), not records"
+        out.update(status="from profile", achieved=achieved)
+        out["why"] = (
+            "a neighbourhood figure of the force profile (force_profile.toml), not records"
+            + ("" if achieved is None else f"; the profile gives {achieved:g}")
+        )
         return out
     if t.period is None:
         out.update(status="not a record figure", achieved=None)
@@ -117,6 +121,24 @@ def _consequence_reason(t: Target, achieved: float) -> str:
     return f"derived ({how}) from figures that are reproduced, giving {achieved:.2f}"
 
 
+def profile_figures(targets: Targets, profile: str | None) -> dict[tuple[str, str], float]:
+    """The neighbourhood figures the copied force profile gives (districts, school officers)."""
+    if not profile:
+        return {}
+    with open(profile, "rb") as fh:
+        doc = tomllib.load(fh)
+    given = {
+        "districts": len(doc.get("force", {}).get("districts", [])) or None,
+        "school_officers": doc.get("schools", {}).get("officers"),
+        "schools_covered": doc.get("schools", {}).get("schools_covered"),
+    }
+    return {
+        (t.measure, t.period_text): float(given[t.measure])
+        for t in targets
+        if given.get(t.measure) is not None
+    }
+
+
 def write_calibration(
     path: Path,
     targets: Targets,
@@ -126,6 +148,7 @@ def write_calibration(
     meta: dict,
 ) -> dict:
     """Write calibration.json and return its content."""
+    achieved = {**achieved, **profile_figures(targets, meta.get("force_profile"))}
     entries = [
         entry(
             t, achieved.get((t.measure, t.period_text)), log, t.measure in generated, targets.scale

@@ -122,7 +122,7 @@ def generate(
         files = writer.close()
     write_seconds = time.perf_counter() - t0
     profile = _copy_profile(out, log)
-    report("measuring what was written", len(steps), len(steps))
+    report("measuring what was written", total, total)
     achieved, source = _achieved(files, records, tg, measure, sum(writer.rows.values()))
     meta = {
         "generator": f"forcestat synth {__version__}",
