@@ -213,3 +213,25 @@ def test_a_family_name_selects_its_measures(fx):
 )
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
+
+
+def test_police_uk_breakdown_by_crime_type_and_lsoa(fx):
+    from forcestat.measures import breakdown
+
+    df = breakdown(fx, "policeuk_crimes", "2022-08..2022-10", "crime_type")
+    assert list(zip(df.crime_type, df.value, strict=True)) == [
+        ("Burglary", 2),
+        ("Shoplifting", 1),
+        ("Vehicle crime", 1),
+    ]
+    assert df.attrs["note"] == "no policeuk_street data for 2022-09"
+    lsoa = breakdown(fx, "policeuk_asb", "2022-08", "lsoa_code")
+    assert dict(zip(lsoa.lsoa_code, lsoa.value, strict=True)) == {"E01024001": 1, "E01024500": 1}
+
+
+def test_breakdown_by_an_unknown_column_lists_the_choices(fx):
+    from forcestat.errors import InputError
+    from forcestat.measures import breakdown
+
+    with pytest.raises(InputError, match="crime_type"):
+        breakdown(fx, "policeuk_crimes", "2022-08", "district")

@@ -150,3 +150,15 @@ def test_properties_hold_for_any_calls(scratch, calls):
     for k in rates:
         v = fy[k]
         assert v != v or 0 <= v <= 100
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["compare", "records", "format", "catalogue"],
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"forcestat.measures.{module}")
+    assert doctest.testmod(mod).failed == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .base import Measure
 from .benchmarks import Benchmark, load_benchmarks
+from .breakdown import breakdown
 from .catalogue import CATALOGUE, FAMILIES, get_measure, resolve
 from .engine import Engine
 from .format import format_duration, format_value
@@ -30,6 +31,7 @@ __all__ = [
     "check_report",
     "unchecked_rows",
     "Measure",
+    "breakdown",
     "evaluate",
     "format_duration",
     "format_value",

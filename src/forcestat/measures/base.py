@@ -45,7 +45,16 @@ class Expr:
     build: Callable[[Any], Any] = field(compare=False, repr=False)
     text: str = field(default="", compare=False)
 
+    @property
+    def column(self) -> str:
+        """The column the engine materialises this expression as."""
+        return f"v_{self.name}"
+
     def __call__(self, table: Any) -> Any:
+        # Reuse the engine's materialised column when there is one, so that a predicate built
+        # from a value (queue < 10 s) does not compute the value again.
+        if self.column in table.columns:
+            return table[self.column]
         return self.build(table)
 
     def __and__(self, other: Expr) -> Expr:

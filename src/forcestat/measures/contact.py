@@ -9,68 +9,28 @@ from .base import Count, Expr, Mean, Measure, Ratio, table
 CALLS = table("calls", text="one row per call on 999 or 101")
 ANSWERED = Expr("answered", lambda t: t.answered_at.notnull(), "the call was answered")
 NOT_ANSWERED = Expr("not_answered", lambda t: t.answered_at.isnull(), "the call was not answered")
+
+
+def seconds(later: str, earlier: str) -> Any:
+    """Seconds from one timestamp column to another (fractions kept; null if either is)."""
+    return lambda t: (
+        t[later].epoch_seconds().cast("float64") - t[earlier].epoch_seconds().cast("float64")
+    )
+
+
 QUEUE = Expr(
-    "queue_seconds",
-    lambda t: (
-        t.answered_at.epoch_seconds().cast("float64") - t.arrived_at.epoch_seconds().cast("float64")
-    ),
-    "seconds from arrival in the queue to answer",
+    "queue_seconds", seconds("answered_at", "arrived_at"), "seconds from arrival to answer"
 )
-TALK = Expr(
-    "talk_seconds",
-    lambda t: (
-        t.ended_at.epoch_seconds().cast("float64") - t.answered_at.epoch_seconds().cast("float64")
-    ),
-    "seconds from answer to the end of the call",
-)
-UNDER_10 = Expr(
-    "queue_under_10s",
-    lambda t: (
-        t.answered_at.notnull()
-        & (
-            (
-                t.answered_at.epoch_seconds().cast("float64")
-                - t.arrived_at.epoch_seconds().cast("float64")
-            )
-            < 10
-        )
-    ),
-    "answered with a queue time under 10 seconds",
-)
+TALK = Expr("talk_seconds", seconds("ended_at", "answered_at"), "seconds from answer to call end")
+# Unanswered calls have no queue time, so each band holds answered calls only.
+UNDER_10 = Expr("queue_under_10s", lambda t: QUEUE(t) < 10, "answered with a queue time < 10 s")
 FROM_10_TO_60 = Expr(
     "queue_10_to_60s",
-    lambda t: (
-        t.answered_at.notnull()
-        & (
-            (
-                t.answered_at.epoch_seconds().cast("float64")
-                - t.arrived_at.epoch_seconds().cast("float64")
-            )
-            >= 10
-        )
-        & (
-            (
-                t.answered_at.epoch_seconds().cast("float64")
-                - t.arrived_at.epoch_seconds().cast("float64")
-            )
-            < 60
-        )
-    ),
-    "answered with a queue time of 10 seconds or more and under 60",
+    lambda t: (QUEUE(t) >= 10) & (QUEUE(t) < 60),
+    "answered with a queue time of 10 s or more and under 60 s",
 )
 OVER_60 = Expr(
-    "queue_60s_plus",
-    lambda t: (
-        t.answered_at.notnull()
-        & (
-            (
-                t.answered_at.epoch_seconds().cast("float64")
-                - t.arrived_at.epoch_seconds().cast("float64")
-            )
-            >= 60
-        )
-    ),
-    "answered with a queue time of 60 seconds or more",
+    "queue_60s_plus", lambda t: QUEUE(t) >= 60, "answered with a queue time of 60 s or more"
 )
 
 

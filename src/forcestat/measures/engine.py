@@ -173,15 +173,17 @@ class Engine:
 
     def _monthly_query(self, g: MonthlyGroup) -> Any:
         t = g.source.build(self.backend)
+        # two projections: values first, then predicates over them (a value is computed once)
         cols: dict[str, Any] = {"_m": self._month_expr(g.source, t)}
         for c in g.slice_cols:
             cols[c] = t[c]
-        for _kind, value, where in g.partials.values():
-            if value is not None:
-                cols[f"v_{value.name}"] = value(t)
-            if where is not None:
-                cols[f"p_{where.name}"] = where(t)
-        s = t.select(**cols)
+        values = {e.column: e for _k, e, _w in g.partials.values() if e is not None}
+        wheres = {e.name: e for _k, _v, e in g.partials.values() if e is not None}
+        for col, expr in values.items():
+            cols[col] = expr(t)
+        keep = sorted({c for w in wheres.values() for c in t.columns})
+        s = t.select(**cols, **{c: t[c] for c in keep if c not in cols})
+        s = s.select("_m", *g.slice_cols, *values, **{f"p_{n}": w(s) for n, w in wheres.items()})
         cond = [s._m.notnull()]
         for i, c in enumerate(g.slice_cols):
             cond.append(s[c].isin(sorted({v[i] for v in g.slice_values})))
@@ -193,7 +195,7 @@ class Engine:
                 aggs[name] = s.count(where=pred)
             else:
                 assert value is not None
-                aggs[name] = s[f"v_{value.name}"].sum(where=pred)
+                aggs[name] = s[value.column].sum(where=pred)
         return s.group_by(["_m", *g.slice_cols]).aggregate(**aggs)
 
     def first_month(self, measure: Measure) -> date | None:

@@ -1,0 +1,50 @@
+"""Breakdowns: a count measure split by one column (police.uk crimes by crime type or LSOA)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+from ..periods import Period, add_months
+from .base import Count
+from .catalogue import get_measure
+from .engine import backend_of
+from .results import as_period
+
+
+def breakdown(con: Any, key: str, period: str | Period, by: str) -> pd.DataFrame:
+    """A count measure over a period, split by one of its ``breakdowns`` columns.
+
+    Returns a DataFrame with columns ``by``, value, share (percent of the total), sorted by
+    value, largest first. ``df.attrs["note"]`` says which months had no data at all (for
+    police.uk a missing month is not zero crime), ``df.attrs["months"]`` which were counted.
+
+    >>> # breakdown(store, "policeuk_crimes", "2022-08..2022-10", "crime_type")
+    """
+    m = get_measure(key)
+    if by not in m.breakdowns or not isinstance(m.aggregate, Count):
+        choices = ", ".join(m.breakdowns) or "none"
+        raise InputError(f"{key} cannot be broken down by {by!r}; choose from: {choices}")
+    p = as_period(period)
+    backend = backend_of(con)
+    t = m.source.build(backend)
+    first, end = p.months()[0], add_months(p.months()[-1], 1)
+    in_period = t.filter((t.month >= first) & (t.month < end))
+    present = set(
+        pd.to_datetime(backend.execute(in_period.select("month").distinct())["month"]).dt.date
+    )
+    rows = in_period.filter(m.aggregate.where(in_period)) if m.aggregate.where else in_period
+    df = backend.execute(rows.group_by(rows[by]).aggregate(value=rows.count()))
+    df = df.sort_values(["value", by], ascending=[False, True]).reset_index(drop=True)
+    total = df["value"].sum()
+    df["share"] = 100 * df["value"] / total if total else 0.0
+    missing = [mo for mo in p.months() if mo not in present]
+    df.attrs["months"] = [f"{mo:%Y-%m}" for mo in p.months() if mo in present]
+    df.attrs["note"] = (
+        f"no {m.source.tables[0]} data for {', '.join(f'{mo:%Y-%m}' for mo in missing)}"
+        if missing
+        else None
+    )
+    return df
