@@ -199,3 +199,23 @@ def test_staffing_covers_every_interval_and_follows_demand(kent):
         .set_index("h")["a"]
     )
     assert by_hour[18] > 1.5 * by_hour[4]
+
+
+def test_queues_are_long_where_staffing_is_short_of_demand(kent):
+    """Offered load per handler on duty (Erlangs per agent) drives the answered wait."""
+    per = (
+        kent[0]
+        .duck.sql("""
+        WITH c AS (
+            SELECT time_bucket(INTERVAL 15 MINUTE, arrived_at) AS interval_start,
+                   count(*) AS arrivals,
+                   avg(epoch(answered_at) - epoch(arrived_at)) AS wait,
+                   avg(epoch(ended_at) - epoch(answered_at)) AS talk
+            FROM calls WHERE channel = '101' GROUP BY 1)
+        SELECT c.arrivals * c.talk / 900 / s.agents AS load_per_agent, c.wait
+        FROM c JOIN staffing s ON s.interval_start = c.interval_start AND s.channel = '101'
+        WHERE c.wait IS NOT NULL""")
+        .df()
+    )
+    assert len(per) > 5000
+    assert per["load_per_agent"].corr(per["wait"], method="spearman") > 0.3
