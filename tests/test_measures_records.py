@@ -90,3 +90,10 @@ def test_spc_rules():
     assert spc(flat[:5], 30) is None  # too short to set limits
     rising = [float(x) for x in range(1, 19)]
     assert "higher than the last" in spc(rising, 19).signal or "above" in spc(rising, 19).signal
+
+
+def test_record_low_of_a_period_names_the_last_lower_month(s136):
+    df = evaluate(s136, ["s136_record_low"], "2022-08..2022-09")
+    # the period's lowest month is September (2); the last month lower was February 2021 (1)
+    assert df.value.iloc[0] == 2
+    assert df.record.iloc[0] == "lowest since February 2021 (1)"

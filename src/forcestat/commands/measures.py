@@ -21,7 +21,9 @@ FORMATS = ("table", "csv", "json", "parquet")
 
 def measures(
     db: DbOption,
-    period: Annotated[str, typer.Option(help="e.g. 2022-08..2022-10, FY2022/23, 2022-10-31")],
+    period: Annotated[
+        str | None, typer.Option(help="e.g. 2022-08..2022-10, FY2022/23, 2022-10-31")
+    ] = None,
     grain: Annotated[str, typer.Option(help="month, quarter, fy or total")] = "total",
     measure: Annotated[
         list[str] | None,
@@ -32,10 +34,20 @@ def measures(
     no_comparisons: Annotated[
         bool, typer.Option("--no-comparisons", help="Skip previous / last-year columns")
     ] = False,
+    list_measures: Annotated[
+        bool, typer.Option("--list", help="List the catalogue's measures and exit")
+    ] = False,
 ) -> None:
     """Compute measures for a period, with comparisons, records and benchmarks."""
-    from ..measures import evaluate
+    from ..measures import CATALOGUE, evaluate
     from ..measures.format import display_rows, export_frame
+
+    if list_measures:
+        for m in CATALOGUE.values():
+            typer.echo(f"{m.key}\t{m.unit}\t{m.family}\t{m.label}")
+        return
+    if period is None:
+        raise InputError("--period is required, e.g. --period 2022-08..2022-10")
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import PeriodError
-from ..periods import Period, month, parse_period
+from ..periods import Period, add_months, month, parse_period
 from . import compare
 from .base import Measure, OfMonths, Ratio
 from .benchmarks import load_benchmarks
@@ -147,13 +147,39 @@ def _measure_rows(
         }
         if comparisons:
             row.update(_comparison_columns(eng, m, q, values))
-        if want_records:
+        if want_records and _is_extreme(m):
+            row["record"] = _monthly_record(eng, m, q, value)
+        elif want_records:
             hist = [(h, v) for h in history[q] if (v := values[h][0]) is not None]
             row["record"] = record(value, q, hist, lambda v: format_value(v, m.unit, m.decimals))
             if comparisons and q.grain == "month" and value is not None:
                 row.update(_with_spc(row, [v for _, v in reversed(hist)], value))
         rows.append(row)
     return rows
+
+
+def _is_extreme(m: Measure) -> bool:
+    return isinstance(m.aggregate, OfMonths) and m.aggregate.how in ("min", "max")
+
+
+def _monthly_record(eng: Engine, m: Measure, q: Period, value: float | None) -> str | None:
+    """A period's lowest (highest) month against the months before it: "lowest since
+    February 2015 (58)", as the board says it of its s.136 table."""
+    assert isinstance(m.aggregate, OfMonths)
+    base = CATALOGUE[m.aggregate.of]
+    first = eng.first_month(base)
+    if value is None or first is None:
+        return None
+    months: list[Period] = []
+    mo = q.start
+    while len(months) < MAX_HISTORY:
+        mo = add_months(mo, -1)
+        if mo < first:
+            break
+        months.append(month(mo))
+    hist = [(h, v) for h, (v, _) in zip(months, eng.values(base, months), strict=True)]
+    known = [(h, v) for h, v in hist if v is not None]
+    return record(value, month(q.start), known, lambda v: format_value(v, m.unit, m.decimals))
 
 
 def _comparison_columns(
