@@ -39,11 +39,12 @@ def build_report(
     span = span_phrase(months[0], months[-1])
     when = generated or datetime.now(UTC)
     report = Report(
-        title=f"{profile.board}: {profile.name} performance report",
+        title=f"{profile.name} performance report",
         subtitle=span,
         force=profile.name,
         period_label=figures.period.label,
         generated=f"{when:%-d %B %Y}",
+        board=profile.board,
     )
     report = (
         report.with_meta("Prepared for", profile.commissioner)

@@ -191,8 +191,10 @@ def history_with_records(
     alt_text: str,
     chart_id: str,
     record_label: str,
+    reference: tuple[date, str] | None = None,
 ) -> ChartSpec:
-    """A long monthly history with the record months marked and labelled."""
+    """A long monthly history with the record months marked and labelled, and optionally the
+    earlier month the record is measured from ("lowest since February 2015") ringed."""
     df = pd.DataFrame({"month": [pd.Timestamp(m) for m in series], "value": list(series.values())})
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     line = (
@@ -210,6 +212,24 @@ def history_with_records(
         layers.append(
             alt.Chart(last)
             .mark_text(align="right", dx=-8, dy=12, fontSize=9, color=RECORD)
+            .encode(x=x, y="value:Q", text="label:N")
+        )
+    if reference is not None and reference[0] in series:
+        ref = pd.DataFrame(
+            {
+                "month": [pd.Timestamp(reference[0])],
+                "value": [series[reference[0]]],
+                "label": [reference[1]],
+            }
+        )
+        layers.append(
+            alt.Chart(ref)
+            .mark_point(color="#52606d", size=70, strokeWidth=1.5)
+            .encode(x=x, y="value:Q")
+        )
+        layers.append(
+            alt.Chart(ref)
+            .mark_text(align="left", dx=6, dy=10, fontSize=9, color="#52606d")
             .encode(x=x, y="value:Q", text="label:N")
         )
     return _finish(alt.layer(*layers), title, alt_text, chart_id)

@@ -134,6 +134,9 @@ def write_docx(report: Report, out: Path) -> Path:
     _setup(doc, report)
     doc.core_properties.title = f"{report.title}: {report.subtitle}"
     doc.core_properties.author = "forcestat"
+    kicker = doc.add_paragraph(f"{report.board} · Board paper".upper())
+    kicker.runs[0].font.size = Pt(8)
+    kicker.runs[0].font.color.rgb = MUTED
     doc.add_paragraph(report.title, style="Title")
     sub = doc.add_paragraph(report.subtitle)
     sub.runs[0].font.size = Pt(14)

@@ -281,9 +281,15 @@ def mental_health(f: Figures, profile: ForceProfile) -> Section:
             f"{narrative.plain(history[hi])} in {hi:%B %Y}."
         )
         label = ""
-        if marked:
+        reference = None
+        if marked and record:
             low = history[marked[-1]]
-            alt_text += f" {record} ({narrative.plain(low)})"
+            since, _ = narrative.record_since(history, marked[0])
+            alt_text += f" {record.rstrip('.')}, at {narrative.plain(low)} a month"
+            if since is not None:
+                alt_text += f" ({since:%B %Y}: {narrative.plain(history[since])})"
+                reference = (since, f"{since:%B %Y}: {narrative.plain(history[since])}")
+            alt_text += "."
             label = f"{narrative.months_phrase(marked)}: {narrative.plain(low)}"
         sec = sec.add_chart(
             charts.history_with_records(
@@ -294,6 +300,7 @@ def mental_health(f: Figures, profile: ForceProfile) -> Section:
                 alt_text=alt_text,
                 chart_id="c-s136",
                 record_label=label,
+                reference=reference,
             )
         )
     return sec

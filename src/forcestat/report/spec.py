@@ -130,6 +130,7 @@ class Report:
     force: str
     period_label: str
     generated: str
+    board: str = ""
     sections: tuple[Section, ...] = ()
     appendix: tuple[Section, ...] = ()
     meta: tuple[tuple[str, str], ...] = field(default_factory=tuple)
