@@ -131,7 +131,7 @@ def _plates(rng: np.random.Generator, n: int) -> pa.Array:
     buf[:, 2] = 48 + age // 10
     buf[:, 3] = 48 + age % 10
     offsets = np.arange(0, (n + 1) * 7, 7, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf))
 
 
 def _times(rng: np.random.Generator, p: Period, n: int) -> np.ndarray:

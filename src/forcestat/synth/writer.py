@@ -53,20 +53,33 @@ def ids(prefix: str, start: int, n: int, width: int = 8) -> pa.Array:
     size = len(head) + width
     buf = _id_bytes(head, start, n, width)
     offsets = np.arange(0, (n + 1) * size, size, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf))
 
 
 @njit(cache=True, nogil=True)
 def _id_bytes(head, start, n, width):  # pragma: no cover - compiled
-    size = head.shape[0] + width
+    """Rows of ``head`` + zero-padded ``start + i``: an odometer, one carry step per row."""
+    h = head.shape[0]
+    size = h + width
     buf = np.empty((n, size), dtype=np.uint8)
+    digits = np.empty(width, dtype=np.uint8)
+    x = start
+    for pos in range(width - 1, -1, -1):
+        digits[pos] = 48 + x % 10
+        x //= 10
     for i in range(n):
-        for k in range(head.shape[0]):
+        for k in range(h):
             buf[i, k] = head[k]
-        x = start + i
-        for pos in range(size - 1, head.shape[0] - 1, -1):
-            buf[i, pos] = 48 + x % 10
-            x //= 10
+        for k in range(width):
+            buf[i, h + k] = digits[k]
+        pos = width - 1
+        while pos >= 0:
+            if digits[pos] == 57:
+                digits[pos] = 48
+                pos -= 1
+            else:
+                digits[pos] += 1
+                break
     return buf
 
 
