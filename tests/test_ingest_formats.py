@@ -51,8 +51,21 @@ def test_quoted_field_with_embedded_newlines_is_kept_whole(store, tmp_path):
     assert (result.read, result.loaded) == (3, 3)
     stored = stored_calls(store)
     assert [r[2] for r in stored] == ["Line one\nLine two", 'He said "hello"', "Ashford"]
-    # _line is the record number + 1 (header = line 1) when records span lines
-    assert [r[3] for r in stored] == [2, 3, 4]
+    # _line is the physical line each record starts on: the first record spans lines 2-3
+    assert [r[3] for r in stored] == [2, 4, 5]
+
+
+def test_multiline_records_with_a_rejected_record_fall_back_to_record_numbers(store, tmp_path):
+    rows = calls(4)
+    rows[0]["district"] = "Line one\nLine two"
+    text = csv_text(rows).split("\n")
+    text[4] = text[4].replace(",Ashford,", ',"Ash"ford,')  # record 3 (lines 4-5 hold C1, C2)
+    path = tmp_path / "calls.csv"
+    path.write_text("\n".join(text))
+    result = ingest_file(store, path)
+    assert (result.read, result.loaded, result.quarantined) == (4, 3, 1)
+    assert [r[3] for r in stored_calls(store)] == [2, 3, 5]  # record number + 1
+    assert [q["line"] for q in list_quarantine(store)] == [4]
 
 
 def test_line_numbers_of_quarantined_rows(store, tmp_path):

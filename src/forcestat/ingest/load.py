@@ -26,7 +26,9 @@ from .validate import Check, checked_select, ident, raw_text_sql, raw_value_sql
 
 CHK = "_fs_chk"
 ROWS = "_fs_rows"
-TEMP_TABLES = (CHK, dedupe.FATE, "_fs_rejects", "_fs_rejects_scan")
+LINES = "_fs_lines"
+NEWLINES = "_fs_newlines"
+TEMP_TABLES = (CHK, LINES, NEWLINES, dedupe.FATE, "_fs_rejects", "_fs_rejects_scan")
 
 Progress = Callable[[int, int, str], None]
 
@@ -251,6 +253,9 @@ class _FileLoad:
             )
             return
         if not s.rejects or not self.q("SELECT count(*) FROM _fs_rejects"):
+            if s.rescan and self.records_span_lines():
+                self.number_multiline_records()
+                return
             # CHK was filled in file order outside any transaction, so rowid counts from 0
             self.con.execute(
                 f"CREATE TEMP VIEW {ROWS} AS SELECT *, rowid + {s.first_line} AS _line FROM {CHK}"
@@ -267,6 +272,35 @@ class _FileLoad:
                            row_number() OVER (ORDER BY line) AS n
                     FROM (SELECT DISTINCT line FROM _fs_rejects)) GROUP BY p
             ) r ON c._rid >= r.p"""
+        )
+
+    def records_span_lines(self) -> bool:
+        """True when the file has more lines than header + records: some quoted field holds
+        a newline (or there are blank lines)."""
+        records = self.q(f"SELECT count(*) FROM {CHK}")
+        return self.digest.physical_lines() > records + self.source.first_line - 1
+
+    def number_multiline_records(self) -> None:
+        """Number records by the physical line they start on: a second scan counts the
+        newlines inside each record's fields; a running sum shifts the records after it."""
+        assert self.source.rescan is not None
+        nl = " + ".join(
+            f"(length(coalesce({c}, '')) - length(replace(coalesce({c}, ''), chr(10), '')))"
+            for c in self.source.raw_columns
+        )
+        self.con.execute(
+            f"CREATE TEMP TABLE {NEWLINES} AS SELECT {nl} AS nl FROM {self.source.rescan}"
+        )
+        self.con.execute(
+            f"""CREATE TEMP TABLE {LINES} AS
+            SELECT _rid + {self.source.first_line}
+                   + coalesce(sum(nl) OVER (ORDER BY _rid ROWS BETWEEN UNBOUNDED PRECEDING
+                                            AND 1 PRECEDING), 0) AS _line, _rid
+            FROM (SELECT rowid AS _rid, nl FROM {NEWLINES})"""
+        )
+        self.con.execute(
+            f"""CREATE TEMP VIEW {ROWS} AS SELECT c.* EXCLUDE (_rid), l._line
+            FROM (SELECT rowid AS _rid, * FROM {CHK}) c JOIN {LINES} l USING (_rid)"""
         )
 
     def quarantine_rejects(self) -> int:

@@ -55,6 +55,8 @@ class Source:
     ok_sql: str | None = None
     #: column holding the record's original text (JSON Lines)
     text_sql: str | None = None
+    #: the same scan without collecting rejects (CSV: to scan a second time)
+    rescan: str | None = None
 
     @property
     def raw_columns(self) -> list[str]:
@@ -136,21 +138,22 @@ def _csv_source(path: Path) -> Source:
     header = [h.strip() for h in header]
     _check_header(path, header)
     columns = "{" + ", ".join(f"'__r{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    relation = (
+    scan = (
         f"read_csv({sql_string(str(path))}, columns={columns}, header=true, "
         f"delim={sql_string(delimiter)}, quote='\"', escape='\"', auto_detect=false, "
-        "strict_mode=true, store_rejects=true, rejects_scan='_fs_rejects_scan', "
-        "rejects_table='_fs_rejects', encoding='utf-8', max_line_size=8388608)"
+        "strict_mode=true, encoding='utf-8', max_line_size=8388608{rejects})"
     )
+    rejects = ", store_rejects=true, rejects_scan='_fs_rejects_scan', rejects_table='_fs_rejects'"
     return Source(
         path=path,
         format="csv",
         header=header,
         types=["VARCHAR"] * len(header),
-        relation=relation,
+        relation=scan.replace("{rejects}", rejects),
         first_line=2,
         delimiter=delimiter,
         rejects=("_fs_rejects_scan", "_fs_rejects"),
+        rescan=scan.replace("{rejects}", ""),
     )
 
 
@@ -256,14 +259,19 @@ class FileDigest(threading.Thread):
         self.path = path
         self._hex: str | None = None
         self._error: BaseException | None = None
+        self._lines = 0
 
     def run(self) -> None:
         try:
             h = hashlib.sha256()
+            newlines, last = 0, b"\n"
             with self.path.open("rb") as fh:
                 while chunk := fh.read(4 * 1024 * 1024):
                     h.update(chunk)
+                    newlines += chunk.count(b"\n")
+                    last = chunk[-1:]
             self._hex = h.hexdigest()
+            self._lines = newlines + (last != b"\n")
         except BaseException as e:  # surfaced by .hexdigest() in the caller's thread
             self._error = e
 
@@ -273,3 +281,8 @@ class FileDigest(threading.Thread):
             raise SchemaError(f"{self.path}: cannot read: {self._error}") from self._error
         assert self._hex is not None
         return self._hex
+
+    def physical_lines(self) -> int:
+        """Lines in the file (a last line without a newline counts)."""
+        self.hexdigest()
+        return self._lines
