@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ForcestatError
 from ..periods import Period, add_months
 from ..periods import month as month_period
+from ..schema import get_kind
 from .base import (
     Count,
     Distinct,
@@ -184,10 +186,14 @@ class Engine:
         keep = sorted({c for w in wheres.values() for c in t.columns})
         s = t.select(**cols, **{c: t[c] for c in keep if c not in cols})
         s = s.select("_m", *g.slice_cols, *values, **{f"p_{n}": w(s) for n, w in wheres.items()})
-        cond = [s._m.notnull()]
+        # rows with no month (a volunteer who has not left) belong to no month
+        cond = [s._m.notnull()] if g.source.month is not None else []
         for i, c in enumerate(g.slice_cols):
-            cond.append(s[c].isin(sorted({v[i] for v in g.slice_values})))
-        s = s.filter(*cond)
+            wanted = {v[i] for v in g.slice_values}
+            if not _covers_every_allowed_value(g.source, c, wanted):
+                cond.append(s[c].isin(sorted(wanted)))
+        if cond:
+            s = s.filter(*cond)
         aggs = {}
         for name, (kind, value, where) in g.partials.items():
             pred = s[f"p_{where.name}"] if where is not None else None
@@ -336,6 +342,16 @@ class Engine:
         if m.additive:
             return self.additive_values(m, periods)
         return self.per_period_values(m, periods)
+
+
+def _covers_every_allowed_value(source: Source, column: str, wanted: set[str]) -> bool:
+    """True when the schema allows only values in ``wanted`` (then filtering is a no-op that
+    costs a pass over every row: 999 and 101 together are every call)."""
+    try:
+        allowed = get_kind(source.tables[0]).column(column).allowed
+    except (ForcestatError, KeyError):
+        return False
+    return allowed is not None and set(allowed) <= wanted
 
 
 def _is_count_ratio(agg: Any) -> bool:
