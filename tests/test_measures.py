@@ -235,3 +235,9 @@ def test_breakdown_by_an_unknown_column_lists_the_choices(fx):
 
     with pytest.raises(InputError, match="crime_type"):
         breakdown(fx, "policeuk_crimes", "2022-08", "district")
+
+
+def test_grain_quarter_splits_a_financial_year_into_board_quarters(fx):
+    df = evaluate(fx, ["calls_999_received"], "FY2021/22", grain="quarter", comparisons=False)
+    assert list(df.period) == [f"FY2021/22 Q{q}" for q in (1, 2, 3, 4)]
+    assert list(df.value) == [2, 0, 0, 2]  # c13 c14 in April 2021; c01 c02 in March 2022

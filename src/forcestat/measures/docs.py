@@ -37,6 +37,49 @@ Conventions that hold for every measure:
   flag on counts (exact Poisson test; two-proportion test for percentages of counts; XmR
   process limits for monthly series in the NHS "Making Data Count" manner), a record
   ("lowest since February 2015 (58)") and, where one exists, a benchmark status.
+
+## Using them
+
+```console
+$ forcestat measures --period 2022-08..2022-10 --grain month --measure calls_999_received
+$ forcestat measures --period "FY2022/23 to 2022-10" --measure contact --format csv
+$ forcestat measures --list
+$ forcestat check-published published.csv     # exit 1 when figures contradict each other
+```
+
+```python
+from forcestat.measures import evaluate, series, breakdown
+df = evaluate(store, ["s136_detentions"], "2022-08..2022-10", grain="month")
+monthly = series(store, "calls_101_pct_not_answered", "2021-04", "2022-10")
+by_type = breakdown(store, "policeuk_crimes", "2022-08..2022-10", "crime_type")
+```
+
+## How they are computed
+
+Each source table costs one aggregate query grouped by month (and by the columns measures
+slice it by, such as the channel): the 20 call measures for any number of periods are one
+scan of `calls`. Periods, their comparisons and the history behind records are sums of those
+monthly partial aggregates. Distinct counts, "vehicles with 4 or more detections" and
+headcounts at a date cannot be summed across months and cost one query per period.
+
+## Adding a measure
+
+Add a `Measure` to the family module in `src/forcestat/measures/` (for example
+`crime.py`): a key, a label, a unit, the source table, an aggregate (`Count`, `Sum`, `Mean`,
+`Ratio`, `OfMonths`, `Distinct`, `GroupsWithAtLeast`, `Headcount`) over named Ibis expressions,
+and its definition in words. Then regenerate this page with
+`python -m forcestat.measures.docs docs/measures.md`. No engine code changes.
+
+## Checking published figures
+
+`forcestat check-published FILE` reads figures in the `section,measure,period,value,unit,note`
+format and lists, in plain words, every internal inconsistency: totals that differ from their
+published months; percentages that do not match their published counts at the printed
+precision (and which definition fits); received not equal to answered plus not answered;
+averages that match their totals only by truncation or not at all; parts larger than their
+whole; year-to-date pairs that imply implausible or impossible values for the unpublished
+months, with the implied range. Figures whose period it cannot place (`national`) or that have
+nothing to be checked against are listed as not checked.
 """
 
 
