@@ -162,3 +162,14 @@ def test_docstring_examples(module):
 
     mod = importlib.import_module(f"forcestat.measures.{module}")
     assert doctest.testmod(mod).failed == 0
+
+
+def test_a_shared_engine_runs_again_when_asked_for_more(fx):
+    from forcestat.measures import Engine
+
+    engine = Engine(fx, CATALOGUE)
+    first = evaluate(fx, ["calls_999_received"], "2022-04", engine=engine)
+    more = evaluate(fx, ["calls_101_avg_queue_seconds"], "2022-04", engine=engine)
+    again = evaluate(fx, ["calls_999_received"], "2022-05", engine=engine)
+    assert (first.value.iloc[0], more.value.iloc[0], again.value.iloc[0]) == (4, 600, 1)
+    assert engine.queries == 2  # the second measure needed new partials; the third did not

@@ -151,9 +151,12 @@ class Engine:
                 continue
             cols = tuple(c for c, _ in m.slice)
             g = self.groups.setdefault((m.source.name, cols), MonthlyGroup(m.source, cols))
-            g.slice_values.add(tuple(v for _, v in m.slice))
-            for kind, value, where in _partials(m.aggregate):
-                g.partials[partial_name(kind, value, where)] = (kind, value, where)
+            values = tuple(v for _, v in m.slice)
+            new = {partial_name(*p): p for p in _partials(m.aggregate)}
+            if values not in g.slice_values or not new.keys() <= g.partials.keys():
+                g.frame = None  # a shared engine asked for more after running: run again
+            g.slice_values.add(values)
+            g.partials.update(new)
 
     def run_monthly(self) -> None:
         """Run each planned group's query: partial aggregates for every stored month.
