@@ -154,3 +154,43 @@ def test_seed_average_detentions_sentence(seed_report_text):
 
 def test_seed_101_year_to_date_position(seed_report_text):
     assert "rose from 33.49% at the end of July 2022 to 38.77%" in seed_report_text
+
+
+def _with_period_row(figures, measure: str, **fields):
+    """The seed's figures plus one 'period' comparison row, as evaluate would give it."""
+    import dataclasses
+
+    import pandas as pd
+
+    row = dict.fromkeys(figures.frame.columns)
+    row.update(measure=measure, period="2022-08..2022-10", unit="count", scope="period", **fields)
+    frame = pd.concat([figures.frame, pd.DataFrame([row])], ignore_index=True)
+    return dataclasses.replace(figures, frame=frame)
+
+
+@pytest.mark.parametrize(
+    ("significant", "expected", "absent"),
+    [
+        (
+            True,
+            "This is an average increase of 235 a month compared with the previous "
+            "reporting period.",
+            "stable",
+        ),
+        (False, "remained stable at 44,631 (43,926 in May to July 2022)", "average increase"),
+    ],
+)
+def test_recorded_crime_change_per_month_only_when_significant(significant, expected, absent):
+    from forcestat.report.sections_contact import investigation_management
+
+    figures = _with_period_row(
+        seed_figures(),
+        "recorded_crime",
+        value=44631.0,
+        previous_value=43926.0,
+        change=705.0,
+        significant=significant,
+    )
+    text = " ".join(investigation_management(figures, load_profile()).paragraphs)
+    assert expected in text
+    assert absent not in text

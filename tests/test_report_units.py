@@ -181,3 +181,22 @@ def test_year_to_date_totals_are_not_compared_with_a_shorter_year_to_date(small_
     assert "calls received over April to October 2022" not in text
     # percentages are comparable across different lengths: the seed compares them so
     assert "call attrition over April to October 2022" in text
+
+
+def test_chromium_is_the_fallback_and_says_when_it_is_missing(monkeypatch, tmp_path):
+    import builtins
+
+    from forcestat.report import pdf
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    assert pdf.default_converter() is pdf.chromium_converter
+    monkeypatch.setattr(pdf.shutil, "which", lambda _name: None)
+    with pytest.raises(pdf.PdfError, match="neither WeasyPrint nor Chromium"):
+        pdf.write_pdf("<p>x</p>", tmp_path / "r.pdf")

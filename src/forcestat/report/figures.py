@@ -303,6 +303,12 @@ def fytd_before(period: Period) -> Period | None:
     return fytd(before)
 
 
+def last_months(period: Period, n: int) -> Period:
+    """The ``n`` months to the period's end ("over the last 6 months")."""
+    end = last_month(period)
+    return month_range(add_months(end, -(n - 1)), end)
+
+
 def calendar_ytd(period: Period) -> Period:
     """Speedwatch reports 'so far this year': January to the period's last month."""
     end = last_month(period)
@@ -344,6 +350,7 @@ def _shared_engine(
     if engine_cls is None or "engine" not in inspect.signature(evaluate).parameters:
         return None
     keys = {*MONTHLY_KEYS, *PERIOD_KEYS, *FYTD_KEYS, *HEADCOUNT_KEYS, *SPEEDWATCH_KEYS, *extra}
+    keys.add("letters_sent_monthly_average")
     keys |= {k for k in catalogue if k.startswith("cpv_")}
     engine = engine_cls(con, mod.CATALOGUE)
     engine.plan([mod.CATALOGUE[k] for k in sorted(keys) if k in mod.CATALOGUE])
@@ -404,6 +411,7 @@ def collect_figures(
         run(("s136_detentions", "s136_detentions_monthly_average"), history, "fy", "fy", False),
         run((*HEADCOUNT_KEYS, *cpv_keys), at_date, "total", "at_date"),
         run(SPEEDWATCH_KEYS, calendar_ytd(period), "total", "ytd"),
+        run(("letters_sent_monthly_average",), last_months(period, 6), "total", "last6", False),
     ]
     frames = [p for p in parts if p is not None and not p.empty]
     frame = (

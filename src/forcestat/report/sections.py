@@ -53,7 +53,10 @@ def _fytd_words(f: Figures) -> str:
     return narrative.span_phrase(start, f.months[-1])
 
 
-def _compare_period(f: Figures, measure: str, subject: str, good: str | None = None) -> str | None:
+def _compare_period(
+    f: Figures, measure: str, subject: str, good: str | None = None, per_month: bool = False
+) -> str | None:
+    """The period against the previous one, as the engine's significance flag allows."""
     r = f.row(measure, "period")
     if r is None:
         return None
@@ -70,7 +73,7 @@ def _compare_period(f: Figures, measure: str, subject: str, good: str | None = N
             f"{narrative.capitalise(subject)}: no records are held for "
             f"{narrative.months_phrase(gaps)}, so no comparison is made."
         )
-    return narrative.describe_change(
+    sentence = narrative.describe_change(
         subject,
         f.value(measure, "period"),
         r.get("previous_value"),
@@ -79,6 +82,14 @@ def _compare_period(f: Figures, measure: str, subject: str, good: str | None = N
         against=_previous_words(f),
         good=good,
     )
+    change = r.get("change")
+    if per_month and sentence and r.get("significant") is True and change:
+        word = "increase" if change > 0 else "decrease"
+        sentence += (
+            f" This is an average {word} of {narrative.plain(abs(change) / len(f.months))} a "
+            "month compared with the previous reporting period."
+        )
+    return sentence
 
 
 def _benchmark_sentence(
@@ -459,6 +470,13 @@ def speedwatch(f: Figures, profile: ForceProfile) -> Section:
         if v["letters_sent"] is not None:
             s += f", with {f.fmt('letters_sent', 'ytd')} letters sent to drivers"
         sec = sec.add_paragraph(s + ".")
+    avg = f.value("letters_sent_monthly_average", "last6")
+    first_of_six = add_months(f.months[-1], -5)
+    if avg is not None and all(f.covered("letters_sent", m) for m in (first_of_six, f.months[-1])):
+        sec = sec.add_paragraph(
+            f"Over the last 6 months ({narrative.span_phrase(first_of_six, f.months[-1])}) "
+            f"{narrative.per_month_phrase(avg, 'letters')} were sent to speeding drivers."
+        )
     if (
         v["addresses_attended_4th_detection"] is not None
         and v["drivers_5_plus_detections"] is not None

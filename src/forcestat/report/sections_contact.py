@@ -219,7 +219,9 @@ def investigation_management(f: Figures, profile: ForceProfile) -> Section:
             f.monthly("recorded_crime", f.months),
             _formatter(f, "recorded_crime"),
         ),
-        _compare_period(f, "recorded_crime", f"Recorded crime over {_period_words(f)}"),
+        _compare_period(
+            f, "recorded_crime", f"Recorded crime over {_period_words(f)}", per_month=True
+        ),
     ]
     avg = f.value("cancelled_crime_pct_average", "period")
     if avg is not None:
