@@ -35,6 +35,8 @@ from .writer import dictionary, ids, ts
 
 TALK_SIGMA = {"999": 0.55, "101": 0.65}
 MIN_AGENTS = {"999": 1, "101": 1}
+#: typical seconds from a free handler's phone ringing to the call being answered
+RING_S = 3.0
 
 
 @dataclass
@@ -53,13 +55,16 @@ def generate_month(seed: int, ch: str, plan: MonthPlan, scale: float) -> MonthCa
     na = int(plan.not_answered or 0)
     assert plan.queue is not None and plan.talk is not None
     setup, agents_names = _setup(rng, ch, plan.month, n, plan.talk, scale)
-    factor, patience_mean = queue.calibrate(setup, na / max(n, 1), plan.queue)
+    # the simulation supplies the wait for a handler; the ring on top brings it to the target
+    factor, patience_mean = queue.calibrate(setup, na / max(n, 1), max(plan.queue - RING_S, 0.5))
     (wait, handler), patience = queue.run(setup, factor, patience_mean)
     agents = queue.staffing(setup, factor)
 
     abandoned = _abandoners(patience, wait, na)
     answered = ~abandoned
     n_ans = n - na
+    # even a call a handler is free for rings a few seconds before it is picked up
+    wait[answered] += (rng.lognormal(np.log(RING_S), 0.45, n_ans) * US).astype(np.int64)
     # scale answered waits and talk so their means are the targets to the microsecond
     q_sum = float(wait[answered].sum()) if n_ans else 0.0
     if n_ans and q_sum <= 0:  # nobody waited: draw short waits to scale
