@@ -193,16 +193,14 @@ def simulate_pool(
     """
     rates, staff, interval_s = _interval_inputs(calls_per_hour, agents, interval_minutes)
     codes, samples = _encode([service, patience])
-    arr, ans, end, agent = K.fcfs_kernel(
-        int(seed),
-        rates,
-        staff,
-        interval_s,
-        codes[0],
-        codes[1],
-        samples,
-        _capacity(rates, interval_s),
-    )
+    cap = _capacity(rates, interval_s)
+    while True:
+        arr, ans, end, agent = K.fcfs_kernel(
+            int(seed), rates, staff, interval_s, codes[0], codes[1], samples, cap
+        )
+        if arr.size < cap:
+            break
+        cap *= 2  # a run this far above its expected volume: rerun (same seed) with room
     return SimResult(arr, ans, end, agent, np.full(arr.size, channel, dtype=object), start)
 
 

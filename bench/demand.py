@@ -1,0 +1,189 @@
+"""Demand-model benchmarks, each against a peer in the same run.
+
+1. Simulator vs ciw on one scenario: a month of 101 calls (~28,000), 4 agents, ~34%
+   abandoning (M/M/4+M). ciw is timed on a 3-day slice and its calls/s scaled (it is slow);
+   ours on the whole month, random numbers included. Abandonment and waits side by side.
+2. 10 million calls with interval-varying arrival rates and staffing, one core.
+3. Staffing for 168 hourly intervals x 2 channels: ours vs pyworkforce's ErlangC.
+
+Run: .venv/bin/python bench/demand.py  (prints a table and a JSON line)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+from datetime import date
+
+import numpy as np
+
+from forcestat.demand import _kernels as K
+from forcestat.demand import erlang
+from forcestat.demand.simulate import Dist, _encode, simulate_pool
+
+MONTH_H = 30 * 24
+LAM, AHT, PAT, C = 28_000 / MONTH_H, 470.0, 300.0, 4
+
+
+def best(fn, repeat=5):
+    times = []
+    out = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def bench_vs_ciw() -> dict:
+    import ciw
+
+    hours = 72
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(LAM / 3600)],
+        service_distributions=[ciw.dists.Exponential(1 / AHT)],
+        number_of_servers=[C],
+        reneging_time_distributions=[ciw.dists.Exponential(1 / PAT)],
+    )
+
+    def run_ciw():
+        ciw.seed(1)
+        sim = ciw.Simulation(network)
+        sim.simulate_until_max_time(hours * 3600)
+        return sim.get_all_records()
+
+    t_ciw, recs = best(run_ciw, repeat=3)
+    ciw_rate = len(recs) / t_ciw
+    ciw_ab = np.mean([r.record_type == "renege" for r in recs])
+    simulate_pool([LAM] * 24, C, Dist.exponential(AHT), Dist.exponential(PAT))  # compile
+    t_ours, res = best(
+        lambda: simulate_pool([LAM] * MONTH_H, C, Dist.exponential(AHT), Dist.exponential(PAT))
+    )
+    ours_rate = len(res) / t_ours
+    ok = ~np.isnan(res.answered)
+    exact = erlang.erlang_a(LAM, AHT, PAT, C, 10)
+    return {
+        "scenario": f"M/M/{C}+M, {LAM:.1f} calls/h, AHT {AHT:g} s, patience {PAT:g} s",
+        "ciw_calls": len(recs),
+        "ciw_seconds": t_ciw,
+        "ciw_calls_per_s": ciw_rate,
+        "ciw_abandon_pct": 100 * ciw_ab,
+        "ours_calls": len(res),
+        "ours_seconds": t_ours,
+        "ours_calls_per_s": ours_rate,
+        "ours_abandon_pct": 100 * (1 - ok.mean()),
+        "erlang_a_abandon_pct": 100 * float(exact.p_abandon[0]),
+        "ratio": ours_rate / ciw_rate,
+    }
+
+
+def bench_10m() -> dict:
+    # a control room's day (quiet nights, busy days: 20 to 120 calls an hour, 5-minute
+    # calls) with staffing that follows it, repeated until 10 million calls have arrived
+    day_rates = np.r_[np.full(7, 20.0), np.full(10, 120.0), np.full(7, 70.0)]
+    day_staff = np.r_[np.full(7, 3), np.full(10, 12), np.full(7, 7)]
+    days = math.ceil(10_000_000 / day_rates.sum())
+    rates = np.tile(day_rates, days) / 3600
+    staff = np.tile(day_staff, days).astype(np.int64)
+    codes, samples = _encode([Dist.exponential(300.0), Dist.exponential(300.0)])
+    cap = int(rates.sum() * 3600 * 1.01) + 10_000
+    K.fcfs_kernel(1, rates[:24], staff[:24], 3600.0, codes[0], codes[1], samples, 10_000)
+
+    def run():
+        return K.fcfs_kernel(2, rates, staff, 3600.0, codes[0], codes[1], samples, cap)
+
+    t, out = best(run, repeat=3)
+    n = out[0].size
+    t_full, _ = best(
+        lambda: simulate_pool(
+            rates * 3600, staff, Dist.exponential(300.0), Dist.exponential(300.0), seed=2
+        ),
+        repeat=1,
+    )
+    return {
+        "calls": n,
+        "intervals": int(rates.size),
+        "kernel_seconds": t,
+        "calls_per_s": n / t,
+        "simulate_pool_seconds": t_full,
+        "simulate_pool_calls_per_s": n / t_full,
+        "abandon_pct": 100 * float(np.isnan(out[1]).mean()),
+    }
+
+
+def bench_staffing() -> dict:
+    from pyworkforce.queuing import ErlangC
+
+    hours = np.arange(168) % 24
+    shape = 0.35 + 0.65 * np.sin(np.pi * np.clip(hours - 6, 0, 18) / 18) ** 2
+    r999 = 60 + 240 * shape  # calls per hour
+    r101 = 30 + 170 * shape
+    chans = [(r999, 295.0, 0.9, 10.0), (r101, 540.0, 0.8, 60.0)]
+
+    def ours():
+        return [erlang.agents_needed(r, aht, sl, t) for r, aht, sl, t in chans]
+
+    def theirs():
+        out = []
+        for r, aht, sl, t in chans:
+            out.append(
+                [
+                    ErlangC(
+                        transactions=x, aht=aht / 60, asa=t / 60, interval=60
+                    ).required_positions(service_level=sl)["raw_positions"]
+                    for x in r
+                ]
+            )
+        return out
+
+    ours()
+    t_ours, a = best(ours, repeat=20)
+    t_theirs, b = best(theirs, repeat=5)
+    a_all = np.concatenate(a)
+    b_all = np.concatenate([np.array(x) for x in b])
+    return {
+        "intervals": int(a_all.size),
+        "ours_seconds": t_ours,
+        "pyworkforce_seconds": t_theirs,
+        "ratio": t_theirs / t_ours,
+        "same_answer": int((a_all == b_all).sum()),
+        "ours_fewer": int((a_all < b_all).sum()),
+        "ours_more": int((a_all > b_all).sum()),
+    }
+
+
+def main() -> None:
+    res = {
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}",
+        "vs_ciw": bench_vs_ciw(),
+        "ten_million": bench_10m(),
+        "staffing": bench_staffing(),
+    }
+    c, m, s = res["vs_ciw"], res["ten_million"], res["staffing"]
+    print(f"demand benchmarks, {res['date']}, {res['machine']}")
+    print(
+        f"simulator vs ciw ({c['scenario']}): ours {c['ours_calls_per_s']:,.0f} calls/s "
+        f"({c['ours_calls']:,} calls in {c['ours_seconds'] * 1e3:.1f} ms), ciw "
+        f"{c['ciw_calls_per_s']:,.0f} calls/s ({c['ciw_calls']:,} calls, 3-day slice): "
+        f"x{c['ratio']:,.0f}; abandoned {c['ours_abandon_pct']:.1f}% vs "
+        f"{c['ciw_abandon_pct']:.1f}% (Erlang A {c['erlang_a_abandon_pct']:.1f}%)"
+    )
+    print(
+        f"10M calls, {m['intervals']} hourly intervals of varying rate and staffing: "
+        f"{m['calls_per_s'] / 1e6:.1f} M calls/s (kernel), "
+        f"{m['simulate_pool_calls_per_s'] / 1e6:.1f} M calls/s via simulate_pool"
+    )
+    print(
+        f"staffing {s['intervals']} intervals: ours {s['ours_seconds'] * 1e3:.2f} ms, "
+        f"pyworkforce {s['pyworkforce_seconds'] * 1e3:.1f} ms: x{s['ratio']:,.0f}; "
+        f"same answer {s['same_answer']}, ours fewer {s['ours_fewer']}, more {s['ours_more']}"
+    )
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
