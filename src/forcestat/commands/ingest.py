@@ -59,6 +59,9 @@ def ingest(
 
             results = ingest_paths(store, paths, kind=kind, replace=replace, progress=advance)
     out.print(_results_table(results, db))
+    quarantined = sum(r.quarantined for r in results)
+    if quarantined:
+        out.print(f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {db}[/]")
 
 
 def _results_table(results: list[LoadResult], db: str) -> Table:

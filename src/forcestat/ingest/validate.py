@@ -97,6 +97,7 @@ Splitting parsing from the rest keeps each cast to one evaluation per value: Duc
 share a repeated sub-expression such as ``TRY_CAST(x AS TIMESTAMP)`` inside a CASE."""
 
 INT_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT")
+NUMERIC_TYPES = (*INT_TYPES, "UTINYINT", "HUGEINT", "DOUBLE", "FLOAT", "REAL")
 
 
 def typed_expr(col: Column, src: str, src_type: str, tag: str) -> Parsed:
@@ -106,6 +107,7 @@ def typed_expr(col: Column, src: str, src_type: str, tag: str) -> Parsed:
     """
     t = src_type.upper()
     text = src if is_text(t) else f"CAST({src} AS VARCHAR)"
+    number = src if t in NUMERIC_TYPES else text  # no round trip through text for numbers
     a, b = f"__a{tag}", f"__b{tag}"
     if col.type == "str":
         return {}, f"CASE WHEN trim({text}) <> '' THEN {text} END"
@@ -122,12 +124,12 @@ def typed_expr(col: Column, src: str, src_type: str, tag: str) -> Parsed:
             return {}, f"CAST({src} AS DATE)"
         return {}, f"TRY_CAST({text} AS DATE)"
     if col.type == "float":
-        return {a: f"TRY_CAST({text} AS DOUBLE)"}, f"(CASE WHEN isfinite({a}) THEN {a} END)"
+        return {a: f"TRY_CAST({number} AS DOUBLE)"}, f"(CASE WHEN isfinite({a}) THEN {a} END)"
     if col.type == "int":
         if t in INT_TYPES:
             return {}, f"CAST({src} AS BIGINT)"
         # '30.0' is 30, but '1.5' is not an integer (a plain cast would round it to 2)
-        return {a: f"TRY_CAST({text} AS DOUBLE)"}, (
+        return {a: f"TRY_CAST({number} AS DOUBLE)"}, (
             f"(CASE WHEN {a} = trunc({a}) AND abs({a}) < 9.0e15 THEN CAST({a} AS BIGINT) END)"
         )
     if col.type == "bool":
