@@ -14,7 +14,7 @@ from forcestat.report import narrative as n
 from forcestat.report.profile import load_profile
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "report"))
-from seed_figures import seed_figures  # noqa: E402
+from report_seed_figures import seed_figures  # noqa: E402
 
 AUG, SEP, OCT = date(2022, 8, 1), date(2022, 9, 1), date(2022, 10, 1)
 

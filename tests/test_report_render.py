@@ -1,8 +1,8 @@
 """The written report against the measures engine: every HTML table cell, the PDF's and the
 Word document's text, the structure (golden file), accessibility and self-containment.
 
-One small fixture store (tests/fixtures/report/records.py) and one report in all three formats
-serve the whole module.
+One small fixture store (tests/fixtures/report/report_records.py) and one report in all three
+formats serve the whole module.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from forcestat.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 sys.path.insert(0, str(FIXTURES))
-import records  # noqa: E402
+import report_records as records  # noqa: E402
 
 PERIOD = "2022-08..2022-10"
 MONTHS = ["2022-08", "2022-09", "2022-10"]

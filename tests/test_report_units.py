@@ -20,7 +20,7 @@ from forcestat.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 sys.path.insert(0, str(FIXTURES))
-import records  # noqa: E402
+import report_records as records  # noqa: E402
 
 
 # -- profile ------------------------------------------------------------------------------------
