@@ -122,7 +122,7 @@ def calibrate(setup: QueueSetup, abandon_rate: float, mean_wait_s: float) -> tup
 
     def factor_for(patience_mean: float) -> float:
         lo, hi = 0.02, 6.0
-        for _ in range(14):
+        for _ in range(10):
             mid = (lo * hi) ** 0.5
             rate, _ = outcome(mid, patience_mean)
             if rate > abandon_rate:
@@ -133,7 +133,7 @@ def calibrate(setup: QueueSetup, abandon_rate: float, mean_wait_s: float) -> tup
 
     p_lo, p_hi = 3.0, 20_000.0
     best = (1.0, 60.0)
-    for _ in range(12):
+    for _ in range(9):
         p_mid = (p_lo * p_hi) ** 0.5
         f = factor_for(p_mid)
         best = (f, p_mid)

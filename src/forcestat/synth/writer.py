@@ -121,10 +121,14 @@ class RecordWriter:
         if writer is None:
             path = self.dir / f"{kind}.{self.fmt}"
             if self.fmt == "parquet":
+                stamps = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
                 writer = pq.ParquetWriter(
                     path,
                     table.schema,
-                    compression="lz4",
+                    # timestamps of neighbouring records are close: delta encoding makes them
+                    # smaller than general compression would, at a fraction of the CPU
+                    compression={f.name: "none" if f.name in stamps else "lz4" for f in schema},
+                    column_encoding={name: "DELTA_BINARY_PACKED" for name in stamps},
                     use_dictionary=dict_cols,
                     # statistics only where readers prune on them: the kind's time column
                     write_statistics=[t] if (t := get_kind(kind).time_column) else False,
