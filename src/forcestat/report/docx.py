@@ -63,6 +63,15 @@ def _setup(doc, report: Report) -> None:  # type: ignore[no-untyped-def]
             run.text = part
 
 
+def _shade(cell, fill: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill a table cell's background (hex colour without #)."""
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
 def _mark_header_row(row) -> None:  # type: ignore[no-untyped-def]
     """Repeat the header row on each page and mark it as a header for screen readers."""
     tr_pr = row._tr.get_or_add_trPr()
@@ -81,6 +90,9 @@ def _table(doc, spec: TableSpec) -> None:  # type: ignore[no-untyped-def]
     head = t.rows[0].cells
     for i, text in enumerate((spec.stub_header, *spec.columns)):
         head[i].text = text
+        _shade(head[i], "E8EDF4")
+        if i > 0 and spec.align == "right":
+            head[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         run = head[i].paragraphs[0].runs
         if run:
             run[0].font.bold = True
@@ -92,11 +104,13 @@ def _table(doc, spec: TableSpec) -> None:  # type: ignore[no-untyped-def]
         for i, text in enumerate((label, *cells)):
             row[i].text = text
             p = row[i].paragraphs[0]
-            if i > 0 and not spec.compact or (i > 0 and len(text) < 12):
+            if i > 0 and spec.align == "right":
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             for r in p.runs:
                 r.font.size = size
-                r.font.bold = i == 0 or n >= first_total
+                r.font.bold = n >= first_total
+            if n >= first_total:
+                _shade(row[i], "F3F5F8")
     if spec.note:
         note = doc.add_paragraph(spec.note)
         note.runs[0].font.size = Pt(7.5)
