@@ -139,3 +139,24 @@ def test_exit_codes(tmp_path, seed_figures):
     assert r.returncode == 1
     assert "1,775" in r.stdout
     assert run("check-published", str(tmp_path / "nope.csv")).returncode == 2
+
+
+def test_a_year_to_date_share_with_tabled_months_gives_the_implied_range(seed_figures):
+    report = check_report(seed_figures)
+    implied = [p for p in report.passed if p.startswith("calls_999_pct_not_answered FY2022/23")]
+    # 1.37% for April-October with August-October tabled at 1,458 of 101,230 (1.44%) leaves
+    # April-July lower: 1.25% to 1.35% for volumes of half to double August-October's
+    assert implied and "April to July 2022 at 1.25% to 1.35%" in implied[0]
+
+
+def test_year_to_date_that_no_plausible_volume_explains(tmp_path):
+    text = HEADER + "\n".join(
+        [
+            "c,calls_999_received,2022-05,1000,count,",
+            "c,calls_999_not_answered,2022-05,100,count,",
+            "c,calls_999_pct_not_answered,FY2022/23 to 2022-05,1.00,percent,",
+        ]
+    )
+    (f,) = check_published(write(tmp_path, text))
+    # April would need a negative number of unanswered calls at any volume up to 2,000 calls
+    assert f.kind == "ytd" and "impossible" in f.message

@@ -206,12 +206,13 @@ class Published:
 def check_report(path: str | Path) -> PublishedReport:
     """Read a published-figures file and run every check on it."""
     from .published_checks import ALL_CHECKS
+    from .published_ytd import check_ytd_implied, check_ytd_pairs
 
     figures = read_figures(path)
     report = PublishedReport(str(path), figures)
     pub = Published(figures)
     used: set[int] = set()
-    for check in ALL_CHECKS:
+    for check in [*ALL_CHECKS, check_ytd_pairs, check_ytd_implied]:
         check(pub, report, used)
     for f in figures:
         if f.period is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..periods import Period, month
+from ..periods import Period
 from ..schema.volunteers import CPV_ROLES
 from .base import Count, Sum
 from .catalogue import CATALOGUE
@@ -353,82 +353,5 @@ def check_record_low(pub: Published, report: PublishedReport, used: set[int]) ->
         report.passed.append(f"{f.where}: {f.text} is the lowest month in the period{since}")
 
 
-# -- pairs of year-to-date percentages -----------------------------------------------------------
-def check_ytd_pairs(pub: Published, report: PublishedReport, used: set[int]) -> None:
-    """Two year-to-date percentages of the same year, with the months between them tabled,
-    fix the unpublished months' volume: report the implied range and whether it is plausible."""
-    for ch in ("999", "101"):
-        key = f"calls_{ch}_pct_not_answered"
-        ytd = sorted(
-            (f for f in pub.of(key) if f.period is not None and f.period.grain == "fytd"),
-            key=lambda f: f.period.end if f.period else None,  # type: ignore[arg-type,return-value]
-        )
-        for early, late in zip(ytd, ytd[1:], strict=False):
-            assert early.period is not None and late.period is not None
-            if early.period.start != late.period.start:
-                continue
-            between = Period(early.period.end, late.period.end, "range")
-            rec = [pub.get(f"calls_{ch}_received", month(m)) for m in between.months()]
-            na = [pub.get(f"calls_{ch}_not_answered", month(m)) for m in between.months()]
-            if any(x is None for x in rec + na):
-                continue
-            used.update([early.line, late.line])
-            big_r = sum(x.value for x in rec if x is not None)
-            big_n = sum(x.value for x in na if x is not None)
-            _judge_ytd_pair(report, ch, early, late, between, big_r, big_n)
-
-
-def _judge_ytd_pair(
-    report: PublishedReport,
-    ch: str,
-    early: Figure,
-    late: Figure,
-    between: Period,
-    big_r: float,
-    big_n: float,
-) -> None:
-    """Solve p1 = Na / Ra and p2 = (Na + N) / (Ra + R) for the unpublished Ra and Na over every
-    corner of the printed precision of p1 and p2."""
-    assert early.period is not None and late.period is not None
-    corners = []
-    for p1 in (early.value - early.half_unit, early.value + early.half_unit):
-        for p2 in (late.value - late.half_unit, late.value + late.half_unit):
-            a, b = p1 / 100, p2 / 100
-            if b - a <= 0:
-                return  # the percentage did not rise: the pair does not pin the volume down
-            ra = (big_n - b * big_r) / (b - a)
-            corners.append((ra, a * ra))
-    ras = [c[0] for c in corners]
-    nas = [c[1] for c in corners]
-    months = early.period.n_months
-    span = f"{early.period.start:%B} to {add_months_label(early.period)}"
-    tabled = big_r / between.n_months
-    low, high = min(ras), max(ras)
-    text = (
-        f"{early.text}% to {early.period.months()[-1]:%Y-%m} and {late.text}% to"
-        f" {late.period.months()[-1]:%Y-%m} with {between.label} tabled"
-        f" ({num(big_n)} of {num(big_r)} not answered) imply {span}: {num(low)} to {num(high)}"
-        f" {ch} calls received ({num(low / months)} to {num(high / months)} a month) and"
-        f" {num(min(nas))} to {num(max(nas))} not answered"
-    )
-    if high < 0:
-        report.findings.append(_finding("ytd", late, f"{text}: impossible", "error"))  # type: ignore[arg-type]
-    elif high / months < 0.5 * tabled or low / months > 2 * tabled:
-        report.findings.append(
-            _finding(  # type: ignore[arg-type]
-                "ytd",
-                late,
-                f"{text}, against {num(tabled)} a month in {between.label}: implausible",
-                "warning",
-            )
-        )
-    else:
-        report.passed.append(f"{late.where}: {text}")
-
-
-def add_months_label(p: Period) -> str:
-    return f"{p.months()[-1]:%B %Y}"
-
-
 ALL_CHECKS: list[Check] = [check_totals, check_identities, check_percentages, check_averages]
-ALL_CHECKS += [check_subsets, check_record_low, check_ytd_pairs]
+ALL_CHECKS += [check_subsets, check_record_low]
