@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forcestat.measures import check_published, check_report, unchecked_rows
 from forcestat.measures.published import place_period
@@ -160,3 +162,37 @@ def test_year_to_date_that_no_plausible_volume_explains(tmp_path):
     (f,) = check_published(write(tmp_path, text))
     # April would need a negative number of unanswered calls at any volume up to 2,000 calls
     assert f.kind == "ytd" and "impossible" in f.message
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    calls=st.lists(st.tuples(st.integers(1, 50_000), st.floats(0, 1)), min_size=3, max_size=3),
+    months=st.lists(st.integers(0, 300), min_size=12, max_size=12),
+    cancelled=st.tuples(st.integers(1, 20_000), st.integers(0, 1_000)),
+)
+def test_figures_built_consistently_are_never_flagged(tmp_path_factory, calls, months, cancelled):
+    """Any figures computed and rounded the way a careful analyst would raise no finding."""
+    rows = []
+    for m, (received, share) in zip(("2022-08", "2022-09", "2022-10"), calls, strict=True):
+        not_answered = round(received * share)
+        rows += [
+            f"c,calls_999_received,{m},{received},count,",
+            f"c,calls_999_answered,{m},{received - not_answered},count,",
+            f"c,calls_999_not_answered,{m},{not_answered},count,",
+            f"c,calls_999_pct_not_answered,{m},{100 * not_answered / received:.2f},percent,",
+        ]
+    for i, n in enumerate(months):
+        rows.append(f"m,s136_detentions,{2021 + (i + 3) // 12}-{(i + 3) % 12 + 1:02d},{n},count,")
+    total = sum(months)
+    rows.append(f"m,s136_detentions,FY2021/22,{total},count,")
+    rows.append(f"m,s136_detentions_monthly_average,FY2021/22,{total / 12:.1f},count/month,")
+    recorded, cancel = cancelled
+    pct = 100 * cancel / (recorded + cancel)
+    rows += [
+        f"k,recorded_crime,2022-08,{recorded},count,",
+        f"k,cancelled_crime,2022-08,{cancel},count,",
+        f"k,cancelled_crime_pct,2022-08,{pct:.1f},percent,",
+    ]
+    path = tmp_path_factory.mktemp("p") / "figures.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    assert check_published(path) == []

@@ -274,6 +274,8 @@ class Engine:
 
     # -- per-period measures ----------------------------------------------------------------
     def per_period_values(self, m: Measure, periods: list[Period]) -> list[Value]:
+        if m not in self._wanted:
+            self._wanted.append(m)
         out = []
         for p in periods:
             if (m.key, p) not in self._period_cache:
