@@ -38,12 +38,16 @@ class Expr:
     """A named Ibis expression over a source table: a predicate or a value.
 
     ``build(table)`` returns the expression; ``name`` identifies it, so that measures sharing
-    an expression share its column in the engine's query. ``text`` says what it means in words.
+    an expression share its column in the engine's query. ``text`` says what it means in words;
+    ``scale`` converts the value's sums to the measure's unit (a value kept in integer
+    microseconds, which databases add up faster, has ``scale=1e-6`` for seconds).
     """
 
     name: str
     build: Callable[[Any], Any] = field(compare=False, repr=False)
     text: str = field(default="", compare=False)
+    #: multiply sums of this value by ``scale`` for the measure's unit (microseconds -> s)
+    scale: float = 1.0
 
     @property
     def column(self) -> str:

