@@ -35,15 +35,20 @@ def new_state(seed):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _uniform(st):  # type: ignore[no-untyped-def]
-    """A uniform in (0, 1]: SplitMix64 (passes BigCrush; far cheaper than Mersenne Twister,
+def _raw(st):  # type: ignore[no-untyped-def]
+    """Next 64 random bits: SplitMix64 (passes BigCrush; far cheaper than Mersenne Twister,
     which would cost more than the whole queueing step)."""
     z = st[0] + _GAMMA
     st[0] = z
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
-    z = z ^ (z >> _S31)
-    return (float(z >> _S11) + 1.0) * _TWO53
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def _uniform(st):  # type: ignore[no-untyped-def]
+    """A uniform in (0, 1]."""
+    return (float(_raw(st) >> _S11) + 1.0) * _TWO53
 
 
 @njit(cache=True, inline="always")
@@ -70,6 +75,12 @@ def _draw(kind, p1, p2, samples, off, cnt, st):  # type: ignore[no-untyped-def]
     if kind == 0:
         return -p1 * math.log(_uniform(st))
     return _draw_other(kind, p1, p2, samples, off, cnt, st)
+
+
+@njit(cache=True)
+def _draw_pair(pk, p1, p2, po, pc, sk, s1, s2, so, sc, samples, st):  # type: ignore[no-untyped-def]
+    p = _draw(pk, p1, p2, samples, po, pc, st)
+    return p, _draw(sk, s1, s2, samples, so, sc, st)
 
 
 @njit(cache=True, inline="always")
@@ -185,24 +196,44 @@ def fcfs_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity):  #
     agent = np.empty(capacity, dtype=np.int32)
     pk, p1, p2, po, pc = int(pat[0]), pat[1], pat[2], int(pat[3]), int(pat[4])
     sk, s1, s2, so, sc = int(svc[0]), svc[1], svc[2], int(svc[3]), int(svc[4])
+    both_exp = pk == 0 and sk == 0  # the common case, kept free of the general draw
     inv = 1.0 / interval_s
-    last = staff.shape[0] - 1
+    nint = rates.shape[0]
+    last = nint - 1
     n = 0
     t = 0.0
     k = 0
-    while True:
-        t, k = _next_arrival(t, k, rates, interval_s, st)
-        if t == np.inf:
+    edge = interval_s
+    gap = 1.0 / rates[0] if rates[0] > 0 else np.inf  # mean time between arrivals
+    on = staff[0]
+    while n < capacity:
+        # next arrival; a draw crossing an interval boundary restarts there (memoryless)
+        t -= gap * math.log(_uniform(st))
+        while t >= edge:
+            k += 1
+            if k >= nint:
+                break
+            t = edge
+            edge += interval_s
+            gap = 1.0 / rates[k] if rates[k] > 0 else np.inf
+            on = staff[k]
+            t -= gap * math.log(_uniform(st))
+        if k >= nint:
             break
-        p = _draw(pk, p1, p2, samples, po, pc, st)
-        s = _draw(sk, s1, s2, samples, so, sc, st)
+        if both_exp:
+            p = -p1 * math.log(_uniform(st))
+            s = -s1 * math.log(_uniform(st))
+        else:
+            p, s = _draw_pair(pk, p1, p2, po, pc, sk, s1, s2, so, sc, samples, st)
         # fast path: the agent free soonest is on duty when they would pick the call up
         j = ids[0]
-        v = max(t, keys[0])
-        if j >= staff[min(int(v * inv), last)]:
+        v = keys[0]
+        if v <= t:
+            v = t
+            if j >= on:
+                v, j = _rekey(keys, ids, t, staff, interval_s, c)
+        elif j >= (on if v < edge else staff[min(int(v * inv), last)]):
             v, j = _rekey(keys, ids, t, staff, interval_s, c)
-        if n == capacity:
-            break  # the caller retries with more room (growing here slows the loop 2-3x)
         arr[n] = t
         if v - t > p or v == np.inf:
             ans[n] = np.nan

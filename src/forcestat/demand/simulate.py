@@ -201,7 +201,7 @@ def simulate_pool(
         if arr.size < cap:
             break
         cap *= 2  # a run this far above its expected volume: rerun (same seed) with room
-    return SimResult(arr, ans, end, agent, np.full(arr.size, channel, dtype=object), start)
+    return SimResult(arr, ans, end, agent, np.full(arr.size, channel), start)
 
 
 def simulate_shared_pool(
@@ -228,7 +228,7 @@ def simulate_shared_pool(
         if arr.size < cap:
             break
         cap *= 2
-    channel = np.where(cls == 0, "999", "101").astype(object)
+    channel = np.where(cls == 0, "999", "101")
     return SimResult(arr, ans, end, agent, channel, start)
 
 
@@ -291,7 +291,7 @@ def simulate_chat(
         int(seed), rates, staff, interval_s, codes[0], codes[1], samples, cap,
         int(concurrency), float(slowdown),
     )  # fmt: skip
-    return SimResult(arr, ans, end, oper, np.full(arr.size, "chat", dtype=object), start, "CHAT")
+    return SimResult(arr, ans, end, oper, np.full(arr.size, "chat"), start, "CHAT")
 
 
 def chats_table(result: SimResult) -> pd.DataFrame:
