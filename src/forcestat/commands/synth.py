@@ -36,6 +36,15 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--scale", help="Multiply volumes (counts scaled and rounded).")
         ] = 1.0,
         fmt: Annotated[str, typer.Option("--format", help="parquet (default) or csv.")] = "parquet",
+        measure: Annotated[
+            str,
+            typer.Option(
+                "--measure",
+                help="Where calibration.json's achieved values come from: store (ingest into a "
+                "temporary store and run the measures), files (read the files directly), auto "
+                "(store up to 5 million rows, else files) or none.",
+            ),
+        ] = "auto",
         as_json: Annotated[
             bool, typer.Option("--json", help="Machine-readable JSON output.")
         ] = False,
@@ -59,7 +68,13 @@ def register(app: typer.Typer) -> None:
                 bar.update(task, description=step, completed=done, total=total)
 
             result = generate(
-                out, targets=targets, seed=seed, scale=scale, progress=progress, fmt=fmt
+                out,
+                targets=targets,
+                seed=seed,
+                scale=scale,
+                progress=progress,
+                fmt=fmt,
+                measure=measure,
             )
         summary = result.calibration["summary"]
         if as_json:

@@ -97,6 +97,8 @@ def generate(
     t0 = time.perf_counter()
     if scale <= 0:
         raise InputError(f"--scale must be positive, not {scale}")
+    if measure not in ("auto", "store", "files", "none"):
+        raise InputError(f"measure must be auto, store, files or none, not {measure!r}")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     base = targets if isinstance(targets, Targets) else load_targets(targets)
@@ -202,8 +204,6 @@ STORE_LIMIT = 5_000_000
 
 def _achieved(files, records: Path, tg: Targets, how: str, rows: int):
     """Achieved values and a sentence saying where they came from."""
-    if how not in ("auto", "store", "files", "none"):
-        raise InputError(f"measure must be auto, store, files or none, not {how!r}")
     if how == "none":
         return {}, "not measured"
     if how == "store" or (how == "auto" and rows <= STORE_LIMIT):
