@@ -7,8 +7,9 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -50,8 +51,12 @@ def _setup(doc, report: Report) -> None:  # type: ignore[no-untyped-def]
         st.font.size = Pt(size)
         st.font.name = "Arial"
     header = sec.header.paragraphs[0]
+    header.style = doc.styles["Normal"]  # the Header style's centre tab stop is in the way
+    header.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
     header.text = f"{report.force} · {report.subtitle}\tOFFICIAL"
     header.runs[0].font.size = Pt(8)
+    header.runs[0].font.color.rgb = MUTED
+    _table_styles(doc)
     footer = sec.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for part in ("Page ", ("PAGE",), " of ", ("NUMPAGES",)):
@@ -80,37 +85,75 @@ def _mark_header_row(row) -> None:  # type: ignore[no-untyped-def]
     tr_pr.append(el)
 
 
+TEXT_WIDTH_MM = 178
+
+
+def _table_styles(doc) -> None:  # type: ignore[no-untyped-def]
+    """Paragraph styles for table cells: the cell's paragraph mark takes the style's size, so
+    empty cells are no taller than full ones."""
+    for name, size in (("Table Text", 9), ("Table Text Small", 7)):
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = doc.styles["Normal"]
+        st.font.size = Pt(size)
+        st.paragraph_format.space_before = Pt(1)
+        st.paragraph_format.space_after = Pt(1)
+        st.paragraph_format.line_spacing = 1.0
+
+
+def _column_widths(spec: TableSpec) -> list[Mm]:
+    stub = 32 if spec.compact and len(spec.columns) > 6 else 60
+    rest = (TEXT_WIDTH_MM - stub) / max(len(spec.columns), 1)
+    return [Mm(stub)] + [Mm(rest)] * len(spec.columns)
+
+
+def _fill_row(row, texts, spec: TableSpec, *, bold: bool, shade: str | None) -> None:  # type: ignore[no-untyped-def]
+    style = "Table Text Small" if spec.compact else "Table Text"
+    for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+        p = cell.paragraphs[0]
+        p.style = style
+        p.paragraph_format.keep_with_next = True  # a short table stays on one page
+        run = p.add_run(text)
+        run.font.bold = bold
+        if i > 0 and spec.align == "right":
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if shade:
+            _shade(cell, shade)
+    tr_pr = row._tr.get_or_add_trPr()
+    cant = OxmlElement("w:cantSplit")
+    cant.set(qn("w:val"), "true")
+    tr_pr.append(cant)
+
+
 def _table(doc, spec: TableSpec) -> None:  # type: ignore[no-untyped-def]
     cap = doc.add_paragraph(spec.caption, style="Caption")
     cap.runs[0].font.color.rgb = NAVY
-    t = doc.add_table(rows=1, cols=len(spec.columns) + 1)
+    cap.paragraph_format.keep_with_next = True
+    t = doc.add_table(rows=1 + len(spec.rows), cols=len(spec.columns) + 1)
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.LEFT
-    size = Pt(7) if spec.compact else Pt(9)
-    head = t.rows[0].cells
-    for i, text in enumerate((spec.stub_header, *spec.columns)):
-        head[i].text = text
-        _shade(head[i], "E8EDF4")
-        if i > 0 and spec.align == "right":
-            head[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        run = head[i].paragraphs[0].runs
-        if run:
-            run[0].font.bold = True
-            run[0].font.size = size
+    t.autofit = False
+    widths = _column_widths(spec)
+    for column, width in zip(t.columns, widths, strict=True):
+        for cell in column.cells:
+            cell.width = width
+    # Word reads the cells' widths, LibreOffice the table grid's: set both
+    for grid_col, width in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        grid_col.set(qn("w:w"), str(int(width.twips)))
+    _fill_row(t.rows[0], (spec.stub_header, *spec.columns), spec, bold=True, shade="E8EDF4")
     _mark_header_row(t.rows[0])
     first_total = len(spec.rows) - spec.total_rows
     for n, (label, cells) in enumerate(spec.rows):
-        row = t.add_row().cells
-        for i, text in enumerate((label, *cells)):
-            row[i].text = text
-            p = row[i].paragraphs[0]
-            if i > 0 and spec.align == "right":
-                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            for r in p.runs:
-                r.font.size = size
-                r.font.bold = n >= first_total
-            if n >= first_total:
-                _shade(row[i], "F3F5F8")
+        total = n >= first_total
+        _fill_row(
+            t.rows[n + 1], (label, *cells), spec, bold=total, shade="F3F5F8" if total else None
+        )
+    if len(spec.rows) > 18 or not spec.rows:
+        for row in t.rows:  # long tables may break across pages
+            for cell in row.cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = False
+    else:
+        for cell in t.rows[-1].cells:
+            cell.paragraphs[0].paragraph_format.keep_with_next = False
     if spec.note:
         note = doc.add_paragraph(spec.note)
         note.runs[0].font.size = Pt(7.5)
@@ -120,6 +163,7 @@ def _table(doc, spec: TableSpec) -> None:  # type: ignore[no-untyped-def]
 
 def _chart(doc, spec: ChartSpec, number: int) -> None:  # type: ignore[no-untyped-def]
     doc.add_picture(io.BytesIO(render_png(spec)), width=Mm(170))
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the picture keeps its caption
     pic = doc.inline_shapes[-1]
     # alt text, so a screen reader in Word reads the key figures
     pic._inline.docPr.set("descr", spec.alt)
