@@ -200,3 +200,40 @@ def test_cli_bad_parameters_exit_2_naming_the_parameter(monkeypatch, capsys, cli
     code, _, err = run_cli(monkeypatch, capsys, "demand", *args, *extra)
     assert code == 2
     assert name in err
+
+
+def test_cli_check_hourly_reads_line_statistics(monkeypatch, capsys):
+    from pathlib import Path
+
+    sample = Path(__file__).parent / "fixtures" / "demand" / "decc_phone_sample.csv"
+    code, out, _ = run_cli(monkeypatch, capsys, "demand", "check-hourly", str(sample), "--json")
+    assert code == 0
+    rows = json.loads(out)
+    adm9 = next(r for r in rows if r["channel"] == "101" and r["hour"] == 9)
+    assert adm9["pct_answered_within_10s"] == pytest.approx(75.0)
+    assert adm9["shortfall_pct"] == pytest.approx(15.0)
+    assert adm9["advised_agents"] >= 1
+
+
+def test_cli_chat_from_store_uses_the_chats_table(monkeypatch, capsys, tmp_path):
+    from forcestat.demand.simulate import chats_table, simulate_chat
+    from forcestat.ingest import ingest_paths
+    from forcestat.store import Store
+
+    chats = chats_table(
+        simulate_chat([6.0] * 24 * 7, 2, Dist.exponential(500), Dist.exponential(600), seed=1)
+    )
+    f = tmp_path / "chats.csv"
+    for c in ("requested_at", "accepted_at", "ended_at"):
+        chats[c] = chats[c].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    chats.to_csv(f, index=False)
+    db = tmp_path / "chats.duckdb"
+    with Store.open(db) as store:
+        ingest_paths(store, [f], kind="chats")
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "whatif", "chat", "--db", str(db), "--from-store",
+        "--max-k", "2",
+    )  # fmt: skip
+    assert code == 0
+    assert "busiest hour" in out
+    assert "concurrency" in out

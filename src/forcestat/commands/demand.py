@@ -276,9 +276,19 @@ def surge_cmd(
 
 @whatif_app.command("chat")
 def chat_cmd(
+    db: DbOption,
     chats_per_hour: Annotated[float, typer.Option(help="Chat requests per hour")] = 30.0,
     aht: Annotated[float, typer.Option(help="Handling seconds of one chat alone")] = 600.0,
     patience: Annotated[float, typer.Option(help="Mean seconds before giving up")] = 300.0,
+    from_store: Annotated[
+        bool,
+        typer.Option(
+            "--from-store",
+            help="Take the busiest hour's rate, handling and patience from the chats table",
+        ),
+    ] = False,
+    period: Period = None,
+    tz: Tz = "Europe/London",
     target: Annotated[float, typer.Option(help="Percent accepted in time")] = 80.0,
     within: Annotated[float, typer.Option(help="Accept within seconds")] = 60.0,
     slowdown: Annotated[float, typer.Option(help="Extra handling per extra chat")] = 0.25,
@@ -292,6 +302,20 @@ def chat_cmd(
 
     if not 1 <= max_k <= 20:
         raise ParameterError(f"max_k must be between 1 and 20 (got {max_k})")
+    if from_store:
+        from ..demand.estimate import estimate, load_chats
+
+        with Store.open(db, read_only=True) as store:
+            est = estimate(load_chats(store, period), None, 60, tz=tz)
+        chats_per_hour = float(est.rates["calls_per_hour"].max())
+        aht, patience = est.talk.mean_s, est.patience.mean_s
+        out.print(
+            f"from {est.calls:,} chats: busiest hour {chats_per_hour:.1f} chats/h, handling "
+            f"{aht:.0f} s (as observed, already at the operators' usual concurrency), "
+            f"patience {patience:.0f} s",
+            highlight=False,
+            soft_wrap=True,
+        )
     table = chat_operators(
         chats_per_hour, Dist.exponential(aht), Dist.exponential(patience),
         target_pct=target, within_s=within, concurrency=range(1, max_k + 1),
@@ -300,7 +324,32 @@ def chat_cmd(
     if as_json:
         _emit_json(_records(table))
         return
-    _table(table, f"{chats_per_hour:g} chats/h, {target:g}% accepted within {within:g} s")
+    _table(table, f"{chats_per_hour:.1f} chats/h, {target:g}% accepted within {within:g} s")
+
+
+@demand_app.command("check-hourly")
+def check_hourly_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Hourly line-statistics files (DECC)")],
+    aht: Annotated[float, typer.Option(help="Handling seconds per call")] = 180.0,
+    target: Annotated[float, typer.Option(help="Percent answered in time")] = 90.0,
+    within: Annotated[float, typer.Option(help="Answer within seconds")] = 10.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Service by hour of day from hourly phone statistics, beside Erlang staffing advice."""
+    from ..demand.adapters import read_decc_phone
+    from ..demand.params import check_percent
+    from ..demand.validate import hourly_service_check
+
+    check_percent("target", target)
+    table = hourly_service_check(read_decc_phone(paths), aht, target_pct=target, within_s=within)
+    if as_json:
+        _emit_json(_records(table))
+        return
+    for ch, part in table.groupby("channel"):
+        _table(
+            part.drop(columns="channel"),
+            f"{ch}: by hour of day, advice for {target:g}% in {within:g} s",
+        )
 
 
 @demand_app.command("load-bank")

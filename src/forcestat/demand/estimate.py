@@ -49,6 +49,26 @@ def load_calls(store: Any, channel: str | None = None, period: str | None = None
     return store.duck.execute(sql, args).df()
 
 
+def load_chats(store: Any, period: str | None = None) -> pd.DataFrame:
+    """Live chats from a store's ``chats`` table, shaped like calls (requested -> arrived,
+    accepted -> answered, operator -> agent) so the same estimators apply."""
+    where, args = "TRUE", []
+    if period is not None:
+        p = parse_period(period)
+        local = "timezone('Europe/London', timezone('UTC', requested_at))"
+        where = f"{local} >= ? AND {local} < ?"
+        args = [pd.Timestamp(p.start).to_pydatetime(), pd.Timestamp(p.end).to_pydatetime()]
+    sql = (
+        "SELECT chat_id AS call_id, 'chat' AS channel, requested_at AS arrived_at, "
+        "accepted_at AS answered_at, ended_at, operator_id AS agent_id FROM chats "
+        f"WHERE {where} ORDER BY requested_at"
+    )
+    chats = store.duck.execute(sql, args).df()
+    if chats.empty:
+        raise ParameterError("the store has no chats for that period")
+    return chats
+
+
 def _local(ts: pd.Series, tz: str) -> pd.Series:
     t = pd.to_datetime(ts)
     return t.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)

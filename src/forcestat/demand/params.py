@@ -120,21 +120,3 @@ DEFAULT_TARGETS = {
     "999": ServiceTarget("999", 90.0, 10.0),
     "101": ServiceTarget("101", 80.0, 60.0),
 }
-
-
-@dataclass(frozen=True)
-class ChannelLoad:
-    """One channel's demand for the queueing formulas: arrivals per hour by interval, mean
-    handling time and mean patience (None: callers never give up, i.e. Erlang C)."""
-
-    calls_per_hour: FloatArray
-    aht_s: float
-    patience_s: float | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "calls_per_hour", check_non_negative("calls_per_hour", self.calls_per_hour)
-        )
-        check_positive("aht_s", self.aht_s)
-        if self.patience_s is not None:
-            check_positive("patience_s", self.patience_s)
