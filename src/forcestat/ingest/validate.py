@@ -177,6 +177,11 @@ class _Builder:
     def value(self, column: str) -> str:
         return f"coalesce({self.raw_value.get(column, 'NULL')}, '')"
 
+    def shown(self, column: str) -> str:
+        """SQL for 'column "value"', how a reason names the offending value."""
+        quote = sql_string('"')
+        return f"{sql_string(column + ' ')} || {quote} || {self.value(column)} || {quote}"
+
 
 def checked_select(
     source: Source, kind: RecordKind, mapping: dict[str, int], raw_value: dict[str, str]
@@ -235,11 +240,7 @@ def _type_branches(b: _Builder, col: Column, src: str, src_type: str) -> None:
     bad_code = None
     if col.type in TYPE_RULES:
         rule, text = TYPE_RULES[col.type]
-        bad_code = b.add(
-            rule,
-            col.name,
-            f"{sql_string(col.name + ' ')} || {b.value(col.name)} || {sql_string(' ' + text)}",
-        )
+        bad_code = b.add(rule, col.name, f"{b.shown(col.name)} || {sql_string(' ' + text)}")
     if col.required:
         miss = b.add("missing_required", col.name, sql_string(f"{col.name} is required but empty"))
         if bad_code is None:
@@ -254,7 +255,7 @@ def _type_branches(b: _Builder, col: Column, src: str, src_type: str) -> None:
 
 def _value_branches(b: _Builder, col: Column) -> None:
     name = ident(col.name)
-    shown = f"{sql_string(col.name + ' ')} || {b.value(col.name)}"
+    shown = b.shown(col.name)
     if col.allowed is not None:
         listed = ", ".join(sql_string(a) for a in col.allowed)
         code = b.add(
