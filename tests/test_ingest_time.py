@@ -10,7 +10,7 @@ import pytest
 
 from fixtures.ingest.examples import calls, write_csv
 from forcestat.ingest import ingest_file
-from forcestat.ingest.validate import _london_to_utc
+from forcestat.ingest.validate import london_to_utc
 from forcestat.schema import KINDS
 
 LONDON = ZoneInfo("Europe/London")
@@ -107,7 +107,7 @@ def test_date_arithmetic_agrees_with_icu_1996_to_2099():
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     ts = "ts"
-    fast = _london_to_utc(ts)
+    fast = london_to_utc(ts)
     icu = f"timezone('UTC', timezone('Europe/London', {ts}))"
     days = """SELECT d + INTERVAL (m) MINUTE AS ts FROM (
         SELECT unnest([make_date(y, 3, 31) - CAST(dayofweek(make_date(y, 3, 31)) AS INTEGER),

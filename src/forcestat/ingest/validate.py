@@ -51,13 +51,14 @@ def is_text(src_type: str) -> bool:
 
 
 # -- typed values ----------------------------------------------------------------------------
-def _london_to_utc(ts: str) -> str:
+def london_to_utc(ts: str) -> str:
     """SQL: Europe/London wall-clock TIMESTAMP ``ts`` as naive UTC (changeover hour as GMT).
 
     From 1996 the UK follows the EU rule (BST from 01:00 UTC on the last Sunday of March to
     01:00 UTC on the last Sunday of October); plain date arithmetic applies it several times
     faster than a time-zone library call per row. Other years go through ICU, which agrees
-    with the arithmetic wherever both apply (tests/test_ingest_time.py checks every hour).
+    with the arithmetic wherever both apply (tests/test_ingest_time.py compares them every ten
+    minutes of every changeover day from 1996 to 2099).
     """
     last_sunday = (
         "(make_date(year({ts}), {m}, 31) "
@@ -115,10 +116,10 @@ def typed_expr(col: Column, src: str, src_type: str, tag: str) -> Parsed:
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
             return {}, _instant_to_utc(src)
         if t.startswith("TIMESTAMP") or t == "DATE":
-            return {a: f"CAST({src} AS TIMESTAMP)"}, _london_to_utc(a)
+            return {a: f"CAST({src} AS TIMESTAMP)"}, london_to_utc(a)
         first = {a: has_offset(text), b: f"TRY_CAST({text} AS TIMESTAMP)"}
         instant = _instant_to_utc(f"TRY_CAST({text} AS TIMESTAMPTZ)")
-        return first, f"(CASE WHEN {a} THEN {instant} ELSE {_london_to_utc(b)} END)"
+        return first, f"(CASE WHEN {a} THEN {instant} ELSE {london_to_utc(b)} END)"
     if col.type == "date":
         if t == "DATE" or t.startswith("TIMESTAMP"):
             return {}, f"CAST({src} AS DATE)"
