@@ -131,3 +131,11 @@ def test_cli_bad_targets_exit_2_without_writing(tmp_path):
     assert run.returncode == 2
     assert "recorded_crime for 2022-08 is negative" in run.stderr.replace("\n", " ")
     assert not out.exists()
+
+
+def test_months_given_a_rate_but_no_volume_get_a_usual_volume(tmp_path):
+    targets = SYNTH / "calls_without_volumes.csv"
+    result = generate(tmp_path, targets=targets, measure="store")
+    assert result.calibration["summary"] == {"targets": len(targets_of(targets)), "met": 5}
+    chosen = [c["subject"] for c in result.calibration["choices"]]
+    assert {"calls_999 2023-01", "calls_101 2023-01", "calls_101 2023-02"} <= set(chosen)

@@ -56,12 +56,50 @@ def plan_channel(targets: Targets, ch: str, log: CalibrationLog) -> list[MonthPl
     scale = targets.scale
     plans = {m: _fixed_month(m, monthly, log, ch) for m in months}
     default = _defaults(ch, plans, scale)
+    _volume_from_month_figures(ch, plans, monthly, default, log)
     _solve_volumes(ch, plans, [t for t in longer if t.measure.endswith("pct_not_answered")], log,
                    default["received"], default["pct"])  # fmt: skip
     for part in ("queue", "talk"):
         chosen = [t for t in longer if t.measure == f"{name}avg_{part}_seconds"]
         _solve_means(ch, part, plans, chosen, default[part], log)
     return [plans[m] for m in months]
+
+
+def _volume_from_month_figures(
+    ch: str,
+    plans: dict[date, MonthPlan],
+    monthly: dict[str, dict[date, Target]],
+    default: dict[str, float],
+    log: CalibrationLog,
+) -> None:
+    """A month given a percentage or an answered count but no volume gets a usual volume
+    and the not-answered count those figures then imply."""
+    for m, p in plans.items():
+        if p.received is not None:
+            continue
+        usual = round(default["received"] * SEASON[m.month - 1])
+        if m in monthly["answered"]:
+            answered = int(monthly["answered"][m].value)
+            pct = monthly["pct_not_answered"].get(m)
+            share = (pct.value if pct else default["pct"]) / 100
+            p.received = answered + round(answered * share / max(1 - share, 1e-9))
+            p.not_answered = p.received - answered
+        elif m in monthly["not_answered"]:
+            na = int(monthly["not_answered"][m].value)
+            pct = monthly["pct_not_answered"].get(m)
+            share = (pct.value if pct else default["pct"]) / 100
+            p.received = max(na, round(na / share) if share > 0 else usual)
+            p.not_answered = na
+        elif m in monthly["pct_not_answered"]:
+            t = monthly["pct_not_answered"][m]
+            p.received = usual
+            p.not_answered = _na_for_pct(usual, t.value, t.decimals)
+        else:
+            continue
+        log.choose(
+            f"calls_{ch} {m:%Y-%m}",
+            f"no volume given: {p.received:,} received, {p.not_answered:,} not answered",
+        )
 
 
 def _defaults(ch: str, plans: dict[date, MonthPlan], scale: float) -> dict[str, float]:
