@@ -297,3 +297,18 @@ def test_line_numbers_follow_file_order_across_parallel_row_groups(store, tmp_pa
     assert misplaced == (0,)
     lines = store.duck.execute("SELECT min(line), max(line) FROM quarantine").fetchone()
     assert lines == (7 + first, 299_007 + first)
+
+
+def test_headers_match_whatever_their_case_and_spacing(store, tmp_path):
+    spelled = {
+        "call_id": "Call ID",
+        "channel": "CHANNEL",
+        "arrived_at": " Arrived-At ",
+        "answered_at": "answered at",
+        "ended_at": "Ended_At",
+        "district": "District",
+    }
+    rows = [{spelled[k]: v for k, v in r.items() if k in spelled} for r in calls(2)]
+    result = ingest_file(store, write_csv(tmp_path / "calls.csv", rows))
+    assert (result.kind, result.loaded) == ("calls", 2)
+    assert [r[2] for r in stored_calls(store)] == ["Ashford", "Ashford"]

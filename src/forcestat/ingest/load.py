@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import SchemaError, StoreError
-from ..schema import RecordKind, detect_kind, get_kind
+from ..schema import KINDS, RecordKind, detect_kind, get_kind
 from ..store import Store
 from . import dedupe
 from .readers import DATA_SUFFIXES, FileDigest, Source, open_source, sql_string
@@ -100,20 +100,34 @@ def ingest_paths(
     return results
 
 
+#: Published header names some kinds map exactly (police.uk's "Crime ID", "Month", ...).
+PUBLISHED_HEADERS = {h for k in KINDS.values() for h in k.header_aliases}
+
+
+def header_name(header: str) -> str:
+    """The name a header is matched by: published names as they are, any other header
+    trimmed, lower-cased, with spaces and hyphens as underscores ("Call ID" -> call_id)."""
+    h = header.strip().lstrip("\ufeff")
+    if h in PUBLISHED_HEADERS:
+        return h
+    return h.lower().replace(" ", "_").replace("-", "_")
+
+
 def resolve(
     con: duckdb.DuckDBPyConnection, path: Path, kind: str | None
 ) -> tuple[Source, RecordKind, dict[str, int]]:
     """Open ``path`` and decide its kind and which header column feeds each kind column."""
     source = open_source(con, path)
+    names = [header_name(h) for h in source.header]
     if kind is not None:
         rk = get_kind(kind)
     else:
         try:
-            rk = detect_kind(source.header)
+            rk = detect_kind(names)
         except SchemaError as e:
             raise SchemaError(f"{path}: {e}") from None
     mapping: dict[str, int] = {}
-    for i, h in enumerate(source.header):
+    for i, h in enumerate(names):
         name = rk.canonical(h)
         if name in rk.column_names and name not in mapping:
             mapping[name] = i
