@@ -129,7 +129,7 @@ class Engine:
         own execute adds tens of milliseconds a query, which headcounts by month feel."""
         self.queries += 1
         con = getattr(self.backend, "con", None)
-        if getattr(self.backend, "name", None) == "duckdb" and hasattr(con, "execute"):
+        if con is not None and getattr(self.backend, "name", None) == "duckdb":
             return con.execute(str(self.backend.compile(expr))).df()
         return self.backend.execute(expr)
 
