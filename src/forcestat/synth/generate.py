@@ -16,13 +16,16 @@ from importlib import resources
 from itertools import islice
 from pathlib import Path
 
+import duckdb
+
 from .. import __version__
-from ..errors import InputError
+from ..errors import ForcestatError, InputError
 from . import calls as calls_mod
 from .achieved import measure_files
 from .calibrate import CalibrationLog, write_calibration
 from .plan import plan_channel
 from .targets import Targets, load_targets
+from .verify import measure_in_store
 from .writer import FORMATS, RecordWriter
 
 #: progress(step, done, total): called as each unit of work finishes.
@@ -206,25 +209,27 @@ def _achieved(files, records: Path, tg: Targets, how: str, rows: int):
     """Achieved values and a sentence saying where they came from."""
     if how == "none":
         return {}, "not measured"
+    if rows == 0:
+        return {}, "no records written: the targets cover no record figures"
+    from_files = measure_files(files, tg)
+    source = "the written record files, by the fixed measure definitions"
     if how == "store" or (how == "auto" and rows <= STORE_LIMIT):
         try:
-            from .verify import measure_in_store
-        except ImportError:  # pragma: no cover - a build without ingest/measures
-            how = "files"
-        else:
             check = measure_in_store(records, tg)
-            from_files = measure_files(files, tg)
-            merged = {
-                k: (v if v is not None else from_files.get(k)) for k, v in check.achieved.items()
-            }
-            for k, v in from_files.items():
-                merged.setdefault(k, v)
-            return merged, (
-                f"forcestat ingest of records/ into a temporary store ({check.read:,} rows read, "
-                f"{check.loaded:,} loaded, {check.quarantined:,} quarantined), then "
-                "forcestat.measures.evaluate for each target's period"
-            )
-    return measure_files(files, tg), "the written record files, by the fixed measure definitions"
+        except (ImportError, ForcestatError, duckdb.Error) as e:
+            if how == "store":
+                raise
+            # the figures can still be measured from the files; say why the store could not
+            return from_files, f"{source} (ingesting into a temporary store failed: {e})"
+        merged = {k: (v if v is not None else from_files.get(k)) for k, v in check.achieved.items()}
+        for k, v in from_files.items():
+            merged.setdefault(k, v)
+        return merged, (
+            f"forcestat ingest of records/ into a temporary store ({check.read:,} rows read, "
+            f"{check.loaded:,} loaded, {check.quarantined:,} quarantined), then "
+            "forcestat.measures.evaluate for each target's period"
+        )
+    return from_files, source
 
 
 def _s136(writer, tg, seed, log) -> set[str]:
