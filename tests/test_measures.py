@@ -241,3 +241,10 @@ def test_grain_quarter_splits_a_financial_year_into_board_quarters(fx):
     df = evaluate(fx, ["calls_999_received"], "FY2021/22", grain="quarter", comparisons=False)
     assert list(df.period) == [f"FY2021/22 Q{q}" for q in (1, 2, 3, 4)]
     assert list(df.value) == [2, 0, 0, 2]  # c13 c14 in April 2021; c01 c02 in March 2022
+
+
+def test_board_period_wordings_are_read(fx):
+    # "to 2022-10" is the financial year to date, as the board's specials figure reads it
+    assert value_of(fx, "specials_accepted_into_regular_force", "to 2022-10") == 2
+    df = evaluate(fx, ["letters_sent"], "last 3 months to 2022-10", comparisons=False)
+    assert (df.period.iloc[0], df.value.iloc[0]) == ("2022-08..2022-10", 3)

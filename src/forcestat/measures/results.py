@@ -47,7 +47,19 @@ MAX_HISTORY = 240
 
 
 def as_period(period: str | Period) -> Period:
-    return parse_period(period) if isinstance(period, str) else period
+    """A Period from any :func:`~forcestat.periods.parse_period` form, or from the board's
+    "to 2022-10" (financial year to date) and "last 6 months to 2022-10"."""
+    if not isinstance(period, str):
+        return period
+    try:
+        return parse_period(period)
+    except PeriodError:
+        from .published import place_period
+
+        placed, _ = place_period(period, None)
+        if placed is None:
+            raise
+        return placed
 
 
 def evaluate(
