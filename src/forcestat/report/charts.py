@@ -95,13 +95,14 @@ def monthly_lines(
     alt_text: str,
     chart_id: str,
     highlight: Sequence[date] = (),
+    rules: Sequence[tuple[float, str]] = (),
 ) -> ChartSpec:
-    """One line per series over months; ``highlight`` shades the reporting period."""
+    """One line per series over months; ``highlight`` shades the reporting period and each of
+    ``rules`` draws a labelled dashed line (a benchmark)."""
     df = _month_frame(months, series)
     x = alt.X("month:T", title=None, axis=_month_axis(months))
-    colour = alt.Color(
-        "series:N", title=None, scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="top")
-    )
+    legend = alt.Legend(orient="top") if len(series) > 1 else None
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(range=PALETTE), legend=legend)
     lines = (
         alt.Chart(df)
         .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
@@ -116,6 +117,18 @@ def monthly_lines(
             alt.Chart(band).mark_rect(color="#e8edf4", opacity=0.9).encode(x="start:T", x2="end:T")
         )
     layers.append(lines)
+    for value, label in rules:
+        rule = pd.DataFrame({"value": [value], "label": [label]})
+        layers.append(
+            alt.Chart(rule)
+            .mark_rule(color=RECORD, strokeDash=[4, 3], strokeWidth=1)
+            .encode(y="value:Q")
+        )
+        layers.append(
+            alt.Chart(rule)
+            .mark_text(align="left", x=4, dy=-6, fontSize=9, color=RECORD)
+            .encode(y="value:Q", text="label:N")
+        )
     return _finish(alt.layer(*layers), title, alt_text, chart_id)
 
 

@@ -115,30 +115,33 @@ def _fytd_sentence(f: Figures, measure: str, subject: str) -> str | None:
     return f"{subject} is {f.fmt(measure, 'fytd')} ({_fytd_words(f)})."
 
 
-def _attrition_chart(f: Figures) -> charts.ChartSpec | None:
-    months = f.trend_for("calls_999_pct_not_answered", "calls_101_pct_not_answered")
-    series = {
-        f"{ch} % not answered": f.monthly(f"calls_{ch}_pct_not_answered", months)
-        for ch in ("999", "101")
-    }
-    if all(v is None for vals in series.values() for v in vals):
+def _attrition_chart(f: Figures, profile: ForceProfile, channel: str) -> charts.ChartSpec | None:
+    """One channel's % not answered by month, with its benchmark (if any) as a dashed line."""
+    key = f"calls_{channel}_pct_not_answered"
+    months = f.trend_for(key)
+    values = f.monthly(key, months)
+    if all(v is None for v in values):
         return None
-    facts = []
-    for ch in ("999", "101"):
-        vals = f.monthly(f"calls_{ch}_pct_not_answered", f.months)
-        cells = [
-            f"{month_name(m)} {f.format(f'calls_{ch}_pct_not_answered', v)}"
-            for m, v in zip(f.months, vals, strict=True)
-        ]
-        facts.append(f"{ch}: " + ", ".join(cells))
+    cells = [
+        f"{month_name(m)} {f.format(key, v)}"
+        for m, v in zip(f.months, f.monthly(key, f.months), strict=True)
+    ]
+    alt_text = f"{channel} calls not answered by month: " + ", ".join(cells)
+    rules = []
+    bench = profile.benchmark_for(key)
+    if bench is not None:
+        text = narrative.benchmark_text(bench.value, "percent")
+        rules.append((bench.value, f"{bench.label} ({text})"))
+        alt_text += f"; {bench.label} {text}"
     return charts.monthly_lines(
-        f"Calls not answered (%), {narrative.span_phrase(months[0], months[-1])}",
+        f"{channel} calls not answered (%), {narrative.span_phrase(months[0], months[-1])}",
         months,
-        series,
+        {f"{channel} % not answered": values},
         y_title="% not answered",
-        alt_text="Percentage of calls not answered by month; " + "; ".join(facts) + ".",
-        chart_id="c-attrition",
+        alt_text=alt_text + ".",
+        chart_id=f"c-attrition-{channel}",
         highlight=f.months,
+        rules=rules,
     )
 
 
@@ -166,11 +169,10 @@ def _channels_chart(f: Figures) -> charts.ChartSpec | None:
 def force_control_room(f: Figures, profile: ForceProfile) -> Section:
     """999 and 101 call tables, digital contact, online crime reporting and live chat."""
     sec = Section("fcr", "Force Control Room")
-    sec = sec.add_heading("999 emergency calls").add_table(calls_table(f, "999"))
-    sec = sec.add_paragraphs(_calls_narrative(f, profile, "999"))
-    sec = sec.add_heading("101 non-emergency calls").add_table(calls_table(f, "101"))
-    sec = sec.add_paragraphs(_calls_narrative(f, profile, "101"))
-    sec = sec.add_chart(_attrition_chart(f))
+    for channel, heading in (("999", "999 emergency calls"), ("101", "101 non-emergency calls")):
+        sec = sec.add_heading(heading).add_table(calls_table(f, channel))
+        sec = sec.add_paragraphs(_calls_narrative(f, profile, channel))
+        sec = sec.add_chart(_attrition_chart(f, profile, channel))
     for heading, stub, row_label, key in CHANNEL_TABLES:
         sec = sec.add_heading(heading).add_table(
             TableSpec(
