@@ -32,6 +32,18 @@ Tz = Annotated[str, typer.Option("--tz", help="Local time zone the week is read 
 Chart = Annotated[Path | None, typer.Option("--chart", help="Write a chart (.svg/.png/.html)")]
 
 
+SURGE_LABELS = {
+    "scenario": "scenario",
+    "pct_999_answered_within_10s": "999 in 10 s %",
+    "pct_999_not_answered": "999 lost %",
+    "pct_101_not_answered": "101 lost %",
+    "avg_101_queue_s": "101 queue s",
+    "digital_contacts": "digital",
+    "digital_backlog_end": "backlog end",
+    "digital_backlog_max": "backlog max",
+}
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
     app.add_typer(demand_app, name="demand")
@@ -68,6 +80,8 @@ def _table(df: pd.DataFrame, title: str, digits: int = 1) -> None:
 
 
 def _fmt(v: Any, digits: int) -> str:
+    if isinstance(v, pd.Timestamp):
+        return f"{v:%a %d %b %H:%M}"
     if isinstance(v, (float, np.floating)):
         if not math.isfinite(v):
             return "-" if math.isnan(v) else "unbounded"
@@ -152,10 +166,25 @@ def staff_cmd(
         tgt = ServiceTarget(ch, target or base.target_pct, within or base.within_s)
         if roster:
             with Store.open(db, read_only=True) as store:
-                r = roster_service(load_roster(store, ch), est, model=model.replace("-", "_"))
-            result[ch] = {"roster": _records(r)}
+                rows = load_roster(store, ch, period)
+            r = roster_service(
+                rows, est, model=model.replace("-", "_"), within_s=tgt.within_s, tz=tz
+            )
+            summary = _roster_summary(r, tgt.target_pct)
+            result[ch] = {"summary": summary, "roster": _records(r)}
             if not as_json:
-                _table(r, f"{ch}: service the roster delivers ({tgt.label})")
+                out.print(
+                    f"{ch}: {summary['intervals']:,} rostered intervals, "
+                    f"{summary['pct_intervals_meeting_target']:.0f}% meet {tgt.label}; "
+                    f"expected service level {summary['expected_service_level_pct']:.1f}%, "
+                    f"{summary['expected_pct_abandoned']:.1f}% abandoned",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                worst = r.sort_values("service_level_pct").head(10)
+                cols = ["interval_start", "agents", "calls_per_hour", "service_level_pct",
+                        "pct_abandoned", "asa_s"]  # fmt: skip
+                _table(worst[cols], f"{ch}: the 10 weakest intervals")
             continue
         plan = staff_week(
             est, tgt, model=model.replace("-", "_"), shrinkage=shrinkage / 100,
@@ -181,6 +210,17 @@ def staff_cmd(
         charts.save(charts.staffing_chart(plans, "Agents needed on the phones"), chart)
     if as_json:
         _emit_json(result)
+
+
+def _roster_summary(r: pd.DataFrame, target_pct: float) -> dict[str, Any]:
+    w = r["calls_per_hour"] / r["calls_per_hour"].sum() if r["calls_per_hour"].sum() else 0
+    return {
+        "intervals": int(len(r)),
+        "pct_intervals_meeting_target": 100.0 * float(r["meets_target"].mean()),
+        "expected_service_level_pct": float((w * r["service_level_pct"]).sum()),
+        "expected_pct_abandoned": float((w * r["pct_abandoned"]).sum()),
+        "target_pct": target_pct,
+    }
 
 
 @demand_app.command("simulate")
@@ -268,10 +308,8 @@ def surge_cmd(
     if as_json:
         _emit_json(_records(table))
         return
-    cols = ["scenario", "pct_999_answered_within_10s", "pct_999_not_answered",
-            "pct_101_not_answered", "avg_101_queue_s", "digital_contacts",
-            "digital_backlog_end", "digital_backlog_max"]  # fmt: skip
-    _table(table[cols], f"{day} {start:02d}:00 for {hours} h, 999 x{factor:g}")
+    shown = table.rename(columns=SURGE_LABELS)[list(SURGE_LABELS.values())]
+    _table(shown, f"{day} {start:02d}:00 for {hours} h, 999 x{factor:g} (mean of {replications})")
 
 
 @whatif_app.command("chat")

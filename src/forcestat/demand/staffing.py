@@ -198,11 +198,19 @@ def roster_service(
     return out
 
 
-def load_roster(store: Any, channel: str | None = None) -> pd.DataFrame:
-    """The store's ``staffing`` table (one channel or all)."""
-    sql = "SELECT interval_start, interval_minutes, channel, agents FROM staffing"
+def load_roster(store: Any, channel: str | None = None, period: str | None = None) -> pd.DataFrame:
+    """The store's ``staffing`` table (one channel or all; one period of whole
+    Europe/London days or all)."""
+    from ..periods import parse_period
+
+    sql = "SELECT interval_start, interval_minutes, channel, agents FROM staffing WHERE TRUE"
     args: list[Any] = []
     if channel is not None:
-        sql += " WHERE channel = ?"
+        sql += " AND channel = ?"
         args.append(channel)
+    if period is not None:
+        p = parse_period(period)
+        local = "timezone('Europe/London', timezone('UTC', interval_start))"
+        sql += f" AND {local} >= ? AND {local} < ?"
+        args += [pd.Timestamp(p.start).to_pydatetime(), pd.Timestamp(p.end).to_pydatetime()]
     return store.duck.execute(sql + " ORDER BY interval_start", args).df()
