@@ -48,6 +48,12 @@ class Figure:
     assumed: str | None = None  # how a free-text period was read
 
     @property
+    def span(self) -> Period:
+        """The placed period (only for figures whose period could be placed)."""
+        assert self.period is not None, f"{self.where} has no placed period"
+        return self.period
+
+    @property
     def decimals(self) -> int:
         return len(self.text.split(".")[1]) if "." in self.text else 0
 

@@ -8,16 +8,13 @@ is a subset of which.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..periods import Period
 from ..schema.volunteers import CPV_ROLES
 from .base import Count, Sum
 from .catalogue import CATALOGUE
+from .published import Figure, Finding, Published, PublishedReport, Severity
 from .records import period_name
-
-if TYPE_CHECKING:
-    from .published import Figure, Published, PublishedReport
 
 Check = Callable[["Published", "PublishedReport", set[int]], None]
 
@@ -37,10 +34,8 @@ def num(x: float, d: int = 0) -> str:
     return f"{x:,.{d}f}"
 
 
-def _finding(kind: str, fig: Figure, message: str, severity: str = "error") -> object:
-    from .published import Finding
-
-    return Finding(kind, fig.measure, fig.period_text, message, severity)  # type: ignore[arg-type]
+def _finding(kind: str, fig: Figure, message: str, severity: Severity = "error") -> Finding:
+    return Finding(kind, fig.measure, fig.period_text, message, severity)
 
 
 def _is_event_count(key: str) -> bool:
@@ -67,7 +62,7 @@ def check_totals(pub: Published, report: PublishedReport, used: set[int]) -> Non
             report.passed.append(f"{f.where}: {num(f.value)} = sum of its {len(parts)} months")
             continue
         report.findings.append(
-            _finding(  # type: ignore[arg-type]
+            _finding(
                 "total",
                 f,
                 f"published total {num(f.value)} differs from the sum of its {len(parts)} "
@@ -93,7 +88,7 @@ def check_identities(pub: Published, report: PublishedReport, used: set[int]) ->
                 )
             else:
                 report.findings.append(
-                    _finding(  # type: ignore[arg-type]
+                    _finding(
                         "identity",
                         f,
                         f"received {num(f.value)} is not answered {num(a.value)} + not answered"
@@ -162,7 +157,7 @@ def check_percentages(pub: Published, report: PublishedReport, used: set[int]) -
                 report.passed.append(f"{f.where}: {f.text}% = {name0} = {exact}%")
             else:
                 report.findings.append(
-                    _finding(  # type: ignore[arg-type]
+                    _finding(
                         "percentage",
                         f,
                         f"published {f.text}% but {name0} from the published counts is {exact}%"
@@ -207,7 +202,7 @@ def _judge_average(report: PublishedReport, f: Figure, exact: float, src: str) -
         report.passed.append(f"{f.where}: {f.text} a month; {text}")
     elif how == "truncation":
         report.findings.append(
-            _finding(  # type: ignore[arg-type]
+            _finding(
                 "average",
                 f,
                 f"published {f.text} a month; {text}, which rounds to "
@@ -216,9 +211,7 @@ def _judge_average(report: PublishedReport, f: Figure, exact: float, src: str) -
             )
         )
     else:
-        report.findings.append(
-            _finding("average", f, f"published {f.text} a month, but {text}")  # type: ignore[arg-type]
-        )
+        report.findings.append(_finding("average", f, f"published {f.text} a month, but {text}"))
 
 
 def _check_mean_of_months(
@@ -247,7 +240,7 @@ def _check_average_containment(
         if inside and low > g.value:
             used.update([f.line, g.line])
             report.findings.append(
-                _finding(  # type: ignore[arg-type]
+                _finding(
                     "average",
                     f,
                     f"{f.text} a month over {f.period.label} implies at least {num(low)} {base}"
@@ -258,7 +251,7 @@ def _check_average_containment(
         elif _contains(f.period, g.period) and high < g.value:
             used.update([f.line, g.line])
             report.findings.append(
-                _finding(  # type: ignore[arg-type]
+                _finding(
                     "average",
                     f,
                     f"{f.text} a month over {f.period.label} implies at most {num(high)} {base},"
@@ -298,7 +291,7 @@ def check_subsets(pub: Published, report: PublishedReport, used: set[int]) -> No
             used.update([f.line, w.line])
             if f.value > w.value:
                 report.findings.append(
-                    _finding(  # type: ignore[arg-type]
+                    _finding(
                         "subset",
                         f,
                         f"{num(f.value)} is more than {whole} {num(w.value)}, which includes it",
@@ -311,7 +304,7 @@ def check_subsets(pub: Published, report: PublishedReport, used: set[int]) -> No
             total = sum(g.value for g in roles)
             if total > w.value:
                 report.findings.append(
-                    _finding(  # type: ignore[arg-type]
+                    _finding(
                         "subset",
                         w,
                         f"the {len(roles)} published CPV roles add up to {num(total)}, more than"
@@ -335,7 +328,7 @@ def check_record_low(pub: Published, report: PublishedReport, used: set[int]) ->
         low = min(p.value for p in parts)
         if low != f.value:
             report.findings.append(
-                _finding(  # type: ignore[arg-type]
+                _finding(
                     "record",
                     f,
                     f"published low {f.text}, but the lowest published month is {num(low)}",
@@ -344,7 +337,7 @@ def check_record_low(pub: Published, report: PublishedReport, used: set[int]) ->
             continue
         earlier = sorted(
             (g for g in pub.of("s136_detentions") if g.period and g.period.start < f.period.start),
-            key=lambda g: g.period.start if g.period else None,  # type: ignore[arg-type,return-value]
+            key=lambda g: g.span.start,
         )
         lower = [g for g in earlier if g.value < low]
         since = ""

@@ -29,7 +29,7 @@ def check_ytd_pairs(pub: Published, report: PublishedReport, used: set[int]) -> 
         key = f"calls_{ch}_pct_not_answered"
         ytd = sorted(
             (f for f in pub.of(key) if f.period is not None and f.period.grain == "fytd"),
-            key=lambda f: f.period.end if f.period else None,  # type: ignore[arg-type,return-value]
+            key=lambda f: f.span.end,
         )
         for early, late in zip(ytd, ytd[1:], strict=False):
             assert early.period is not None and late.period is not None
@@ -80,10 +80,10 @@ def _judge_ytd_pair(
         f" {num(min(nas))} to {num(max(nas))} not answered"
     )
     if high < 0:
-        report.findings.append(_finding("ytd", late, f"{text}: impossible", "error"))  # type: ignore[arg-type]
+        report.findings.append(_finding("ytd", late, f"{text}: impossible", "error"))
     elif high / months < 0.5 * tabled or low / months > 2 * tabled:
         report.findings.append(
-            _finding(  # type: ignore[arg-type]
+            _finding(
                 "ytd",
                 late,
                 f"{text}, against {num(tabled)} a month in {between.label}: implausible",
@@ -167,7 +167,7 @@ def _implied(
     )
     if high < 0:
         report.findings.append(
-            _finding("ytd", f, f"{text}: impossible at any plausible volume", "warning")  # type: ignore[arg-type]
+            _finding("ytd", f, f"{text}: impossible at any plausible volume", "warning")
         )
     else:
         report.passed.append(f"{f.where}: {text}")
