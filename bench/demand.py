@@ -1,7 +1,7 @@
 """Demand-model benchmarks, each against a peer in the same run.
 
 1. Simulator vs ciw on one scenario: a month of 101 calls (~28,000), 4 agents, ~34%
-   abandoning (M/M/4+M). ciw is timed on a 3-day slice and its calls/s scaled (it is slow);
+   abandoning (M/M/4+M). ciw is timed on a 7-day slice and its calls/s scaled (it is slow);
    ours on the whole month, random numbers included. Abandonment and waits side by side.
 2. 10 million calls with interval-varying arrival rates and staffing, one core.
 3. Staffing for 168 hourly intervals x 2 channels: ours vs pyworkforce's ErlangC.
@@ -41,7 +41,7 @@ def best(fn, repeat=5):
 def bench_vs_ciw() -> dict:
     import ciw
 
-    hours = 72
+    hours = 168
     network = ciw.create_network(
         arrival_distributions=[ciw.dists.Exponential(LAM / 3600)],
         service_distributions=[ciw.dists.Exponential(1 / AHT)],
@@ -60,7 +60,8 @@ def bench_vs_ciw() -> dict:
     ciw_ab = np.mean([r.record_type == "renege" for r in recs])
     simulate_pool([LAM] * 24, C, Dist.exponential(AHT), Dist.exponential(PAT))  # compile
     t_ours, res = best(
-        lambda: simulate_pool([LAM] * MONTH_H, C, Dist.exponential(AHT), Dist.exponential(PAT))
+        lambda: simulate_pool([LAM] * MONTH_H, C, Dist.exponential(AHT), Dist.exponential(PAT)),
+        20,
     )
     ours_rate = len(res) / t_ours
     rates = np.full(MONTH_H, LAM / 3600)
@@ -105,7 +106,7 @@ def bench_10m() -> dict:
     def run():
         return K.fcfs_kernel(2, rates, staff, 3600.0, codes[0], codes[1], samples, cap)
 
-    t, out = best(run, repeat=3)
+    t, out = best(run, repeat=5)
     n = out[0].size
     t_full, _ = best(
         lambda: simulate_pool(
@@ -178,7 +179,7 @@ def main() -> None:
     print(
         f"simulator vs ciw ({c['scenario']}): ours {c['ours_calls_per_s']:,.0f} calls/s "
         f"({c['ours_calls']:,} calls in {c['ours_seconds'] * 1e3:.1f} ms), ciw "
-        f"{c['ciw_calls_per_s']:,.0f} calls/s ({c['ciw_calls']:,} calls, 3-day slice): "
+        f"{c['ciw_calls_per_s']:,.0f} calls/s ({c['ciw_calls']:,} calls, 7-day slice): "
         f"x{c['ratio']:,.0f} (compiled loop alone {c['kernel_calls_per_s']:,.0f} calls/s, "
         f"x{c['kernel_ratio']:,.0f}); abandoned {c['ours_abandon_pct']:.1f}% vs "
         f"{c['ciw_abandon_pct']:.1f}% (Erlang A {c['erlang_a_abandon_pct']:.1f}%)"
