@@ -103,7 +103,8 @@ def spc(history: Sequence[float], value: float) -> SpcResult | None:
     mean = sum(base) / len(base)
     ranges = [abs(b - a) for a, b in zip(base, base[1:], strict=False)]
     mr = sum(ranges) / len(ranges)
-    lower, upper = mean - 2.66 * mr, mean + 2.66 * mr
+    # every forcestat measure is zero or more: a negative lower limit is no limit
+    lower, upper = max(mean - 2.66 * mr, 0.0), mean + 2.66 * mr
     signal = None
     if value > upper:
         signal = f"above the upper process limit ({upper:,.1f})"
