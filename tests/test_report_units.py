@@ -200,3 +200,8 @@ def test_chromium_is_the_fallback_and_says_when_it_is_missing(monkeypatch, tmp_p
     monkeypatch.setattr(pdf.shutil, "which", lambda _name: None)
     with pytest.raises(pdf.PdfError, match="neither WeasyPrint nor Chromium"):
         pdf.write_pdf("<p>x</p>", tmp_path / "r.pdf")
+
+
+def test_a_missing_published_file_is_an_input_error(small_store, tmp_path):
+    with pytest.raises(InputError, match="published figures file not found"):
+        write_report(small_store, "2022-10", tmp_path, published=tmp_path / "nope.csv")

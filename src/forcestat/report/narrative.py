@@ -14,6 +14,7 @@ and says only what they support:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -208,6 +209,47 @@ def record_since(
     return (max(beats) if beats else None), True
 
 
+@dataclass(frozen=True)
+class Record:
+    """Months of the period that set a record, and the month they are the lowest since
+    (``since is None``: the lowest since records began in ``first``)."""
+
+    months: tuple[date, ...]
+    since: date | None
+    first: date
+    direction: str = "low"
+
+
+def find_record(
+    series: dict[date, float],
+    months: Sequence[date],
+    *,
+    direction: str = "low",
+    min_gap_months: int = 12,
+) -> Record | None:
+    """The record the period's months set, if any.
+
+    A month counts when no month in at least ``min_gap_months`` before it beat it; months
+    sharing the same "since" are grouped, and the group with the longest record leads.
+    """
+    if not series:
+        return None
+    first = min(series)
+    groups: dict[date | None, list[date]] = {}
+    for m in months:
+        since, present = record_since(series, m, direction)
+        if not present:
+            continue
+        gap_from = since if since is not None else first
+        if (m.year - gap_from.year) * 12 + m.month - gap_from.month < min_gap_months:
+            continue  # too recent a lower month, or too little history, to call it a record
+        groups.setdefault(since, []).append(m)
+    if not groups:
+        return None
+    since = min(groups, key=lambda d: d or date.min)
+    return Record(tuple(groups[since]), since, first, direction)
+
+
 def record_sentence(
     series: dict[date, float],
     months: Sequence[date],
@@ -217,44 +259,26 @@ def record_sentence(
 ) -> str | None:
     """'September and October 2022 were the lowest months on record since February 2015'.
 
-    Claims a record only for months of the period whose value no month in at least
-    ``min_gap_months`` before them beat; months sharing the same "since" are named together.
-    With no earlier month beating them at all, they are the lowest since records began.
-
     >>> from datetime import date
     >>> s = {date(2015, 2, 1): 58, date(2015, 10, 1): 66, date(2022, 8, 1): 73,
     ...      date(2022, 9, 1): 64, date(2022, 10, 1): 64}
     >>> record_sentence(s, [date(2022, 8, 1), date(2022, 9, 1), date(2022, 10, 1)])
     'September and October 2022 were the lowest months on record since February 2015.'
     """
-    if not series:
-        return None
-    first = min(series)
-    word = "lowest" if direction == "low" else "highest"
-    groups: dict[date | None, list[date]] = {}
-    for m in months:
-        since, present = record_since(series, m, direction)
-        if not present:
-            continue
-        gap_from = since if since is not None else first
-        gap = (m.year - gap_from.year) * 12 + m.month - gap_from.month
-        if since is not None and gap < min_gap_months:
-            continue
-        if since is None and gap < min_gap_months:
-            continue  # too little history to call anything a record
-        groups.setdefault(since, []).append(m)
-    if not groups:
-        return None
-    # the group with the longest record (the earliest "since"; None = ever) leads
-    since = min(groups, key=lambda d: d or date.min)
-    named = groups[since]
-    plural = len(named) > 1
-    subject = months_phrase(named)
+    rec = find_record(series, months, direction=direction, min_gap_months=min_gap_months)
+    return None if rec is None else describe_record(rec)
+
+
+def describe_record(rec: Record) -> str:
+    """The sentence for a :class:`Record`."""
+    word = "lowest" if rec.direction == "low" else "highest"
+    plural = len(rec.months) > 1
+    subject = months_phrase(rec.months)
     were = "were" if plural else "was"
     noun = "months" if plural else "month"
-    if since is None:
-        return f"{subject} {were} the {word} {noun} on record (records begin in {first:%B %Y})."
-    return f"{subject} {were} the {word} {noun} on record since {since:%B %Y}."
+    if rec.since is None:
+        return f"{subject} {were} the {word} {noun} on record (records begin in {rec.first:%B %Y})."
+    return f"{subject} {were} the {word} {noun} on record since {rec.since:%B %Y}."
 
 
 # -- averages ------------------------------------------------------------------------------------

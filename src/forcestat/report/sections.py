@@ -246,18 +246,12 @@ def s136_grid(f: Figures) -> TableSpec:
     )
 
 
-def _record_months(history: dict[date, float], months: list[date]) -> tuple[list[date], str | None]:
-    sentence = narrative.record_sentence(history, months)
-    if sentence is None:
-        return [], None
-    marked = [m for m in months if m.strftime("%B") in sentence.split(" on record")[0]]
-    return marked, sentence
-
-
 def mental_health(f: Figures, profile: ForceProfile) -> Section:
     """s.136 detentions: record months, financial-year averages, the grid and the history chart."""
     history = f.history("s136_detentions")
-    marked, record = _record_months(history, f.months)
+    found = narrative.find_record(history, f.months)
+    marked = list(found.months) if found else []
+    record = narrative.describe_record(found) if found else None
     fy_avg = _fy_values(f, "s136_detentions_monthly_average")
     current = fy_start_year(f.months[-1])
     past = [(f"FY{y}/{(y + 1) % 100:02d}", fy_avg[y]) for y in sorted(fy_avg) if y < current][-3:]
@@ -293,9 +287,9 @@ def mental_health(f: Figures, profile: ForceProfile) -> Section:
         )
         label = ""
         reference = None
-        if marked and record:
+        if found and record:
             low = history[marked[-1]]
-            since, _ = narrative.record_since(history, marked[0])
+            since = found.since
             alt_text += f" {record.rstrip('.')}, at {narrative.plain(low)} a month"
             if since is not None:
                 alt_text += f" ({since:%B %Y}: {narrative.plain(history[since])})"

@@ -147,31 +147,3 @@ class Report:
     @property
     def all_sections(self) -> tuple[Section, ...]:
         return self.sections + self.appendix
-
-    def outline(self) -> dict:
-        """Structure without figures: headings, table captions and row labels, chart titles.
-
-        The golden-file test compares this, so layout changes show up in review but figure
-        changes do not.
-        """
-
-        def sec(s: Section) -> dict:
-            return {
-                "title": s.title,
-                "blocks": [_outline_block(b) for b in s.blocks if not isinstance(b, Paragraph)],
-            }
-
-        return {
-            "sections": [sec(s) for s in self.sections],
-            "appendix": [sec(s) for s in self.appendix],
-        }
-
-
-def _outline_block(b: Block) -> dict:
-    if isinstance(b, Heading):
-        return {"heading": b.text}
-    if isinstance(b, TableSpec):
-        return {"table": b.caption, "stub": b.stub_header, "rows": list(b.row_labels)}
-    if isinstance(b, ChartSpec):
-        return {"chart": b.title}
-    return {}
