@@ -51,11 +51,6 @@ def _uniform(st):  # type: ignore[no-untyped-def]
     return (float(_raw(st) >> _S11) + 1.0) * _TWO53
 
 
-@njit(cache=True, inline="always")
-def _exponential(mean, st):  # type: ignore[no-untyped-def]
-    return -mean * math.log(_uniform(st))
-
-
 @njit(cache=True)
 def _draw_other(kind, p1, p2, samples, off, cnt, st):  # type: ignore[no-untyped-def]
     if kind == 1:

@@ -394,9 +394,10 @@ def agents_needed(
     )
     check_fraction("target", target)
     check_fraction("max_abandon", max_abandon)
-    check_fraction("max_occupancy", max_occupancy)
-    if max_occupancy == 0:
-        check_positive("max_occupancy", max_occupancy)
+    if not 0 < max_occupancy <= 1:
+        raise ParameterError(
+            f"max_occupancy must be a share above 0 and at most 1 (got {max_occupancy:g})"
+        )
     check_non_negative("answer_within_s", answer_within_s)
     lam = lam_h / 3600.0
     mu = 1.0 / aht
