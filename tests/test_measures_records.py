@@ -97,3 +97,14 @@ def test_record_low_of_a_period_names_the_last_lower_month(s136):
     # the period's lowest month is September (2); the last month lower was February 2021 (1)
     assert df.value.iloc[0] == 2
     assert df.record.iloc[0] == "lowest since February 2021 (1)"
+
+
+def test_a_tie_with_the_record_is_a_joint_record():
+    from datetime import date
+
+    from forcestat.measures.records import record
+    from forcestat.periods import month
+
+    history = [(month(date(2021, m, 1)), 5.0) for m in range(12, 0, -1)]
+    history[3] = (history[3][0], 2.0)  # September 2021 was 2 as well
+    assert record(2.0, month(date(2022, 1, 1)), history) == "joint lowest on record"

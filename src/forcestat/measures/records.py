@@ -53,7 +53,8 @@ def record(
             run += 1
         else:
             if run >= need and _strictly_beyond(value, history, word):
-                return f"{word} on record"
+                joint = any(h == value for _, h in history)
+                return f"{'joint ' if joint else ''}{word} on record"
     return None
 
 

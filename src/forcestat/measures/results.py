@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import PeriodError
 from ..periods import Period, add_months, month, parse_period
 from . import compare
-from .base import Measure, OfMonths, Ratio
+from .base import Distinct, GroupsWithAtLeast, Headcount, Mean, Measure, OfMonths, Ratio, Sum
 from .benchmarks import load_benchmarks
 from .catalogue import CATALOGUE, resolve
 from .engine import Engine, Value
@@ -246,9 +246,18 @@ def _test(
 
 
 def _untested_reason(m: Measure) -> str | None:
+    """Why a figure carries no significance test (counts and shares of counts do)."""
     if m.is_count or isinstance(m.aggregate, Ratio):
         return None
-    return "no significance test for this kind of figure (an average or headcount)"
+    kind = {
+        Mean: "an average",
+        Sum: "a sum of hours",
+        OfMonths: "a monthly average or extreme",
+        Headcount: "a headcount",
+        Distinct: "a count of distinct vehicles",
+        GroupsWithAtLeast: "a count of repeat vehicles",
+    }.get(type(m.aggregate), "this kind of figure")
+    return f"no significance test for {kind}; see SPC on its monthly series"
 
 
 def _with_spc(row: dict[str, Any], series: list[float], value: float) -> dict[str, Any]:
