@@ -12,19 +12,40 @@ from ..errors import ParameterError
 SUFFIXES = (".svg", ".png", ".html", ".json")
 
 
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
 def _axis(table: pd.DataFrame) -> pd.DataFrame:
+    """Hours since Monday 00:00 as the x position (a day-of-week table) or the hour of day."""
     t = table.copy()
-    t["when"] = (t["day"] + " " + t["start"]) if "day" in t else t["start"]
+    hh = t["start"].str.slice(0, 2).astype(int) + t["start"].str.slice(3, 5).astype(int) / 60
+    day = t["day"].map(DAYS.index) if "day" in t else 0
+    t["hour"] = day * 24 + hh
     return t
+
+
+def _x(table: pd.DataFrame) -> alt.X:
+    if "day" not in table:
+        return alt.X("hour:Q", title="hour of day", scale=alt.Scale(domain=[0, 24]))
+    labels = "['" + "','".join(DAYS) + "'][floor(datum.value / 24)]"
+    axis = alt.Axis(values=list(range(0, 168, 24)), labelExpr=labels, grid=True)
+    return alt.X("hour:Q", title=None, axis=axis, scale=alt.Scale(domain=[0, 168]))
 
 
 def arrivals_chart(rates: pd.DataFrame, title: str) -> alt.LayerChart:
     """Calls per hour through the week with the 95% Poisson band."""
     t = _axis(rates)
-    order = list(t["when"])
-    x = alt.X("when:N", sort=order, title=None, axis=alt.Axis(labelAngle=-90, labelOverlap=True))
-    band = alt.Chart(t).mark_area(opacity=0.25).encode(x=x, y="low:Q", y2="high:Q")
-    line = alt.Chart(t).mark_line().encode(x=x, y=alt.Y("calls_per_hour:Q", title="calls per hour"))
+    x = _x(rates)
+    band = (
+        alt.Chart(t)
+        .mark_area(opacity=0.25, interpolate="step-after")
+        .encode(x=x, y="low:Q", y2="high:Q")
+    )
+    line = (
+        alt.Chart(t)
+        .mark_line(interpolate="step-after")
+        .encode(x=x, y=alt.Y("calls_per_hour:Q", title="calls per hour (95% band)"))
+    )
     return (band + line).properties(title=title, width=900, height=260)
 
 
@@ -32,12 +53,11 @@ def staffing_chart(plans: dict[str, pd.DataFrame], title: str) -> alt.Chart:
     """Agents needed on the phones through the week, one line per channel."""
     frames = [_axis(t).assign(channel=ch) for ch, t in plans.items()]
     t = pd.concat(frames, ignore_index=True)
-    order = list(frames[0]["when"])
     return (
         alt.Chart(t)
         .mark_line(interpolate="step-after")
         .encode(
-            x=alt.X("when:N", sort=order, title=None, axis=alt.Axis(labelAngle=-90)),
+            x=_x(frames[0]),
             y=alt.Y("agents:Q", title="agents on the phones"),
             color="channel:N",
         )
