@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import __version__ as _version
-from . import appendix, sections, sections_contact
+from . import appendix, sections, sections_community, sections_contact
 from .figures import Figures
 from .narrative import span_phrase
 from .profile import ForceProfile
@@ -19,8 +19,8 @@ SectionBuilder = Callable[[Figures, ForceProfile], Section]
 SECTION_BUILDERS: tuple[SectionBuilder, ...] = (
     sections.neighbourhood,
     sections.mental_health,
-    sections.volunteers,
-    sections.speedwatch,
+    sections_community.volunteers,
+    sections_community.speedwatch,
     sections_contact.force_control_room,
     sections_contact.investigation_management,
 )
