@@ -205,8 +205,8 @@ def speedwatch(f: Figures, profile: ForceProfile) -> Section:
                 y_title="Letters",
                 alt_text=(
                     f"Speedwatch letters sent a month from {months[0]:%B %Y} to {months[-1]:%B %Y};"
-                    f" the most was {narrative.plain(hi[1])} in {hi[0]:%B %Y}, and "
-                    f"{narrative.plain(known[-1][1])} in {known[-1][0]:%B %Y}."
+                    f" the most was {narrative.plain(hi[1])} in {hi[0]:%B %Y}; "
+                    f"{known[-1][0]:%B %Y}: {narrative.plain(known[-1][1])}."
                 ),
                 chart_id="c-speedwatch",
                 highlight=f.months,
