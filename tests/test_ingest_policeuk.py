@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
 from conftest import FIXTURES
+from fixtures.ingest.examples import write_csv
 from forcestat.ingest import ingest_file, ingest_paths, list_quarantine
 
 SAMPLE = FIXTURES / "ingest" / "2022-08-kent-street-sample.csv"
@@ -48,9 +50,71 @@ def test_city_of_london_street_files_every_row_accounted_for(store, shared):
         "SELECT count(*) FROM policeuk_street WHERE crime_id IS NULL"
     ).fetchone()[0]
     assert stored_asb == asb_in_files  # every ASB row kept
-    # police.uk repeats a few Crime IDs within a month with different details: those rows are
-    # quarantined as duplicate_key (the file contradicts itself), never silently dropped
-    rules = {q["rule"] for q in list_quarantine(store, limit=None)}
-    assert rules <= {"duplicate_key"}
+    # police.uk repeats a few Crime IDs within a month with different details, and repeats a
+    # few rows outright: the files load as published
+    assert list_quarantine(store, limit=None) == []
+    assert sum(r.loaded for r in results) == sum(r.read for r in results)
+    repeated = store.duck.execute(
+        "SELECT count(*) FROM (SELECT crime_id FROM policeuk_street WHERE crime_id IS NOT NULL"
+        " GROUP BY crime_id, month_text HAVING count(*) > 1)"
+    ).fetchone()[0]
+    assert repeated > 0
     again = ingest_paths(store, files)
     assert sum(r.loaded for r in again) == 0
+    assert sum(r.skipped_duplicates for r in again) == sum(r.read for r in results)
+
+
+def street_row(crime_id: str, location: str, outcome: str) -> dict[str, str]:
+    return {
+        "Crime ID": crime_id,
+        "Month": "2022-08",
+        "Reported by": "Kent Police",
+        "Falls within": "Kent Police",
+        "Longitude": "0.87",
+        "Latitude": "51.14",
+        "Location": location,
+        "LSOA code": "E01023989",
+        "LSOA name": "Ashford 001A",
+        "Crime type": "Vehicle crime",
+        "Last outcome category": outcome,
+        "Context": "",
+    }
+
+
+def test_repeated_crime_id_rows_load_as_published(store, tmp_path):
+    rows = [
+        street_row("abc", "On or near A", "Under investigation"),
+        street_row("abc", "On or near B", "Under investigation"),
+    ]
+    result = ingest_file(store, write_csv(tmp_path / "street.csv", rows))
+    assert (result.loaded, result.quarantined) == (2, 0)
+    assert ingest_file(store, tmp_path / "street.csv").skipped_duplicates == 2
+
+
+def test_republished_month_with_a_new_outcome_is_a_conflict_until_replaced(store, tmp_path):
+    first = [
+        street_row("abc", "On or near A", "Under investigation"),
+        street_row("abc", "On or near B", "Under investigation"),
+        street_row("xyz", "On or near C", "Under investigation"),
+    ]
+    ingest_file(store, write_csv(tmp_path / "v1.csv", first))
+    second = [first[0], street_row("abc", "On or near B", "Offender given a caution"), first[2]]
+    v2 = write_csv(tmp_path / "v2.csv", second)
+    result = ingest_file(store, v2)
+    assert (result.loaded, result.quarantined, result.skipped_duplicates) == (0, 1, 2)
+    assert list_quarantine(store)[0]["rule"] == "conflict"
+    replaced = ingest_file(store, v2, replace=True)
+    # the whole group for Crime ID abc is replaced; xyz is untouched
+    assert (replaced.loaded, replaced.replaced, replaced.skipped_duplicates) == (2, 2, 1)
+    outcomes = store.duck.execute(
+        "SELECT location, last_outcome_category FROM policeuk_street ORDER BY location"
+    ).fetchall()
+    assert outcomes == [
+        ("On or near A", "Under investigation"),
+        ("On or near B", "Offender given a caution"),
+        ("On or near C", "Under investigation"),
+    ]
+    key, old, new = store.duck.execute("SELECT natural_key, old_row, new_row FROM audit").fetchone()
+    assert key == "abc"
+    assert [r["last_outcome_category"] for r in json.loads(old)] == ["Under investigation"] * 2
+    assert [r["location"] for r in json.loads(new)] == ["On or near A", "On or near B"]

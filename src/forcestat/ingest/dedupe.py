@@ -16,6 +16,11 @@ Kinds whose key may be empty (police.uk anti-social behaviour rows have no Crime
 identified by their full content instead, counting occurrences: identical ASB rows in one
 file are separate incidents and all load; a file re-ingested skips as many identical rows as
 the store already holds.
+
+Kinds whose key repeats (``RecordKind.key_repeats``: police.uk gives a few distinct rows the
+same Crime ID) identify every row by content in the same way, so a file loads as published;
+the key then names a group of rows, and a later file whose group for a stored key differs is
+a ``conflict`` (or, with ``--replace``, replaces the whole group).
 """
 
 from __future__ import annotations
@@ -49,12 +54,19 @@ def classify(con: duckdb.DuckDBPyConnection, kind: RecordKind, rows: str, replac
     con.execute(f"CREATE TEMP TABLE {FATE} (_line BIGINT, fate VARCHAR, reason VARCHAR)")
     keys = [ident(k) for k in kind.key]
     keyed = "_err IS NULL AND " + " AND ".join(f"{k} IS NOT NULL" for k in keys)
-    _within_file(con, kind, rows, keys, keyed)
+    empty = " AND ".join(f"{k} IS NULL" for k in keys)
     target = ident(kind.name)
-    if _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)"):
-        _against_store(con, kind, rows, keys, keyed, replace)
-        if kind.key_may_be_empty:
-            _content_rows_against_store(con, kind, rows, keys)
+    stored = _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)")
+    if kind.key_repeats:  # every row is identified by its content; the key links versions
+        if stored:
+            _content_rows_against_store(con, kind, rows, "true")
+            _repeated_keys_against_store(con, kind, rows, keys, keyed, replace)
+    else:
+        _within_file(con, kind, rows, keys, keyed)
+        if stored:
+            _against_store(con, kind, rows, keys, keyed, replace)
+            if kind.key_may_be_empty:
+                _content_rows_against_store(con, kind, rows, empty)
     counts = con.execute(
         f"""SELECT count(*), count(*) FILTER (WHERE fate IN ('file_duplicate', 'stored')),
                    count(*) FILTER (WHERE fate = 'replace') FROM {FATE}"""
@@ -131,10 +143,10 @@ def _against_store(
 
 
 def _content_rows_against_store(
-    con: duckdb.DuckDBPyConnection, kind: RecordKind, rows: str, keys: list[str]
+    con: duckdb.DuckDBPyConnection, kind: RecordKind, rows: str, which: str
 ) -> None:
-    """Empty-key rows: skip the n-th copy of a row when the store already holds n copies."""
-    empty = " AND ".join(f"{k} IS NULL" for k in keys)
+    """Rows told apart by content (``which`` selects them: empty-key rows, or all rows of a
+    kind whose key repeats): skip the n-th copy of a row when the store holds n copies."""
     cols = [ident(c) for c in kind.column_names]
     on = " AND ".join(f"r.{c} IS NOT DISTINCT FROM s.{c}" for c in cols)
     con.execute(
@@ -142,8 +154,38 @@ def _content_rows_against_store(
         SELECT _line, 'stored', NULL FROM (
             SELECT r._line, row_number() OVER (PARTITION BY {", ".join("r." + c for c in cols)}
                                                 ORDER BY r._line) AS occurrence, s.n
-            FROM (SELECT * FROM {rows} WHERE _err IS NULL AND {empty}) r
+            FROM (SELECT * FROM {rows} WHERE _err IS NULL AND {which}) r
             JOIN (SELECT {", ".join(cols)}, count(*) AS n FROM {ident(kind.name)}
-                  WHERE {empty} GROUP BY ALL) s ON {on})
+                  WHERE {which} GROUP BY ALL) s ON {on})
         WHERE occurrence <= n"""
+    )
+
+
+def _repeated_keys_against_store(
+    con: duckdb.DuckDBPyConnection,
+    kind: RecordKind,
+    rows: str,
+    keys: list[str],
+    keyed: str,
+    replace: bool,
+) -> None:
+    """A key that repeats names a group of rows. A file row that is not already stored but
+    whose key is: a conflict; with ``--replace`` the file's whole group for that key replaces
+    the stored group (rows identical to stored ones included, as the old group is deleted)."""
+    on = " AND ".join(f"r.{k} = t.{k}" for k in keys)
+    changed = f"""(SELECT DISTINCT {", ".join("r." + k for k in keys)}
+        FROM (SELECT * FROM {rows} WHERE {keyed}
+              AND _line NOT IN (SELECT _line FROM {FATE})) r
+        WHERE EXISTS (SELECT 1 FROM {ident(kind.name)} t WHERE {on}))"""
+    group = f"""SELECT r._line, {_key_text("r", keys)} AS key_text FROM {rows} r
+        JOIN {changed} t ON {on} WHERE r._err IS NULL"""
+    if replace:
+        con.execute(f"DELETE FROM {FATE} WHERE _line IN (SELECT _line FROM ({group}))")
+        con.execute(f"INSERT INTO {FATE} SELECT _line, 'replace', NULL FROM ({group})")
+        return
+    con.execute(
+        f"""INSERT INTO {FATE}
+        SELECT _line, 'conflict', 'key ' || key_text || ' is already stored with different '
+               || 'rows (ingest with --replace to correct it)'
+        FROM ({group}) WHERE _line NOT IN (SELECT _line FROM {FATE})"""
     )

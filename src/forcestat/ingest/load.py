@@ -370,24 +370,39 @@ class _FileLoad:
 
     # -- writing -----------------------------------------------------------------------------
     def write_audit(self) -> int:
-        """Record old and new rows of every replaced key, then delete the old rows."""
-        key_on = " AND ".join(f"t.{ident(k)} = r.{ident(k)}" for k in self.kind.key)
-        key_text = " || '|' || ".join(f"CAST(r.{ident(k)} AS VARCHAR)" for k in self.kind.key)
+        """Record old and new rows of every replaced key, then delete the old rows.
+
+        One audit row per key: the old and new row as JSON objects, or, for a kind whose key
+        repeats, the old and new groups of rows as JSON arrays."""
+        keys = [ident(k) for k in self.kind.key]
+        key_on = " AND ".join(f"t.{k} = r.{k}" for k in keys)
+        key_text = " || '|' || ".join(f"CAST(r.{k} AS VARCHAR)" for k in keys)
         target = ident(self.kind.name)
-        n = self.q(
-            f"""INSERT INTO audit
-            SELECT {self.load_id}, {sql_string(self.kind.name)}, {key_text},
-                   CAST(to_json(struct_pack({self._struct("t")})) AS VARCHAR),
-                   CAST(to_json(struct_pack({self._struct("r")})) AS VARCHAR), now()::TIMESTAMP
-            FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line) JOIN {target} t ON {key_on}
-            WHERE f.fate = 'replace'""",
-        )
-        self.con.execute(
-            f"""DELETE FROM {target} t USING (
-                SELECT r.* FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line)
-                WHERE f.fate = 'replace') r WHERE {key_on}"""
-        )
-        return self.q(f"SELECT count(*) FROM {dedupe.FATE} WHERE fate = 'replace'") if n else 0
+        replaced = f"""(SELECT r.* FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line)
+            WHERE f.fate = 'replace')"""
+        head = f"{self.load_id}, {sql_string(self.kind.name)}"
+        if self.kind.key_repeats:
+            old_group = f"""(SELECT CAST(to_json(list(struct_pack({self._struct("t")}))) AS VARCHAR)
+                FROM {target} t WHERE {key_on})"""
+            self.con.execute(
+                f"""INSERT INTO audit
+                SELECT {head}, key_text, {old_group}, new_rows, now()::TIMESTAMP FROM (
+                    SELECT {", ".join("r." + k for k in keys)}, any_value({key_text}) AS key_text,
+                           CAST(to_json(list(struct_pack({self._struct("r")}) ORDER BY r._line))
+                                AS VARCHAR) AS new_rows
+                    FROM {replaced} r GROUP BY ALL) r"""
+            )
+        else:
+            self.con.execute(
+                f"""INSERT INTO audit
+                SELECT {head}, {key_text},
+                       CAST(to_json(struct_pack({self._struct("t")})) AS VARCHAR),
+                       CAST(to_json(struct_pack({self._struct("r")})) AS VARCHAR),
+                       now()::TIMESTAMP
+                FROM {replaced} r JOIN {target} t ON {key_on}"""
+            )
+        self.con.execute(f"DELETE FROM {target} t USING {replaced} r WHERE {key_on}")
+        return self.q(f"SELECT count(*) FROM {dedupe.FATE} WHERE fate = 'replace'")
 
     def insert(self, any_fates: bool) -> int:
         cols = [ident(c) for c in self.kind.column_names]

@@ -76,6 +76,10 @@ class RecordKind:
     #: True when rows with an empty key are legitimate and told apart by their full content
     #: (police.uk anti-social behaviour rows have no Crime ID).
     key_may_be_empty: bool = False
+    #: True when the publisher gives one key to several distinct rows (police.uk repeats a
+    #: few Crime IDs within a month): rows are then told apart by their full content, and
+    #: the key only links a later file's rows to the ones already stored.
+    key_repeats: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -83,6 +83,7 @@ policeuk_street = RecordKind(
     ),
     header_aliases=POLICEUK_HEADERS,
     key_may_be_empty=True,
+    key_repeats=True,
 )
 
 KINDS = (crimes, policeuk_street)
