@@ -7,6 +7,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.linalg import expm
 
 from forcestat.demand import erlang
@@ -180,3 +182,36 @@ def test_vectorised_results_equal_one_interval_at_a_time():
 def test_bad_parameters_name_the_parameter(call, name):
     with pytest.raises(ParameterError, match=name):
         call()
+
+
+# --------------------------------------------------------------------------- properties
+
+rates = st.floats(min_value=1.0, max_value=20_000.0)
+ahts = st.floats(min_value=30.0, max_value=900.0)
+patiences = st.floats(min_value=10.0, max_value=3_000.0)
+targets = st.floats(min_value=0.05, max_value=0.99)
+thresholds = st.floats(min_value=0.0, max_value=120.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rates, ahts, targets, thresholds)
+def test_property_erlang_c_minimum_meets_target_and_one_fewer_does_not(rate, aht, target, t):
+    n = int(erlang.agents_needed(rate, aht, target, t)[0])
+    load = rate * aht / 3600
+    assert n >= math.floor(load) + 1
+    assert erlang.erlang_c(rate, aht, n, t).service_level[0] >= target
+    if n - 1 > load:
+        assert erlang.erlang_c(rate, aht, n - 1, t).service_level[0] < target
+
+
+@settings(max_examples=60, deadline=None)
+@given(rates, ahts, patiences, st.integers(min_value=1, max_value=400), thresholds)
+def test_property_erlang_a_is_a_distribution_and_more_agents_help(rate, aht, pat, n, t):
+    m = erlang.erlang_a(rate, aht, pat, [n, n + 1], t, served_wait=False)
+    for v in (m.p_wait, m.p_abandon, m.answered_within_share, m.service_level, m.occupancy):
+        assert ((v >= -1e-12) & (v <= 1 + 1e-12)).all()
+    assert m.p_abandon[0] <= m.p_wait[0] + 1e-12
+    assert m.p_abandon[1] <= m.p_abandon[0] + 1e-12
+    assert m.answered_within_share[1] >= m.answered_within_share[0] - 1e-12
+    # Little's law for abandonment: mean wait = P(abandon) x mean patience
+    assert m.mean_wait_s[0] == pytest.approx(m.p_abandon[0] * pat, rel=1e-9, abs=1e-12)
