@@ -312,3 +312,13 @@ def test_headers_match_whatever_their_case_and_spacing(store, tmp_path):
     result = ingest_file(store, write_csv(tmp_path / "calls.csv", rows))
     assert (result.kind, result.loaded) == ("calls", 2)
     assert [r[2] for r in stored_calls(store)] == ["Ashford", "Ashford"]
+
+
+def test_trailing_delimiters_make_unnamed_columns_that_are_ignored(store, tmp_path):
+    text = csv_text(calls(2)).replace("\n", ",\n")  # "a,b,c," on every line
+    text = text.replace("C1,999", "C1,9")
+    path = tmp_path / "calls.csv"
+    path.write_text(text)
+    result = ingest_file(store, path)
+    assert (result.loaded, result.quarantined) == (1, 1)
+    assert list_quarantine(store)[0]["raw"].startswith("C1,9,")

@@ -161,7 +161,7 @@ def _check_header(path: Path, header: list[str]) -> None:
     if not any(header):
         raise SchemaError(f"{path}: the first line holds no column names")
     seen: set[str] = set()
-    dupes = [h for h in header if h in seen or seen.add(h)]  # type: ignore[func-returns-value]
+    dupes = [h for h in header if h and (h in seen or seen.add(h))]  # type: ignore[func-returns-value]
     if dupes:
         raise SchemaError(f"{path}: repeated column names in the header: {', '.join(dupes)}")
 

@@ -277,18 +277,25 @@ def _value_branches(b: _Builder, col: Column) -> None:
         b.branches.append(f"WHEN {name} > {col.maximum!r} THEN {code}")
 
 
+def raw_keys(source: Source) -> list[str]:
+    """The header names keying a quarantined record's JSON; an unnamed column (a trailing
+    delimiter on the header line) is called by its position, e.g. ``column_5``."""
+    return [h or f"column_{i + 1}" for i, h in enumerate(source.header)]
+
+
 def _raw_record(source: Source) -> str:
     """SQL keeping a failing record as it was: the original line (JSON Lines) or its fields
     as a JSON object keyed by the file's header (CSV, Parquet)."""
     if source.text_sql:
         return source.text_sql
-    pairs = ", ".join(f"{ident(h)} := __r{i}" for i, h in enumerate(source.header))
+    pairs = ", ".join(f"{ident(h)} := __r{i}" for i, h in enumerate(raw_keys(source)))
     return f"CAST(to_json(struct_pack({pairs})) AS VARCHAR)"
 
 
 def raw_value_sql(source: Source, mapping: dict[str, int]) -> dict[str, str]:
     """For each mapped column, SQL extracting its raw text from ``_raw``."""
-    return {name: _json_field(source.header[i]) for name, i in mapping.items()}
+    keys = raw_keys(source)
+    return {name: _json_field(keys[i]) for name, i in mapping.items()}
 
 
 def _json_field(key: str) -> str:
@@ -303,7 +310,7 @@ def raw_text_sql(source: Source) -> str:
         return "_raw"
     d = source.delimiter
     fields = []
-    for h in source.header:
+    for h in raw_keys(source):
         v = _json_field(h)
         needs_quotes = (
             f"(contains({v}, {sql_string(d)}) OR contains({v}, '\"') "
