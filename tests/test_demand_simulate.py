@@ -238,3 +238,14 @@ def test_to_calls_keeps_sub_second_times():
     calls = res.to_calls()
     secs = (calls["arrived_at"] - pd.Timestamp("2022-10-03")).dt.total_seconds().to_numpy()
     assert np.allclose(secs, res.arrived, atol=1e-6)
+
+
+def test_chat_slowdown_can_be_a_list_of_factors():
+    common = ([40.0] * 50, 3, Dist.exponential(300), Dist.never())
+    linear = simulate_chat(*common, concurrency=3, slowdown=0.5, seed=4)
+    listed = simulate_chat(*common, concurrency=3, slowdown=[1.0, 1.5, 2.0], seed=4)
+    assert np.allclose(linear.ended, listed.ended)
+    flat = simulate_chat(*common, concurrency=3, slowdown=[1.0, 1.0, 1.0], seed=4)
+    assert flat.summary()["avg_talk_seconds"] == pytest.approx(300, rel=0.05)
+    with pytest.raises(ParameterError, match="slowdown"):
+        simulate_chat(*common, concurrency=3, slowdown=[1.0, 1.2])

@@ -366,10 +366,10 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
 
 
 @njit(cache=True)
-def chat_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity, k_max, slowdown):  # type: ignore[no-untyped-def]
+def chat_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity, k_max, stretch):  # type: ignore[no-untyped-def]
     """Live chat: each operator on duty holds up to ``k_max`` chats; a new chat goes to the
     least-loaded operator and takes its drawn handling time times
-    ``1 + slowdown * (m - 1)``, m being the operator's chats including it (typing in several
+    ``stretch[m - 1]``, m being the operator's chats including it (typing in several
     windows at once slows each conversation). Returns requested, accepted, ended, operator."""
     st = new_state(seed)
     nint = staff.shape[0]
@@ -432,7 +432,7 @@ def chat_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity, k_m
                 break
             load[best] += 1
             ans[i] = now
-            end[i] = now + work[i] * (1.0 + slowdown * (load[best] - 1))
+            end[i] = now + work[i] * stretch[load[best] - 1]
             oper[i] = best
             hkeys[hsize] = end[i]
             hids[hsize] = best

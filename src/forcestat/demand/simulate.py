@@ -17,6 +17,7 @@ numba (see ``_kernels.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -274,24 +275,40 @@ def simulate_chat(
     patience: Dist,
     *,
     concurrency: int = 1,
-    slowdown: float = 0.25,
+    slowdown: float | Sequence[float] = 0.25,
     interval_minutes: int = 60,
     seed: int = 0,
     start: datetime = DEFAULT_START,
 ) -> SimResult:
-    """Live chat with ``concurrency`` chats per operator; each chat's handling time is
-    stretched by ``1 + slowdown * (m - 1)`` when its operator holds m chats."""
+    """Live chat with ``concurrency`` chats per operator.
+
+    A chat's handling time is stretched when its operator holds m chats: by
+    ``1 + slowdown * (m - 1)`` for a number, or by ``slowdown[m - 1]`` for a list of
+    factors, one per concurrency level (e.g. ``[1, 1.2, 1.5, 1.9]`` from a time study)."""
     if not 1 <= int(concurrency) <= 50:
         raise ParameterError(f"concurrency must be between 1 and 50 (got {concurrency})")
-    check_non_negative("slowdown", slowdown)
+    stretch = _stretch(slowdown, int(concurrency))
     rates, staff, interval_s = _interval_inputs(chats_per_hour, operators, interval_minutes)
     codes, samples = _encode([handling, patience])
     cap = _capacity(rates, interval_s)
     arr, ans, end, oper = K.chat_kernel(
         int(seed), rates, staff, interval_s, codes[0], codes[1], samples, cap,
-        int(concurrency), float(slowdown),
+        int(concurrency), stretch,
     )  # fmt: skip
     return SimResult(arr, ans, end, oper, np.full(arr.size, "chat"), start, "CHAT")
+
+
+def _stretch(slowdown: float | Sequence[float], k: int) -> FloatArray:
+    """Handling-time factor for each number of open chats 1..k."""
+    if isinstance(slowdown, (int, float)):
+        (s,) = check_non_negative("slowdown", slowdown)
+        return 1.0 + s * np.arange(k, dtype=np.float64)
+    factors = check_positive("slowdown", list(slowdown))
+    if factors.size < k:
+        raise ParameterError(
+            f"slowdown must give a factor for each concurrency up to {k} (got {factors.size})"
+        )
+    return factors[:k].astype(np.float64)
 
 
 def chats_table(result: SimResult) -> pd.DataFrame:

@@ -201,7 +201,7 @@ def chat_operators(
     target_pct: float = 80.0,
     within_s: float = 60.0,
     concurrency: range | list[int] = range(1, 7),
-    slowdown: float = 0.25,
+    slowdown: float | list[float] = 0.25,
     chats_per_run: int = 20_000,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -209,7 +209,8 @@ def chat_operators(
     accepted within ``within_s`` seconds (counted over all requests, so giving up does not
     help), found by bisection on simulated runs with common random numbers.
 
-    Each chat's handling stretches by ``1 + slowdown * (m - 1)`` with m chats open, so more
+    Each chat's handling stretches by ``1 + slowdown * (m - 1)`` with m chats open (or by
+    ``slowdown[m - 1]`` for a list of factors), so more
     concurrency saves operators with diminishing returns."""
     (rate,) = check_positive("chats_per_hour", chats_per_hour)
     check_percent("target_pct", target_pct)
