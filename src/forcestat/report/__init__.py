@@ -38,7 +38,7 @@ def _formats(formats: Iterable[str]) -> tuple[str, ...]:
     return out
 
 
-def check_findings(published: str | os.PathLike[str] | None, con: Any = None) -> Any:
+def check_findings(published: str | os.PathLike[str] | None) -> Any:
     """``forcestat.measures.check_published(path)``'s findings, or None without a file."""
     if published is None:
         return None
@@ -64,7 +64,7 @@ def prepare_report(
     prof = profile if isinstance(profile, ForceProfile) else load_profile(profile)
     extra = [b.measure for b in prof.benchmarks]
     figures = collect_figures(store, p, extra_fytd=extra)
-    findings = check_findings(published, store)
+    findings = check_findings(published)
     return build_report(
         figures,
         prof,
