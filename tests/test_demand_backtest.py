@@ -3,24 +3,32 @@ its roster, compare the board's call measures."""
 
 from __future__ import annotations
 
+import json
+import sys
+
 import pytest
 
 from forcestat.demand.validate import backtest
 
 
 @pytest.fixture(scope="module")
-def synth_store(tmp_path_factory):
+def synth_files(tmp_path_factory):
     synth = pytest.importorskip("forcestat.synth")
-    from forcestat.ingest import ingest_paths
-    from forcestat.store import Store
-
     out = tmp_path_factory.mktemp("synth")
     result = synth.generate(out, seed=3, scale=0.2, measure="none")
     files = [result.files[k] for k in ("calls", "staffing") if k in result.files]
     if len(files) < 2:
         pytest.skip("synth wrote no calls or staffing")
+    return files
+
+
+@pytest.fixture(scope="module")
+def synth_store(synth_files):
+    from forcestat.ingest import ingest_paths
+    from forcestat.store import Store
+
     store = Store.open(":memory:")
-    ingest_paths(store, files)
+    ingest_paths(store, synth_files)
     yield store
     store.close()
 
@@ -39,3 +47,22 @@ def test_101_abandonment_follows_the_roster(synth_store):
     # abandonment rather than the handful a 999-like line would have
     assert t.loc["pct_not_answered", "simulated"] > 20
     assert abs(t.loc["pct_not_answered", "error"]) < 8.0
+
+
+def test_cli_backtest_prints_both_channels(synth_files, tmp_path, monkeypatch, capsys):
+    from forcestat import cli
+    from forcestat.ingest import ingest_paths
+    from forcestat.store import Store
+
+    db = tmp_path / "synth.duckdb"
+    with Store.open(db) as store:
+        ingest_paths(store, synth_files)
+    monkeypatch.setattr(
+        sys, "argv",
+        ["forcestat", "demand", "backtest", "--db", str(db), "--fit", "2022-08",
+         "--test", "2022-09", "--replications", "2", "--json"],
+    )  # fmt: skip
+    cli.main()
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"999", "101"}
+    assert [r["measure"] for r in data["999"]][0] == "received"

@@ -73,7 +73,8 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def _table(df: pd.DataFrame, title: str, digits: int = 1) -> None:
     t = Table(title=title)
     for c in df.columns:
-        t.add_column(str(c), justify="left" if df[c].dtype == object else "right")
+        numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        t.add_column(str(c), justify="right" if numeric else "left")
     for row in df.itertuples(index=False):
         t.add_row(*[_fmt(v, digits) for v in row])
     out.print(t)
@@ -388,6 +389,34 @@ def check_hourly_cmd(
             part.drop(columns="channel"),
             f"{ch}: by hour of day, advice for {target:g}% in {within:g} s",
         )
+
+
+@demand_app.command("backtest")
+def backtest_cmd(
+    db: DbOption,
+    fit: Annotated[str, typer.Option(help="Period to estimate from, e.g. 2022-09")],
+    test: Annotated[str, typer.Option(help="Period to predict, e.g. 2022-10")],
+    channel: Annotated[str, typer.Option("--channel", "-c", help="999, 101 or all")] = "all",
+    replications: Annotated[int, typer.Option(help="Simulated runs to average")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    tz: Tz = "Europe/London",
+    as_json: JsonOption = False,
+) -> None:
+    """Fit one period, simulate the next with its roster, compare the call measures."""
+    from ..demand.validate import backtest
+
+    if replications < 1:
+        raise ParameterError(f"replications must be at least 1 (got {replications})")
+    channels = ["999", "101"] if channel == "all" else [channel]
+    result = {}
+    with Store.open(db, read_only=True) as store:
+        for ch in channels:
+            result[ch] = backtest(store, ch, fit, test, tz=tz, seed=seed, replications=replications)
+    if as_json:
+        _emit_json({ch: _records(t) for ch, t in result.items()})
+        return
+    for ch, t in result.items():
+        _table(t, f"{ch}: fitted on {fit}, simulated {test} with its roster", digits=2)
 
 
 @demand_app.command("load-bank")
