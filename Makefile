@@ -35,6 +35,8 @@ bench: install-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/measures.py
 	$(BIN)/python bench/demand.py
+	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(OUT) forcestat.duckdb .pytest_cache

@@ -31,7 +31,9 @@ def db_path(tmp_path):
 def shared():
     """../shared beside the clone; skipped where a user's clone has none."""
     if not SHARED.is_dir():
-        pytest.skip(f"needs ../shared (not found at {SHARED}): CI provides it, a user clone may not")
+        pytest.skip(
+            f"needs ../shared (not found at {SHARED}): CI provides it, a user clone may not"
+        )
     return SHARED
 
 
