@@ -34,6 +34,14 @@ def new_state(seed):  # type: ignore[no-untyped-def]
     return st
 
 
+@njit(cache=True)
+def new_streams(seed):  # type: ignore[no-untyped-def]
+    """Three independent streams for a run: arrivals, patience, service. Separate streams
+    mean a change of staffing leaves the arrivals untouched (common random numbers across
+    what-ifs), and a draw can wait until it is needed (service only for answered calls)."""
+    return new_state(3 * seed), new_state(3 * seed + 1), new_state(3 * seed + 2)
+
+
 @njit(cache=True, inline="always")
 def _raw(st):  # type: ignore[no-untyped-def]
     """Next 64 random bits: SplitMix64 (passes BigCrush; far cheaper than Mersenne Twister,
@@ -70,12 +78,6 @@ def _draw(kind, p1, p2, samples, off, cnt, st):  # type: ignore[no-untyped-def]
     if kind == 0:
         return -p1 * math.log(_uniform(st))
     return _draw_other(kind, p1, p2, samples, off, cnt, st)
-
-
-@njit(cache=True)
-def _draw_pair(pk, p1, p2, po, pc, sk, s1, s2, so, sc, samples, st):  # type: ignore[no-untyped-def]
-    p = _draw(pk, p1, p2, samples, po, pc, st)
-    return p, _draw(sk, s1, s2, samples, so, sc, st)
 
 
 @njit(cache=True, inline="always")
@@ -173,7 +175,7 @@ def fcfs_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity):  #
     leaves without taking an agent, which is exact for FCFS.
     Returns arrival, answer (NaN if abandoned), end, agent (-1 if abandoned); ``n`` calls.
     """
-    st = new_state(seed)
+    sa, sp, ss = new_streams(seed)
     c = 0
     for k in range(staff.shape[0]):
         c = max(c, staff[k])
@@ -203,7 +205,7 @@ def fcfs_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity):  #
     on = staff[0]
     while n < capacity:
         # next arrival; a draw crossing an interval boundary restarts there (memoryless)
-        t -= gap * math.log(_uniform(st))
+        t -= gap * math.log(_uniform(sa))
         while t >= edge:
             k += 1
             if k >= nint:
@@ -212,14 +214,9 @@ def fcfs_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity):  #
             edge += interval_s
             gap = 1.0 / rates[k] if rates[k] > 0 else np.inf
             on = staff[k]
-            t -= gap * math.log(_uniform(st))
+            t -= gap * math.log(_uniform(sa))
         if k >= nint:
             break
-        if both_exp:
-            p = -p1 * math.log(_uniform(st))
-            s = -s1 * math.log(_uniform(st))
-        else:
-            p, s = _draw_pair(pk, p1, p2, po, pc, sk, s1, s2, so, sc, samples, st)
         # fast path: the agent free soonest is on duty when they would pick the call up
         j = ids[0]
         v = keys[0]
@@ -229,6 +226,14 @@ def fcfs_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity):  #
                 v, j = _rekey(keys, ids, t, staff, interval_s, c)
         elif j >= (on if v < edge else staff[min(int(v * inv), last)]):
             v, j = _rekey(keys, ids, t, staff, interval_s, c)
+        # patience matters only to a caller who has to wait: draw it only then (the same
+        # rule, from the same stream, as priority_kernel, so the two agree call for call)
+        p = np.inf
+        if v > t:
+            if both_exp:
+                p = -p1 * math.log(_uniform(sp))
+            else:
+                p = _draw(pk, p1, p2, samples, po, pc, sp)
         arr[n] = t
         if v - t > p or v == np.inf:
             ans[n] = np.nan
@@ -238,6 +243,11 @@ def fcfs_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity):  #
                 keys[0] = v
                 _sift_down(keys, ids, 0, c)
         else:
+            # handling time only for answered calls, in the order they are answered
+            if both_exp:
+                s = -s1 * math.log(_uniform(ss))
+            else:
+                s = _draw(sk, s1, s2, samples, so, sc, ss)
             ans[n] = v
             end[n] = v + s
             agent[n] = j
@@ -269,7 +279,7 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
     (a caller who gave up is closed when they would have reached the front).
     ``svc`` and ``pat`` are 2 x 5 distribution codes. Returns arrival, answer, end, agent,
     class."""
-    st = new_state(seed)
+    sa, sp, ss = new_streams(seed)
     nint = staff.shape[0]
     cmax = 1
     for k in range(nint):
@@ -278,7 +288,6 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
     ans = np.empty(capacity)
     end = np.empty(capacity)
     pat_until = np.empty(capacity)
-    service = np.empty(capacity)
     agent = np.full(capacity, -1, dtype=np.int32)
     cls = np.empty(capacity, dtype=np.int8)
     q0 = np.empty(capacity, dtype=np.int64)
@@ -291,7 +300,7 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
     na = np.empty(2)
     ka = np.zeros(2, dtype=np.int64)
     for c in range(2):
-        na[c], ka[c] = _next_arrival(0.0, 0, rates[c], interval_s, st)
+        na[c], ka[c] = _next_arrival(0.0, 0, rates[c], interval_s, sa)
     kb = 0  # current staffing interval
     n = 0
     while True:
@@ -318,21 +327,25 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
             n += 1
             arr[i] = now
             cls[i] = ca
-            p = _draw(
-                pat[ca, 0], pat[ca, 1], pat[ca, 2], samples, int(pat[ca, 3]), int(pat[ca, 4]), st
-            )
-            s = _draw(
-                svc[ca, 0], svc[ca, 1], svc[ca, 2], samples, int(svc[ca, 3]), int(svc[ca, 4]), st
-            )
-            pat_until[i] = now + p
-            service[i] = s
+            # patience is drawn only for a caller who finds no idle agent on duty
+            waits = True
+            for j in range(staff[kb]):
+                if idle[j]:
+                    waits = False
+                    break
+            pat_until[i] = np.inf
+            if waits:
+                pat_until[i] = now + _draw(
+                    pat[ca, 0], pat[ca, 1], pat[ca, 2], samples, int(pat[ca, 3]),
+                    int(pat[ca, 4]), sp,
+                )  # fmt: skip
             if ca == 0:
                 q0[t0] = i
                 t0 += 1
             else:
                 q1[t1] = i
                 t1 += 1
-            na[ca], ka[ca] = _next_arrival(now, ka[ca], rates[ca], interval_s, st)
+            na[ca], ka[ca] = _next_arrival(now, ka[ca], rates[ca], interval_s, sa)
         # start as many waiting callers as idle, on-duty agents allow (999 first); agents
         # numbered below the interval's staffing are on duty, as in fcfs_kernel
         while True:
@@ -350,7 +363,10 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
                 break
             idle[a] = False
             ans[i] = now
-            end[i] = now + service[i]
+            ci = cls[i]
+            end[i] = now + _draw(
+                svc[ci, 0], svc[ci, 1], svc[ci, 2], samples, int(svc[ci, 3]), int(svc[ci, 4]), ss
+            )
             agent[i] = a
             hkeys[hsize] = end[i]
             hids[hsize] = a
@@ -371,7 +387,7 @@ def chat_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity, k_m
     least-loaded operator and takes its drawn handling time times
     ``stretch[m - 1]``, m being the operator's chats including it (typing in several
     windows at once slows each conversation). Returns requested, accepted, ended, operator."""
-    st = new_state(seed)
+    sa, sp, ss = new_streams(seed)
     nint = staff.shape[0]
     omax = 1
     for k in range(nint):
@@ -388,7 +404,7 @@ def chat_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity, k_m
     hkeys = np.empty(omax * k_max + 1)
     hids = np.empty(omax * k_max + 1, dtype=np.int64)
     hsize = 0
-    na, ka = _next_arrival(0.0, 0, rates, interval_s, st)
+    na, ka = _next_arrival(0.0, 0, rates, interval_s, sa)
     kb = 0
     n = 0
     while True:
@@ -413,12 +429,12 @@ def chat_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity, k_m
             n += 1
             arr[i] = now
             pat_until[i] = now + _draw(
-                pat[0], pat[1], pat[2], samples, int(pat[3]), int(pat[4]), st
+                pat[0], pat[1], pat[2], samples, int(pat[3]), int(pat[4]), sp
             )
-            work[i] = _draw(svc[0], svc[1], svc[2], samples, int(svc[3]), int(svc[4]), st)
+            work[i] = _draw(svc[0], svc[1], svc[2], samples, int(svc[3]), int(svc[4]), ss)
             q[qt] = i
             qt += 1
-            na, ka = _next_arrival(now, ka, rates, interval_s, st)
+            na, ka = _next_arrival(now, ka, rates, interval_s, sa)
         on = staff[kb]
         while qh < qt:
             best = -1
