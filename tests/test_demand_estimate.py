@@ -155,3 +155,24 @@ def test_decc_adapter_reads_buckets_by_name():
     assert "answered_gt_120s" in d.columns
     with pytest.raises(SchemaError):
         read_decc_phone(FIX / "bank_sample.tsv")
+
+
+def test_decc_adapter_accepts_another_export_date_format(tmp_path):
+    text = (FIX / "decc_phone_sample.csv").read_text()
+    f = tmp_path / "iso.csv"
+    f.write_text(text.replace("3/2/2026 09:00", "2026-03-02 09:00:00"))
+    d = read_decc_phone(f)
+    assert d["hour_start"].min() == pd.Timestamp("2026-03-02 09:00")
+    assert d["hour_start"].notna().all()
+
+
+def test_bank_adapter_survives_the_clock_change(tmp_path):
+    # Israel's 1999 summer time ended on 3 September: 01:00-02:00 local happened twice
+    header, first = (FIX / "bank_sample.tsv").read_text().splitlines()[:2]
+    row = first.replace("990301", "990903").replace("\t9:0", "\t1:0")
+    f = tmp_path / "dst.tsv"
+    f.write_text(header + "\n" + row + "\n")
+    calls = read_anonymous_bank(f)
+    assert calls[["arrived_at", "answered_at", "ended_at"]].notna().all().all()
+    # read as standard time (UTC+2): 01:00:10 local is 23:00:10 UTC the day before
+    assert calls["arrived_at"].iloc[0] == pd.Timestamp("1999-09-02 23:00:10")

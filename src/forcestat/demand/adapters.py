@@ -92,8 +92,9 @@ def read_anonymous_bank(
 
 
 def _to_utc(ts: pd.Series, tz: str) -> pd.Series:
+    # the clock-change hours: a repeated hour is read as standard time, a skipped one moves on
     return (
-        ts.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+        ts.dt.tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
         .dt.tz_convert("UTC")
         .dt.tz_localize(None)
     )
@@ -119,7 +120,10 @@ def read_decc_phone(paths: str | Path | Iterable[str | Path]) -> pd.DataFrame:
         raw.columns = [c.strip() for c in raw.columns]
         if "DateTime" not in raw.columns:
             raise SchemaError(f"{f}: not a DECC phone file (no DateTime column)")
-        start = pd.to_datetime(raw["DateTime"].str.strip(), format="%m/%d/%Y %H:%M")
+        text = raw["DateTime"].str.strip()
+        start = pd.to_datetime(text, format="%m/%d/%Y %H:%M", errors="coerce")
+        if start.isna().any():  # another export's format (seconds, ISO): infer it per value
+            start = start.fillna(pd.to_datetime(text[start.isna()], format="mixed"))
         for line, channel in (("911", "999"), ("ADM", "101")):
             frames.append(_decc_line(raw, start, line, channel, f))
     out = pd.concat(frames, ignore_index=True)
