@@ -193,6 +193,8 @@ def test_cli_simulate_and_whatifs(monkeypatch, capsys, cli_db):
         (["whatif", "surge", "--divert", "150"], "divert"),
         (["whatif", "chat", "--chats-per-hour", "-3"], "chats_per_hour"),
         (["simulate", "--agents", "0"], "agents"),
+        (["simulate", "--talk", "weird"], "talk"),
+        (["backtest", "--fit", "2022-13", "--test", "2022-10"], "2022-13"),
     ],
 )
 def test_cli_bad_parameters_exit_2_naming_the_parameter(monkeypatch, capsys, cli_db, args, name):

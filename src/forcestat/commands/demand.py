@@ -224,6 +224,18 @@ def _roster_summary(r: pd.DataFrame, target_pct: float) -> dict[str, Any]:
     }
 
 
+def _talk_dist(kind: str, talk: Any) -> Any:
+    from ..demand.simulate import Dist
+
+    if kind == "lognormal":
+        return Dist.lognormal(talk.mean_s, talk.log_sigma)
+    if kind == "empirical":
+        return Dist.empirical(talk.sample)
+    if kind == "exponential":
+        return Dist.exponential(talk.mean_s)
+    raise ParameterError(f"talk must be lognormal, empirical or exponential (got {kind!r})")
+
+
 @demand_app.command("simulate")
 def simulate_cmd(
     db: DbOption,
@@ -234,6 +246,9 @@ def simulate_cmd(
         float | None, typer.Option(help="Agents in every hour (default: the staffing plan)")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same calls)")] = 0,
+    talk: Annotated[
+        str, typer.Option(help="Talk-time model: lognormal, empirical (resample) or exponential")
+    ] = "lognormal",
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Write the simulated calls (.csv/.parquet)")
     ] = None,
@@ -257,7 +272,7 @@ def simulate_cmd(
     )
     pat = est.patience.mean_s
     res = simulate_pool(
-        rates, staff, Dist.lognormal(est.talk.mean_s, est.talk.log_sigma),
+        rates, staff, _talk_dist(talk, est.talk),
         Dist.exponential(pat) if math.isfinite(pat) else Dist.never(),
         seed=seed, channel=channel,
     )  # fmt: skip
