@@ -196,3 +196,15 @@ def test_figures_built_consistently_are_never_flagged(tmp_path_factory, calls, m
     path = tmp_path_factory.mktemp("p") / "figures.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n")
     assert check_published(path) == []
+
+
+def test_a_file_that_is_not_a_figures_csv_is_a_one_line_input_error(tmp_path):
+    from forcestat.errors import InputError
+
+    binary = tmp_path / "figures.csv"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(InputError):
+        check_report(binary)
+    wrong = write(tmp_path, "a,b\n1,2\n")
+    with pytest.raises(InputError, match="measure"):
+        check_report(wrong)

@@ -148,10 +148,13 @@ def place_period(text: str, latest: date | None) -> tuple[Period | None, str | N
 def read_figures(path: str | Path) -> list[Figure]:
     """Figures from a CSV with columns section, measure, period, value, unit, note."""
     p = Path(path)
-    if not p.exists():
+    if not p.is_file():
         raise InputError(f"no such file: {p}")
-    with p.open(newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
+    try:
+        with p.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise InputError(f"{p} is not a UTF-8 CSV of published figures: {e}") from None
     need = {"measure", "period", "value"}
     if rows and not need <= set(rows[0]):
         raise InputError(f"{p} needs columns {', '.join(sorted(need))} (found {list(rows[0])})")
