@@ -215,3 +215,13 @@ def test_property_erlang_a_is_a_distribution_and_more_agents_help(rate, aht, pat
     assert m.answered_within_share[1] >= m.answered_within_share[0] - 1e-12
     # Little's law for abandonment: mean wait = P(abandon) x mean patience
     assert m.mean_wait_s[0] == pytest.approx(m.p_abandon[0] * pat, rel=1e-9, abs=1e-12)
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    from forcestat.demand import simulate
+
+    for module in (erlang, simulate):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0

@@ -316,11 +316,30 @@ def erlang_c(
 ) -> QueueMetrics:
     """Erlang C (M/M/n, callers never give up) for each interval.
 
+    Parameters
+    ----------
+    calls_per_hour, aht_s, agents
+        Arrival rate, mean handling time (seconds) and agents on the phones: a number or one
+        value per interval (lengths 1 or n, broadcast). Fractional agents are floored.
+    answer_within_s
+        The service-level threshold *t* in seconds.
+
+    Returns
+    -------
+    QueueMetrics
+        P(wait), service level, ASA and occupancy per interval; intervals whose load reaches
+        the agents are unstable (P(wait) 1, service level 0, ASA infinite).
+
+    Raises
+    ------
+    ParameterError
+        A negative rate, a non-positive handling time, or no agents where calls arrive.
+
     Examples
     --------
     >>> m = erlang_c(200, 180, 14, answer_within_s=20)
     >>> round(float(m.service_level[0]), 3)
-    0.887
+    0.888
     """
     lam_h, aht, n = _broadcast(
         check_non_negative("calls_per_hour", calls_per_hour),
@@ -349,8 +368,28 @@ def erlang_a(
 ) -> QueueMetrics:
     """Erlang A (M/M/n+M: exponential patience with mean ``patience_s``) for each interval.
 
-    ``served_wait=False`` skips the one quantity that needs numerical integration (the mean
-    wait of answered callers, ``asa_s``), for speed inside searches.
+    Parameters
+    ----------
+    calls_per_hour, aht_s, patience_s, agents
+        Per interval or one for all, as in :func:`erlang_c`; ``patience_s`` is the mean time
+        a caller waits before hanging up (see :func:`forcestat.demand.estimate.patience`).
+    answer_within_s
+        The service-level threshold *t* in seconds.
+    served_wait
+        False skips the one quantity that needs numerical integration (the mean wait of
+        answered callers, ``asa_s``, then NaN), for speed inside searches.
+
+    Returns
+    -------
+    QueueMetrics
+        P(wait), P(abandon), service level (of answered calls), answered in time as a share
+        of offered calls, ASA, mean wait of all callers, occupancy.
+
+    Examples
+    --------
+    >>> m = erlang_a(200, 180, 300, 14, answer_within_s=20)
+    >>> round(float(m.p_abandon[0]), 4)
+    0.014
     """
     lam_h, aht, pat, n = _broadcast(
         check_non_negative("calls_per_hour", calls_per_hour),
@@ -388,6 +427,29 @@ def agents_needed(
     (and whose ASA and occupancy meet the optional caps). With ``patience_s`` it is Erlang A
     and the target applies to the share of *offered* calls answered in time, optionally with
     an abandonment cap ``max_abandon`` (a share).
+
+    Parameters
+    ----------
+    calls_per_hour, aht_s
+        Per interval or one for all.
+    target
+        Share answered within ``answer_within_s`` seconds, in (0, 1].
+    answer_within_s
+        The threshold in seconds.
+    patience_s
+        Mean patience in seconds (Erlang A); None for Erlang C.
+    max_abandon, max_asa_s, max_occupancy
+        Optional further caps (abandonment share, Erlang C ASA in seconds, occupancy share).
+
+    Returns
+    -------
+    numpy.ndarray
+        Agents (int) per interval; 0 where no calls arrive.
+
+    Examples
+    --------
+    >>> agents_needed([200, 400], 180, 0.8, 20).tolist()
+    [14, 24]
     """
     lam_h, aht = _broadcast(
         check_non_negative("calls_per_hour", calls_per_hour), check_positive("aht_s", aht_s)

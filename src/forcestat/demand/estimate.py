@@ -410,7 +410,25 @@ def estimate(
     *,
     tz: str = "Europe/London",
 ) -> DemandEstimate:
-    """Arrival rates by interval of the week, talk time and patience for one channel."""
+    """Arrival rates by interval of the week, talk time and patience for one channel.
+
+    Parameters
+    ----------
+    calls
+        A ``calls`` table (:func:`load_calls`, an adapter, or simulated records).
+    channel
+        Keep this channel only (None: all rows).
+    interval_minutes
+        15, 30 or 60.
+    tz
+        Time zone in which the week is read (the records are naive UTC).
+
+    Returns
+    -------
+    DemandEstimate
+        ``rates`` (:func:`arrival_rates`), ``talk`` (:func:`talk_time`), ``patience``
+        (:func:`patience`) and the number of calls.
+    """
     if channel is not None:
         calls = calls[calls["channel"] == channel]
     if calls.empty:

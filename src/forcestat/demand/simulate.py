@@ -183,8 +183,24 @@ def simulate_pool(
 ) -> SimResult:
     """One channel answered by its own agents, first come first served.
 
-    ``calls_per_hour`` and ``agents`` give one value per interval (or one for all). Callers
-    still queued when the last interval ends are served by its staffing.
+    Parameters
+    ----------
+    calls_per_hour, agents
+        One value per interval (or one for all). Agents numbered below an interval's
+        staffing are on duty; an agent going off duty finishes their call. Callers still
+        queued when the last interval ends are served by its staffing.
+    service, patience
+        Handling and patience distributions (:class:`Dist`); ``Dist.never()`` for callers
+        who never hang up.
+    interval_minutes, seed, channel, start
+        Interval length; the random seed (same seed, same calls); the channel written on
+        the records; the naive-UTC time the run starts at.
+
+    Returns
+    -------
+    SimResult
+        Arrival, answer and end times (seconds from ``start``) and agents, in arrival order;
+        :meth:`SimResult.to_calls` gives the ``calls`` table.
 
     Examples
     --------

@@ -130,6 +130,27 @@ def staff_week(
     ``aht_s`` defaults to the estimated mean talk time, ``patience_s`` to the censored
     exponential estimate (Erlang A). The target defaults to the channel's standard (999:
     90% in 10 s; 101: 80% in 60 s).
+
+    Parameters
+    ----------
+    est
+        The channel's estimate (:func:`forcestat.demand.estimate.estimate`).
+    target
+        The service standard; None for the channel's default.
+    model
+        ``"erlang_a"`` (callers hang up; default) or ``"erlang_c"``.
+    shrinkage
+        Share of paid time not available for calls, in [0, 1).
+    hours_per_fte
+        Contracted weekly hours of one full-time post.
+    aht_s, patience_s, max_occupancy
+        Overrides of the estimated handling time and patience; an occupancy cap.
+
+    Returns
+    -------
+    StaffingPlan
+        ``table`` (one row per interval of the week: calls per hour, agents, rostered,
+        service level, ASA, abandonment, occupancy), ``fte`` and ``summary()``.
     """
     target = target or DEFAULT_TARGETS.get(est.channel or "101", DEFAULT_TARGETS["101"])
     check_fraction("shrinkage", shrinkage, upper_open=True)
