@@ -45,7 +45,28 @@ def compare_models(
     within_s: float = 10.0,
     headcount_method: str = "distinct",
 ) -> ModelComparison:
-    """Erlang A and Erlang C, given observed headcount, against observed service."""
+    """Erlang A and Erlang C, given observed headcount, against observed service.
+
+    Parameters
+    ----------
+    calls
+        Call records with ``agent_id`` (e.g. from
+        :func:`~forcestat.demand.adapters.read_anonymous_bank`).
+    interval_minutes, tz
+        The intervals compared and the zone their clock hours are read in.
+    within_s
+        Service-level threshold.
+    headcount_method
+        ``"distinct"`` agents answering in the interval, or time-weighted ``"present"``
+        (see :func:`~forcestat.demand.estimate.headcount`).
+
+    Returns
+    -------
+    ModelComparison
+        ``by_interval`` (observed and both models by interval of the day), ``errors`` (MAE,
+        RMSE and calls-weighted MAE per model and measure), and the share of dated
+        intervals in which Erlang C was unstable.
+    """
     profile = interval_profile(calls, interval_minutes, tz=tz, by="day", within_s=within_s)
     overall_patience = _overall_patience(profile)
     local = _local(calls["arrived_at"], tz)

@@ -94,6 +94,28 @@ def surge(
     half-width (``<measure>_ci``) for each measure: 101 % not answered, 999 % answered
     within 10 s, 999 % not answered, average queues, and digital contacts and backlog
     (contacts received and not yet picked up, at the end of the window and at its worst).
+
+    Parameters
+    ----------
+    calls_per_hour
+        ``{"999": [...], "101": [...]}`` per interval, before the surge.
+    agents
+        The shared pool per interval (or one for all); 999 is always answered first.
+    service, patience
+        Per channel (:class:`~forcestat.demand.simulate.Dist`).
+    spec
+        The surge window, the 999 multiplier and the share of 101 sent to digital.
+    digital_handling, digital_staff
+        Handling time of one digital contact and the digital desk's staff.
+    interval_minutes, replications, seed
+        Interval length; simulated days per scenario; seed of the first day. Scenarios use
+        common random numbers (the same seeds), so their differences are sharper than the
+        half-widths suggest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scenario ("normal", "surge", and with diversion when ``spec.divert``).
     """
     if replications < 2:
         raise ParameterError(f"replications must be at least 2 (got {replications})")
