@@ -80,7 +80,8 @@ MEASURES = [
         aggregate=Count(HAS_CRIME_ID),
         definition="data.police.uk street-level rows with a Crime ID, by the file's Month. A"
         " month with no police.uk rows at all is missing (no value), not zero: police.uk has"
-        " gaps. Break down by crime_type, lsoa_code or falls_within.",
+        " gaps. Coverage is judged over the whole police.uk table, so a store holds one force's"
+        " files. Break down by crime_type, lsoa_code or falls_within.",
         **_puk,
     ),
     Measure(
