@@ -81,3 +81,10 @@ def test_bad_input_is_one_line_and_exit_2(db, args, says):
     assert r.returncode == 2
     assert says in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_a_missing_store_is_an_input_error_not_a_new_empty_file(tmp_path):
+    missing = tmp_path / "nope.duckdb"
+    r = run("measures", "--db", str(missing), "--period", "2022-08")
+    assert r.returncode == 2 and "forcestat ingest" in r.stderr
+    assert not missing.exists()

@@ -53,6 +53,8 @@ def measures(
         raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if fmt == "parquet" and out_file is None:
         raise InputError("--format parquet needs --out FILE")
+    if db != ":memory:" and not Path(db).is_file():
+        raise InputError(f"no store at {db}: load records with `forcestat ingest` first")
     with Store.open(db, read_only=True) as store:
         df = evaluate(store, measure or None, period, grain, comparisons=not no_comparisons)
     if fmt == "table":
