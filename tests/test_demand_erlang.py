@@ -29,6 +29,12 @@ def test_erlang_c_wait_probability_matches_the_textbook_formula(load, agents):
     assert m.p_wait[0] == pytest.approx(textbook_erlang_c(load, agents), rel=1e-12)
 
 
+@pytest.mark.parametrize(("agents", "published"), [(11, 0.6821), (12, 0.4494), (13, 0.2853)])
+def test_erlang_c_matches_published_table_values_for_10_erlangs(agents, published):
+    # Erlang C tables: probability of waiting with an offered load of 10 Erlangs
+    assert erlang.erlang_c(200, 180, agents).p_wait[0] == pytest.approx(published, abs=5e-5)
+
+
 def test_worked_example_100_calls_in_30_minutes_needs_14_agents_and_20_with_shrinkage():
     # 100 calls per half hour, 3-minute handling, 80% answered within 20 s
     from forcestat.demand.params import ServiceTarget
