@@ -66,6 +66,13 @@ class CalibrationLog:
     def note(self, text: str) -> None:
         self.notes.append(text)
 
+    def merge(self, other: CalibrationLog) -> None:
+        """Append another log's choices, reasons and notes after this one's."""
+        self.choices += other.choices
+        self.notes += other.notes
+        for key, why in other.reasons.items():
+            self.reasons[key] = f"{self.reasons[key]}; {why}" if key in self.reasons else why
+
 
 def entry(
     t: Target, achieved: float | None, log: CalibrationLog, generated: bool, scale: float = 1.0

@@ -7,6 +7,7 @@ reads), ``out_dir/calibration.json`` and ``out_dir/force_profile.toml``.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -110,21 +111,25 @@ def generate(
     records = out / "records"
     if records.exists():
         shutil.rmtree(records)
-    log = CalibrationLog()
+    log, side_log = CalibrationLog(), CalibrationLog()
     writer = RecordWriter(records, fmt)
     call_months = [(ch, plan) for ch in ("999", "101") for plan in plan_channel(tg, ch, log)]
-    steps = _steps(tg, seed, log, writer)
-    total = len(call_months) + len(steps)
-    report = progress or (lambda step, done, total: None)
+    steps = _steps(tg, seed, side_log, writer)
+    ticker = _Ticker(progress, len(call_months) + len(steps))
     generated: set[str] = set()
     try:
-        generated |= _write_calls(writer, call_months, seed, scale, report, total)
-        for i, (name, fn) in enumerate(steps, start=len(call_months)):
-            report(name, i, total)
-            generated |= fn()
-        report("done", total, total)
+        # everything but calls runs beside them, on its own thread and its own log (merged
+        # after, calls first, so calibration.json does not depend on timing)
+        with ThreadPoolExecutor(max_workers=1) as side:
+            others = side.submit(_run_steps, steps, ticker)
+            generated |= _write_calls(writer, call_months, seed, scale, ticker)
+            generated |= others.result()
+        ticker.finish("done")
     finally:
         files = writer.close()
+    log.merge(side_log)
+    total = ticker.total
+    report = ticker.report
     write_seconds = time.perf_counter() - t0
     profile = _copy_profile(out, log)
     report("measuring what was written", total, total)
@@ -171,7 +176,37 @@ def _steps(tg: Targets, seed: int, log: CalibrationLog, writer: RecordWriter):
     return steps
 
 
-def _write_calls(writer, call_months, seed: int, scale: float, report, total: int) -> set[str]:
+class _Ticker:
+    """Progress shared by the threads: counts finished steps, reports the one starting."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.report: Progress = progress or (lambda step, done, total: None)
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def start(self, step: str) -> None:
+        with self._lock:
+            self.report(step, self.done, self.total)
+
+    def finished(self) -> None:
+        with self._lock:
+            self.done += 1
+
+    def finish(self, step: str) -> None:
+        self.report(step, self.total, self.total)
+
+
+def _run_steps(steps, ticker: _Ticker) -> set[str]:
+    done: set[str] = set()
+    for name, fn in steps:
+        ticker.start(name)
+        done |= fn()
+        ticker.finished()
+    return done
+
+
+def _write_calls(writer, call_months, seed: int, scale: float, ticker: _Ticker) -> set[str]:
     """Generate call months on two threads, writing them in order as they finish.
 
     The heavy parts (numpy, the compiled queue, Parquet encoding) release the GIL, so a
@@ -186,10 +221,9 @@ def _write_calls(writer, call_months, seed: int, scale: float, report, total: in
         jobs = iter(call_months)
         for ch, plan in islice(jobs, 2):
             pending.append((ch, plan, pool.submit(calls_mod.generate_month, seed, ch, plan, scale)))
-        i = 0
         while pending:
             ch, plan, future = pending.popleft()
-            report(f"{ch} calls {plan.month:%Y-%m}", i, total)
+            ticker.start(f"{ch} calls {plan.month:%Y-%m}")
             month = future.result()
             for nch, nplan in islice(jobs, 1):
                 pending.append(
@@ -198,7 +232,7 @@ def _write_calls(writer, call_months, seed: int, scale: float, report, total: in
             writer.write("calls", month.calls)
             writer.write("staffing", month.staffing)
             done |= {f"calls_{ch}_{p}" for p in calls_mod.MEASURE_PARTS}
-            i += 1
+            ticker.finished()
     return done
 
 

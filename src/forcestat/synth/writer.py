@@ -7,6 +7,7 @@ kind's file is appended to in batches (a row group per batch) so memory stays fl
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numba import njit
 
-from ..schema import get_kind
+from ..schema import KINDS, get_kind
 
 TS = pa.timestamp("us", tz="UTC")
 FORMATS = ("parquet", "csv")
@@ -105,6 +106,7 @@ class RecordWriter:
         self.rows: dict[str, int] = {}
         self.paths: dict[str, Path] = {}
         self._writers: dict[str, pq.ParquetWriter | pacsv.CSVWriter] = {}
+        self._lock = threading.Lock()
 
     def write(self, kind: str, columns: dict[str, pa.Array | np.ndarray | list]) -> None:
         """Append one batch of ``kind`` records given as column arrays."""
@@ -117,33 +119,42 @@ class RecordWriter:
         table = pa.Table.from_arrays(arrays, schema=schema)
         if self.fmt == "csv":
             table = _csv_ready(table)
-        writer = self._writers.get(kind)
-        if writer is None:
-            path = self.dir / f"{kind}.{self.fmt}"
-            if self.fmt == "parquet":
-                stamps = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
-                writer = pq.ParquetWriter(
-                    path,
-                    table.schema,
-                    # timestamps of neighbouring records are close: delta encoding makes them
-                    # smaller than general compression would, at a fraction of the CPU
-                    compression={f.name: "none" if f.name in stamps else "lz4" for f in schema},
-                    column_encoding={name: "DELTA_BINARY_PACKED" for name in stamps},
-                    use_dictionary=dict_cols,
-                    # statistics only where readers prune on them: the kind's time column
-                    write_statistics=[t] if (t := get_kind(kind).time_column) else False,
-                )
-            else:
-                writer = pacsv.CSVWriter(path, table.schema)
-            self._writers[kind] = writer
-            self.paths[kind] = path
+        with self._lock:  # kinds are written from two threads (never one kind from both)
+            writer = self._writers.get(kind) or self._open(kind, table.schema, dict_cols)
         writer.write_table(table)
-        self.rows[kind] = self.rows.get(kind, 0) + n
+        with self._lock:
+            self.rows[kind] = self.rows.get(kind, 0) + n
+
+    def _open(self, kind: str, schema: pa.Schema, dict_cols: tuple[str, ...]):
+        path = self.dir / f"{kind}.{self.fmt}"
+        writer: pq.ParquetWriter | pacsv.CSVWriter
+        if self.fmt == "parquet":
+            stamps = [f.name for f in schema if pa.types.is_timestamp(f.type)]
+            writer = pq.ParquetWriter(
+                path,
+                schema,
+                # timestamps of neighbouring records are close: delta encoding makes them
+                # smaller than general compression would, at a fraction of the CPU
+                compression={f.name: "none" if f.name in stamps else "lz4" for f in schema},
+                column_encoding={name: "DELTA_BINARY_PACKED" for name in stamps},
+                use_dictionary=dict_cols,
+                # statistics only where readers prune on them: the kind's time column
+                write_statistics=[t] if (t := get_kind(kind).time_column) else False,
+            )
+        else:
+            writer = pacsv.CSVWriter(path, schema)
+        self._writers[kind] = writer
+        self.paths[kind] = path
+        return writer
 
     def close(self) -> dict[str, Path]:
+        """Close every file; the paths (and ``rows``) in the schema's order of kinds."""
         for w in self._writers.values():
             w.close()
         self._writers.clear()
+        order = {k: i for i, k in enumerate(KINDS)}
+        self.paths = dict(sorted(self.paths.items(), key=lambda kv: order[kv[0]]))
+        self.rows = dict(sorted(self.rows.items(), key=lambda kv: order[kv[0]]))
         return dict(self.paths)
 
 
