@@ -33,24 +33,17 @@ def street_files():
 
 
 def count_rows(files):
-    """Crimes and ASB by month, and crimes by (year, type), as the store keeps them: ingest
-    keeps one of identical repeated rows and quarantines a Crime ID that one file repeats with
-    different values (police.uk files hold a few hundred such pairs)."""
+    """Crimes and ASB by month, and crimes by (year, type), counted from the files as
+    published (ingest keeps police.uk rows as published, repeats included)."""
     crimes, asb, types = Counter(), Counter(), Counter()
     for f in files:
         with f.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-        by_id: dict[str, set[tuple[str, ...]]] = {}
-        for row in rows:
-            if (row["Crime ID"] or "").strip():
-                by_id.setdefault(row["Crime ID"], set()).add(tuple(row.values()))
-            else:
-                asb[row["Month"]] += 1
-        for versions in by_id.values():
-            if len(versions) == 1:
-                row = dict(zip(rows[0].keys(), next(iter(versions)), strict=True))
-                crimes[row["Month"]] += 1
-                types[(row["Month"][:4], row["Crime type"])] += 1
+            for row in csv.DictReader(fh):
+                if (row["Crime ID"] or "").strip():
+                    crimes[row["Month"]] += 1
+                    types[(row["Month"][:4], row["Crime type"])] += 1
+                else:
+                    asb[row["Month"]] += 1
     return crimes, asb, types
 
 
