@@ -201,3 +201,13 @@ def test_any_ibis_duckdb_backend_not_only_a_store(fx):
     mine = evaluate(fx, keys, "2022-04..2022-08", comparisons=False)
     theirs = evaluate(other, keys, "2022-04..2022-08", comparisons=False)
     assert list(theirs.value) == list(mine.value)
+
+
+def test_every_seed_figure_from_records_has_a_catalogue_key(seed_figures):
+    import csv
+
+    with open(seed_figures, newline="") as f:
+        keys = {row["measure"] for row in csv.DictReader(f)}
+    # neighbourhood figures come from the force profile, the benchmark from the registry
+    not_from_records = {"districts", "school_officers", "schools_covered"}
+    assert keys - set(CATALOGUE) - not_from_records == {"benchmark_999_pct_not_answered"}
