@@ -30,6 +30,14 @@ def report(
     formats: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, pdf, docx.")
     ] = "html,pdf,docx",
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Public edition: counts under 5 suppressed (<5), figures that would reveal "
+            "them withheld.",
+        ),
+    ] = False,
 ) -> None:
     """Write the board report from the records in the store and print the files' paths."""
     from ..errors import InputError
@@ -46,6 +54,7 @@ def report(
             published=published,
             profile=profile,
             formats=formats.split(","),
+            public=public,
         )
     for path in paths.values():
         print(path)

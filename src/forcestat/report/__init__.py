@@ -23,6 +23,7 @@ from .build import SECTION_BUILDERS, build_report
 from .figures import Figures, collect_figures
 from .profile import ForceProfile, load_profile
 from .spec import Report
+from .suppress import public_report, suppress_figures
 
 FORMATS = ("html", "pdf", "docx")
 Progress = Callable[[str], None]
@@ -58,12 +59,28 @@ def prepare_report(
     period: str | Period,
     published: str | os.PathLike[str] | None = None,
     profile: ForceProfile | str | os.PathLike[str] | None = None,
+    *,
+    public: bool = False,
 ) -> Report:
-    """Collect the figures and build the report spec (no files written)."""
+    """Collect the figures and build the report spec (no files written).
+
+    With ``public`` the figures pass through
+    :func:`~forcestat.report.suppress.suppress_figures` before any section is built, and the
+    check of published figures (an internal quality check quoting figures as they stand) is
+    left out.
+    """
+    if public and published is not None:
+        raise InputError(
+            "the check of published figures is for the board edition, not the public one: "
+            "drop --published or --public"
+        )
     p = parse_period(period) if isinstance(period, str) else period
     prof = profile if isinstance(profile, ForceProfile) else load_profile(profile)
     extra = [b.measure for b in prof.benchmarks]
     figures = collect_figures(store, p, extra_fytd=extra)
+    if public:
+        report = build_report(suppress_figures(figures), prof)
+        return public_report(report)
     findings = check_findings(published)
     return build_report(
         figures,
@@ -80,6 +97,7 @@ def write_report(
     published: str | os.PathLike[str] | None = None,
     profile: ForceProfile | str | os.PathLike[str] | None = None,
     formats: Iterable[str] = ("html", "pdf", "docx"),
+    public: bool = False,
 ) -> dict[str, Path]:
     """Write the board report for ``period`` from the records in ``store``.
 
@@ -98,6 +116,10 @@ def write_report(
         A force profile TOML path or a loaded profile; None means the packaged Kent profile.
     formats
         Any of "html", "pdf", "docx".
+    public
+        Write the public edition: every count from 1 to 4 shows as ``<5`` (said "fewer than 5"),
+        figures that would give one back are withheld as ``[c]``, and the title block says
+        "Public edition: counts under 5 suppressed" (see :mod:`forcestat.report.suppress`).
 
     Returns
     -------
@@ -111,7 +133,7 @@ def write_report(
     wanted = _formats(formats)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    report = prepare_report(store, period, published, profile)
+    report = prepare_report(store, period, published, profile, public=public)
     paths: dict[str, Path] = {}
     html = render_html(report) if ("html" in wanted or "pdf" in wanted) else ""
     if "html" in wanted:
@@ -134,5 +156,7 @@ __all__ = [
     "collect_figures",
     "load_profile",
     "prepare_report",
+    "public_report",
+    "suppress_figures",
     "write_report",
 ]

@@ -16,6 +16,7 @@ from .profile import ForceProfile
 from .spec import Section, TableSpec
 
 MISSING_MONTH = "missing"
+HELD_MONTH = "held"
 # Registers (people on strength) are read as a headcount at a date, not month by month.
 REGISTER_KINDS = frozenset({"volunteers"})
 
@@ -103,7 +104,7 @@ def coverage(f: Figures) -> Section:
         counts = f.coverage[kind]
         first = min(counts) if counts else None
         last = max(counts) if counts else None
-        cells = [f"{counts[m]:,}" if m in counts else MISSING_MONTH for m in months]
+        cells = [_count_cell(f, kind, m) for m in months]
         gaps = _gaps(counts, first, last)
         rows.append(
             (
@@ -124,12 +125,26 @@ def coverage(f: Figures) -> Section:
         id="t-coverage",
         compact=True,
         note="A month with no records is shown as missing, not as zero; its figures are left "
-        "blank in the report.",
+        "blank in the report."
+        + (
+            " In the public edition record counts are not shown, only whether a month's "
+            "records are held."
+            if f.public
+            else ""
+        ),
     )
     sec = Section("coverage", "Appendix C: Data Coverage")
     if not kinds:
         return sec.add_paragraph("Data coverage is not available for this data source.")
     return sec.add_table(table)
+
+
+def _count_cell(f: Figures, kind: str, m: date) -> str:
+    if m not in f.coverage[kind]:
+        return MISSING_MONTH
+    # public edition: a month's record count adds up to figures the report shows, so it could
+    # give a withheld one back; say only that records are held
+    return HELD_MONTH if f.public else f"{f.coverage[kind][m]:,}"
 
 
 def _gap_text(gaps: list[date], any_records: bool) -> str:

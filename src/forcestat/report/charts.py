@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 
 from .spec import ChartSpec
+from .suppress import is_suppressed
 
 NAVY = "#1d3557"
 PALETTE = ["#1d3557", "#e07a24", "#4a90a4", "#7b8794"]
@@ -74,7 +75,7 @@ def _month_frame(
         {"month": pd.Timestamp(m), "series": name, "value": v}
         for name, values in series.items()
         for m, v in zip(months, values, strict=True)
-        if v is not None
+        if v is not None and not is_suppressed(v)  # a withheld figure is not plotted
     ]
     return pd.DataFrame(rows, columns=["month", "series", "value"])
 
@@ -167,11 +168,12 @@ def category_bars(
     chart_id: str,
     groups: Sequence[str] | None = None,
 ) -> ChartSpec:
-    """Horizontal bars by category, optionally in groups (e.g. earlier and now)."""
+    """Horizontal bars by category, optionally in groups (e.g. earlier and now); a withheld
+    value keeps its category on the axis but has no bar."""
     df = pd.DataFrame(
         {
             "category": list(categories),
-            "value": list(values),
+            "value": [None if is_suppressed(v) else v for v in values],
             "group": list(groups) if groups else [""] * len(categories),
         }
     )
@@ -208,7 +210,8 @@ def history_with_records(
 ) -> ChartSpec:
     """A long monthly history with the record months marked and labelled, and optionally the
     earlier month the record is measured from ("lowest since February 2015") ringed."""
-    df = pd.DataFrame({"month": [pd.Timestamp(m) for m in series], "value": list(series.values())})
+    shown = {m: v for m, v in series.items() if not is_suppressed(v)}  # withheld: not plotted
+    df = pd.DataFrame({"month": [pd.Timestamp(m) for m in shown], "value": list(shown.values())})
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     line = (
         alt.Chart(df)
@@ -227,11 +230,11 @@ def history_with_records(
             .mark_text(align="right", dx=-8, dy=12, fontSize=9, color=RECORD)
             .encode(x=x, y="value:Q", text="label:N")
         )
-    if reference is not None and reference[0] in series:
+    if reference is not None and reference[0] in shown:
         ref = pd.DataFrame(
             {
                 "month": [pd.Timestamp(reference[0])],
-                "value": [series[reference[0]]],
+                "value": [shown[reference[0]]],
                 "label": [reference[1]],
             }
         )

@@ -198,6 +198,10 @@ def write_docx(report: Report, out: Path) -> Path:
     doc.add_paragraph(report.title, style="Title")
     sub = doc.add_paragraph(report.subtitle)
     sub.runs[0].font.size = Pt(14)
+    if report.notice:
+        notice = doc.add_paragraph(report.notice)
+        notice.runs[0].font.bold = True
+        notice.runs[0].font.color.rgb = NAVY
     for key, value in report.meta:
         p = doc.add_paragraph()
         k = p.add_run(f"{key}: ")

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..periods import Period, add_months, fy_start_year, fytd, month_range, parse_period
+from .suppress import Suppressed
 
 Evaluate = Callable[..., pd.DataFrame]
 
@@ -131,8 +132,11 @@ MISSING = "–"
 def format_value(value: float | None, unit: str, decimals: int | None = None) -> str:
     """A figure as the board prints it, by ``forcestat.measures.format_value``.
 
-    ``None`` and NaN (a figure with no records behind it) print as an en dash, never as 0.
+    ``None`` and NaN (a figure with no records behind it) print as an en dash, never as 0; a
+    figure withheld from the public edition prints as its marker (``<5`` or ``[c]``).
     """
+    if isinstance(value, Suppressed):
+        return value.mark
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     return str(_measures_module().format_value(value, unit, decimals))
@@ -162,13 +166,18 @@ class Figures:
 
     ``frame`` has evaluate's columns plus ``scope``; ``coverage`` maps a record kind to its
     record count by month, listing only months that hold records (kinds absent from the map
-    are unknown and treated as covered).
+    are unknown and treated as covered). ``suppressed`` (public edition, see
+    :func:`~forcestat.report.suppress.suppress_figures`) maps (measure, period label) to the
+    marker a withheld figure reads as.
     """
 
     period: Period
     frame: pd.DataFrame
     coverage: dict[str, dict[date, int]] = field(default_factory=dict)
     catalogue: dict[str, Any] = field(default_factory=dict)
+    suppressed: dict[tuple[str, str], Suppressed] = field(default_factory=dict)
+    #: True for the public edition's figures (small counts withheld)
+    public: bool = False
 
     # -- lookups -------------------------------------------------------------------------------
     @cached_property
@@ -197,7 +206,13 @@ class Figures:
         if not self.has_records(measure):
             return None
         r = self.row(measure, scope, label)
-        return None if r is None else _clean(r.get("value"))
+        return None if r is None else self._shown(measure, r)
+
+    def _shown(self, measure: str, r: dict[str, Any]) -> float | None:
+        """A row's value as this edition shows it: the marker of a withheld figure, else the
+        value (None when missing)."""
+        hidden = self.suppressed.get((measure, str(r["period"])))
+        return hidden if hidden is not None else _clean(r.get("value"))
 
     def has_records(self, measure: str) -> bool:
         """False only when the coverage is known and the measure's kind holds no record."""
@@ -236,7 +251,7 @@ class Figures:
         out: dict[date, float] = {}
         for r in self._index.get((measure, "history"), []):
             m = parse_period(str(r["period"])).start
-            v = _clean(r["value"])
+            v = self._shown(measure, r)
             if v is not None and self.covered(measure, m):
                 out[m] = v
         return dict(sorted(out.items()))

@@ -8,7 +8,9 @@ and says only what they support:
 * a change no test applied to (``significant is None``, e.g. a headcount) is stated as the
   two numbers with its direction, without "significantly" or "improved";
 * a record ("the lowest since February 2015") is claimed only when the history shows it;
-* a missing figure produces no sentence at all (``None``), never a zero.
+* a missing figure produces no sentence at all (``None``), never a zero;
+* a figure withheld from the public edition is said in words ("fewer than 5"), and no direction
+  or record is claimed from it.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from .suppress import is_suppressed, say
+
 Formatter = Callable[[float], str]
 
 
 def plain(v: float) -> str:
-    """A whole number with thousands separators: 23973 -> '23,973'."""
-    return f"{round_half_up(v):,}"
+    """A whole number with thousands separators: 23973 -> '23,973' (a withheld figure in
+    words: 'fewer than 5')."""
+    return say(v, lambda x: f"{round_half_up(x):,}")
 
 
 def round_half_up(v: float, places: int = 0) -> int | float:
@@ -101,10 +106,12 @@ def describe_change(
     """
     if value is None:
         return None
-    now = fmt(value)
+    now = say(value, fmt)
     if previous is None:
         return f"{capitalise(subject)} was {now}."
-    before = fmt(previous)
+    before = say(previous, fmt)
+    if is_suppressed(value) or is_suppressed(previous):
+        return f"{capitalise(subject)} was {now} ({before} {against})."
     if value == previous or now == before:
         return f"{capitalise(subject)} was unchanged at {now} (as {against})."
     up = value > previous
@@ -137,6 +144,10 @@ def series_sentence(
         return None
     (m0, v0), (m1, v1) = pairs[0], pairs[-1]
     first = f"{m0:%B}" if m0.year == m1.year else f"{m0:%B %Y}"
+    if any(is_suppressed(v) for _, v in pairs):
+        # a withheld month has no direction: state each month as the table does
+        each = [f"{say(v, fmt)} in {m:%B}" for m, v in pairs]
+        return f"{capitalise(subject)} was {join_words(each)} {m1.year}."
     steps = [b[1] - a[1] for a, b in zip(pairs, pairs[1:], strict=False)]
     span = f"from {fmt(v0)} in {first} to {fmt(v1)} in {m1:%B %Y}"
     if all(s > 0 for s in steps):
@@ -201,11 +212,12 @@ def record_since(
     Returns ``(that month, True)``, or ``(None, True)`` when no earlier month beats it (a record
     since records began), or ``(None, False)`` when ``month`` is not in ``series``.
     """
-    if month not in series:
+    if month not in series or is_suppressed(series[month]):
         return None, False
     v = series[month]
     earlier = [(m, x) for m, x in series.items() if m < month]
-    beats = [m for m, x in earlier if (x < v if direction == "low" else x > v)]
+    # a withheld earlier month may have beaten it: count it as one, so no record is overclaimed
+    beats = [m for m, x in earlier if is_suppressed(x) or (x < v if direction == "low" else x > v)]
     return (max(beats) if beats else None), True
 
 
@@ -284,7 +296,7 @@ def describe_record(rec: Record) -> str:
 # -- averages ------------------------------------------------------------------------------------
 def per_month_phrase(value: float | None, noun: str) -> str | None:
     """'an average of 78 detentions a month' (whole numbers, rounded half up)."""
-    if value is None:
+    if value is None or is_suppressed(value):
         return None
     return f"an average of {round_half_up(value):,} {noun} a month"
 
@@ -295,6 +307,6 @@ def averages_sentence(noun: str, by_label: Sequence[tuple[str, float]]) -> str |
     if not by_label:
         return None
     labels = join_words([label for label, _ in by_label])
-    values = join_words([f"{round_half_up(v):,}" for _, v in by_label])
+    values = join_words([plain(v) for _, v in by_label])
     tail = " respectively" if len(by_label) > 1 else ""
     return f"The average number of {noun} a month in {labels} was {values}{tail}."

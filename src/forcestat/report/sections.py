@@ -15,6 +15,7 @@ from . import charts, narrative
 from .figures import Figures, month_name
 from .profile import ForceProfile
 from .spec import Section, TableSpec
+from .suppress import UNDER_FIVE, is_small, is_suppressed
 
 CALL_ROWS = (
     ("Calls Received", "received"),
@@ -100,9 +101,11 @@ def _benchmark_sentence(
         return None
     scope = {"fytd": "fytd", "period": "period"}.get(b.scope, "fytd")
     value = f.value(measure, scope)
-    if value is None:
-        return None
+    if value is None or is_suppressed(value):
+        return None  # a withheld figure cannot be said to meet or miss a benchmark
     before = f.value(measure, "fytd_before") if scope == "fytd" else None
+    if before is not None and is_suppressed(before):
+        before = None
     return narrative.benchmark_sentence(
         subject,
         f.fmt(measure, scope),
@@ -121,6 +124,8 @@ def neighbourhood(f: Figures, profile: ForceProfile) -> Section:
     now = f"As at {parse_period(as_at).start:%-d %B %Y}" if as_at else "Now"
 
     def cell(v: int | None) -> str:
+        if v is not None and f.public and is_small(v, "count"):
+            return UNDER_FIVE.mark  # the public edition holds the profile's counts to the rule too
         return "–" if v is None else f"{v:,}"
 
     table = TableSpec(
@@ -148,9 +153,18 @@ def neighbourhood(f: Figures, profile: ForceProfile) -> Section:
         if n
         else None
     )
-    sec = sec.add_paragraph(_schools_sentence(profile))
+    small = f.public and any(
+        is_small(v, "count")
+        for v in (
+            profile.school_officers,
+            profile.schools_covered,
+            profile.earlier_school_officers,
+            profile.earlier_schools_covered,
+        )
+    )
+    sec = sec.add_paragraph(None if small else _schools_sentence(profile))
     sec = sec.add_table(table)
-    if profile.school_officers is not None and profile.schools_covered is not None:
+    if not small and profile.school_officers is not None and profile.schools_covered is not None:
         earlier = (profile.earlier_school_officers, profile.earlier_schools_covered)
         cats, vals, groups = [], [], []
         for label, before, after in (
@@ -259,7 +273,7 @@ def mental_health(f: Figures, profile: ForceProfile) -> Section:
     fytd_avg = f.value("s136_detentions_monthly_average", "fytd")
     per_month = narrative.per_month_phrase(fytd_avg, "detentions")
     fytd_sentence = None
-    if per_month:
+    if per_month and not is_suppressed(fytd_total):
         total = "" if fytd_total is None else f"{f.fmt('s136_detentions', 'fytd')} detentions, "
         fytd_sentence = (
             f"Over the financial year to date ({_fytd_words(f)}) there have been {total}"
@@ -278,9 +292,10 @@ def mental_health(f: Figures, profile: ForceProfile) -> Section:
         ]
     )
     sec = sec.add_table(s136_grid(f))
-    if history:
+    shown = {m: v for m, v in history.items() if not is_suppressed(v)}
+    if shown:
         first, last = min(history), max(history)
-        hi = max(history, key=lambda m: history[m])
+        hi = max(shown, key=lambda m: shown[m])
         alt_text = (
             f"Monthly s.136 detentions from {first:%B %Y} to {last:%B %Y}; the highest was "
             f"{narrative.plain(history[hi])} in {hi:%B %Y}."

@@ -10,6 +10,7 @@ from .figures import Figures
 from .profile import ForceProfile
 from .sections import _period_words
 from .spec import Section, TableSpec
+from .suppress import WITHHELD, is_suppressed
 
 # -- 3. special constabulary and volunteers ------------------------------------------------------
 VOLUNTEER_ROWS = (
@@ -67,7 +68,7 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
                 f", with {f.fmt('special_constables_independent', 'at_date')} of those independent"
             )
         prev = r.get("previous_value")
-        if prev is not None and prev != sc:
+        if prev is not None and prev != sc and not is_suppressed(sc):
             word = "down" if sc < prev else "up"
             sentence += f" ({word} from {f.format('special_constables', prev)} a month earlier)"
         sec = sec.add_paragraph(sentence + ".")
@@ -96,15 +97,25 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
             )
         if cpv is not None:
             in_roles = f" in {len(roles)} different roles" if roles else ""
+            number = f.fmt("community_policing_volunteers", "at_date")
             parts.append(
-                f"{f.fmt('community_policing_volunteers', 'at_date')} "
-                f"Community Policing Volunteers{in_roles}"
+                f"Community Policing Volunteers{in_roles} (their number {number}, so that no "
+                "role's can be worked out)"
+                if cpv is WITHHELD
+                else f"{number} Community Policing Volunteers{in_roles}"
             )
         sec = sec.add_paragraph(
             f"There are {narrative.join_words(parts)} working with {profile.name}."
         )
     if roles:
-        role_text = narrative.join_words([f"{f.format(k, v)} {n}" for n, k, v in roles])
+        # with a withheld role "Canine: fewer than 5" reads better than "fewer than 5 Canine"
+        name_first = any(is_suppressed(v) for _, _, v in roles)
+        role_text = narrative.join_words(
+            [
+                f"{n}: {f.format(k, v)}" if name_first else f"{f.format(k, v)} {n}"
+                for n, k, v in roles
+            ]
+        )
         sec = sec.add_paragraph(f"Community Policing Volunteers by role: {role_text}.")
     sec = sec.add_table(table)
     if roles:
@@ -193,8 +204,12 @@ def speedwatch(f: Figures, profile: ForceProfile) -> Section:
     sec = sec.add_table(table)
     months = f.trend_for("letters_sent")
     letters = f.monthly("letters_sent", months)
-    if any(x is not None for x in letters):
-        known = [(m, x) for m, x in zip(months, letters, strict=True) if x is not None]
+    known = [
+        (m, x)
+        for m, x in zip(months, letters, strict=True)
+        if x is not None and not is_suppressed(x)
+    ]
+    if known:
         hi = max(known, key=lambda p: p[1])
         sec = sec.add_chart(
             charts.monthly_bars(

@@ -16,6 +16,7 @@ from .sections import (
     _period_words,
 )
 from .spec import Section, TableSpec
+from .suppress import is_suppressed
 
 CHANNEL_TABLES = (
     (
@@ -100,7 +101,7 @@ def _calls_narrative(f: Figures, profile: ForceProfile, channel: str) -> list[st
         f.value(key + "avg_queue_seconds", "fytd"),
         f.value(key + "avg_talk_seconds", "fytd"),
     )
-    if queue is not None and talk is not None:
+    if queue is not None and talk is not None and not (is_suppressed(queue) or is_suppressed(talk)):
         out.append(
             f"Over the financial year to date ({_fytd_words(f)}) {channel} calls queued for an "
             f"average of {f.fmt(key + 'avg_queue_seconds', 'fytd')} and the average talk time "
@@ -110,7 +111,8 @@ def _calls_narrative(f: Figures, profile: ForceProfile, channel: str) -> list[st
 
 
 def _fytd_sentence(f: Figures, measure: str, subject: str) -> str | None:
-    if f.value(measure, "fytd") is None:
+    value = f.value(measure, "fytd")
+    if value is None or is_suppressed(value):
         return None
     return f"{subject} is {f.fmt(measure, 'fytd')} ({_fytd_words(f)})."
 
@@ -226,7 +228,7 @@ def investigation_management(f: Figures, profile: ForceProfile) -> Section:
         ),
     ]
     avg = f.value("cancelled_crime_pct_average", "period")
-    if avg is not None:
+    if avg is not None and not is_suppressed(avg):
         paras.append(
             f"Cancelled crime averaged {f.fmt('cancelled_crime_pct_average', 'period')} of the "
             f"total over the {len(f.months)}-month period."
@@ -239,8 +241,12 @@ def investigation_management(f: Figures, profile: ForceProfile) -> Section:
     sec = sec.add_paragraphs(paras).add_table(table)
     months = f.trend_for("recorded_crime")
     recorded = f.monthly("recorded_crime", months)
-    if any(v is not None for v in recorded):
-        known = [(m, v) for m, v in zip(months, recorded, strict=True) if v is not None]
+    known = [
+        (m, v)
+        for m, v in zip(months, recorded, strict=True)
+        if v is not None and not is_suppressed(v)
+    ]
+    if known:
         hi = max(known, key=lambda p: p[1])
         lo = min(known, key=lambda p: p[1])
         sec = sec.add_chart(

@@ -131,6 +131,8 @@ class Report:
     period_label: str
     generated: str
     board: str = ""
+    #: the edition's notice in the title block, e.g. "Public edition: counts under 5 suppressed"
+    notice: str = ""
     sections: tuple[Section, ...] = ()
     appendix: tuple[Section, ...] = ()
     meta: tuple[tuple[str, str], ...] = field(default_factory=tuple)

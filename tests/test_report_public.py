@@ -1,0 +1,357 @@
+"""The public edition: no count from 1 to 4 in any format, what would give one back withheld,
+prose that says "fewer than 5", and the board edition unchanged.
+
+One thinned fixture store (tests/fixtures/report/report_small.py: 3 unanswered 999 calls in
+September 2022, 2 cancelled crimes in August, 3 s.136 detentions in September) serves the
+rendered tests; the suppression rules are tested on small frames, with no store.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import html as lxml_html
+from typer.testing import CliRunner
+
+from forcestat.cli import app
+from forcestat.errors import InputError
+from forcestat.measures import evaluate
+from forcestat.periods import parse_period
+from forcestat.report import write_report
+from forcestat.report.charts import category_bars, monthly_bars
+from forcestat.report.figures import EVALUATE_COLUMNS, Figures
+from forcestat.report.suppress import (
+    NOTICE,
+    SYMBOLS_NOTE,
+    UNDER_FIVE,
+    WITHHELD,
+    relations,
+    suppress_figures,
+    suppression,
+)
+from forcestat.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "report"
+sys.path.insert(0, str(FIXTURES))
+import report_small as small  # noqa: E402
+
+PERIOD = "2022-08..2022-10"
+# a count from 1 to 4 standing alone: not part of 2022, 1.16%, 3s, 4th or FY2019/20
+SMALL_COUNT = re.compile(r"(?<![\w.,/£$-])[1-4](?![\w.,%/:-])")
+
+
+@pytest.fixture(scope="module")
+def small_store():
+    store = small.build(Store.open(":memory:"))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def public(small_store, tmp_path_factory):
+    return write_report(small_store, PERIOD, tmp_path_factory.mktemp("public"), public=True)
+
+
+@pytest.fixture(scope="module")
+def public_doc(public):
+    return lxml_html.fromstring(public["html"].read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def board_doc(small_store, tmp_path_factory):
+    out = write_report(small_store, PERIOD, tmp_path_factory.mktemp("board"), formats=["html"])
+    return lxml_html.fromstring(out["html"].read_text("utf-8"))
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def table(doc, table_id: str) -> dict[str, list[str]]:
+    (t,) = doc.xpath(f'//div[@id="{table_id}"]//table')
+    return {
+        norm(tr.xpath('./th[@scope="row"]')[0].text_content()): [
+            norm(td.text_content()) for td in tr.xpath("./td")
+        ]
+        for tr in t.xpath("./tbody/tr")
+    }
+
+
+def month_value(store, key: str, month: str) -> float:
+    df = evaluate(store, [key], month, comparisons=False)
+    return float(df["value"].iloc[0])
+
+
+# -- the rendered public edition -----------------------------------------------------------------
+def test_no_html_table_cell_holds_a_count_from_1_to_4(public_doc):
+    cells = [norm(c.text_content()) for c in public_doc.xpath("//main//table//td")]
+    assert cells
+    assert [c for c in cells if re.fullmatch(r"[1-4]", c)] == []
+    assert "<5" in cells and "[c]" in cells
+
+
+def test_board_edition_shows_the_exact_small_values_the_public_one_suppresses(
+    small_store, board_doc, public_doc
+):
+    # (table, row, column, measure, month) where the fixture leaves a count from 1 to 4
+    cases = [
+        ("t-calls-999", "Calls Not Answered", 1, "calls_999_not_answered", "2022-09"),
+        ("t-imu", "Cancelled Crime", 0, "cancelled_crime", "2022-08"),
+        ("t-s136", "Sep", -1, "s136_detentions", "2022-09"),
+    ]
+    for table_id, row, col, key, month in cases:
+        exact = month_value(small_store, key, month)
+        assert 1 <= exact <= 4, key
+        assert table(board_doc, table_id)[row][col] == f"{exact:,.0f}", key
+        assert table(public_doc, table_id)[row][col] == "<5", key
+
+
+def test_secondary_suppression_in_the_rendered_tables(public_doc, board_doc):
+    calls = table(public_doc, "t-calls-999")
+    # September: not answered < 5; answered withheld, or received - answered would give it
+    assert calls["Calls Received"] == table(board_doc, "t-calls-999")["Calls Received"]
+    assert calls["Calls Answered"][1] == "[c]"
+    # the percentage times the published received would give the count back
+    assert calls["% Not Answered"][1] == "[c]"
+    grid = table(public_doc, "t-s136")
+    fy_column = [
+        cells[-1] for label, cells in grid.items() if label not in ("Total", "Average a month")
+    ]
+    hidden = [c for c in fy_column if c in ("<5", "[c]")]
+    assert "<5" in hidden and "[c]" in hidden  # the FY total is published: two cells hidden
+    assert grid["Total"][-1] == table(board_doc, "t-s136")["Total"][-1]
+    imu = table(public_doc, "t-imu")
+    assert imu["% of Total"][0] == "[c]"  # cancelled share of a suppressed count
+
+
+def test_title_block_says_it_is_the_public_edition(public_doc, board_doc):
+    (notice,) = public_doc.xpath("//header[@class='title-block']//p[@id='edition-notice']")
+    assert norm(notice.text_content()) == NOTICE == "Public edition: counts under 5 suppressed"
+    assert not board_doc.xpath("//p[@id='edition-notice']")
+
+
+def test_narrative_says_fewer_than_5_and_never_a_suppressed_value(public_doc, board_doc):
+    paragraphs = [norm(p.text_content()) for p in public_doc.xpath("//main//p")]
+    assert any("fewer than 5" in p for p in paragraphs)
+    assert not [p for p in paragraphs if "<5" in p or "[c]" in p]
+    assert not [p for p in paragraphs if SMALL_COUNT.search(p)]
+    board = [norm(p.text_content()) for p in board_doc.xpath("//main//p")]
+    assert any(SMALL_COUNT.search(p) for p in board)  # the board paper states them
+    accepted = next(p for p in paragraphs if "accepted into the regular force" in p)
+    assert accepted.startswith("In the financial year to date, fewer than 5 Special Constables")
+
+
+def test_chart_alt_text_states_no_suppressed_value(public_doc):
+    alts = [svg.get("aria-label") for svg in public_doc.xpath("//*[local-name()='svg']")]
+    assert alts and all(alts)
+    assert not [a for a in alts if SMALL_COUNT.search(a) or "<5" in a]
+    assert any("fewer than 5" in a for a in alts)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils' pdftotext")
+def test_pdf_rows_hold_no_count_from_1_to_4(public, public_doc):
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(public["pdf"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert NOTICE in norm(text)
+    labels = {
+        norm(th.text_content())
+        for th in public_doc.xpath('//main//table/tbody/tr/th[@scope="row"]')
+    }
+    rows = [line.strip() for line in text.splitlines() if line.strip()]
+    table_rows = [r for r in rows if any(r.startswith(label + " ") for label in labels)]
+    assert len(table_rows) > 40  # the tables came through as rows of text
+    assert [r for r in table_rows if SMALL_COUNT.search(r)] == []
+    assert any(r.endswith("<5") for r in table_rows)
+    paragraphs = norm(text)
+    assert "fewer than 5" in paragraphs
+
+
+def test_word_file_holds_no_count_from_1_to_4(public):
+    import docx
+
+    d = docx.Document(str(public["docx"]))
+    cells = [norm(c.text) for t in d.tables for row in t.rows for c in row.cells]
+    assert "<5" in cells
+    assert [c for c in cells if re.fullmatch(r"[1-4]", c)] == []
+    text = [norm(p.text) for p in d.paragraphs]
+    assert NOTICE in text
+    assert any("fewer than 5" in p for p in text)
+    assert not [p for p in text if "<5" in p and SYMBOLS_NOTE not in p]  # notes explain it
+    alts = [s._inline.docPr.get("descr") for s in d.inline_shapes]
+    assert alts and not [a for a in alts if SMALL_COUNT.search(a)]
+
+
+def test_cli_writes_the_public_edition_and_refuses_a_published_check(tmp_path):
+    db = tmp_path / "small.duckdb"
+    with Store.open(db) as store:
+        small.build(store)
+    runner = CliRunner()
+    args = ["report", "--period", "2022-10", "--db", str(db), "--format", "html"]
+    ok = runner.invoke(app, [*args, "--out", str(tmp_path / "out"), "--public"])
+    assert ok.exit_code == 0, ok.output
+    assert NOTICE in (tmp_path / "out" / "report.html").read_text("utf-8")
+    published = tmp_path / "published.csv"
+    published.write_text("measure,period,value\n")
+    refused = runner.invoke(
+        app, [*args, "--out", str(tmp_path / "x"), "--public", "--published", str(published)]
+    )
+    # the core raises an input error (exit code 2 from the forcestat entry point)
+    assert isinstance(refused.exception, InputError) and "board edition" in str(refused.exception)
+
+
+# -- the rules, on small frames ------------------------------------------------------------------
+def frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    df = pd.DataFrame([dict.fromkeys(EVALUATE_COLUMNS) for _ in rows])
+    df["measure"] = [m for m, _, _ in rows]
+    df["period"] = [p for _, p, _ in rows]
+    df["value"] = [v for _, _, v in rows]
+    return df
+
+
+UNITS = {
+    "calls_999_received": "count",
+    "calls_999_answered": "count",
+    "calls_999_not_answered": "count",
+    "calls_999_pct_not_answered": "percent",
+    "calls_999_avg_queue_seconds": "seconds",
+    "community_policing_volunteers": "count",
+    "s136_detentions": "count",
+    "s136_detentions_monthly_average": "count/month",
+}
+
+
+def units(df: pd.DataFrame) -> dict[str, str]:
+    return {m: UNITS.get(m, "count") for m in df["measure"]}
+
+
+def test_a_small_part_takes_the_next_smallest_part_with_it():
+    df = frame(
+        [
+            ("calls_999_received", "2022-09", 300),
+            ("calls_999_answered", "2022-09", 297),
+            ("calls_999_not_answered", "2022-09", 3),
+            ("calls_999_pct_not_answered", "2022-09", 1.0),
+            ("calls_999_avg_queue_seconds", "2022-09", 7),
+        ]
+    )
+    got = suppression(df, units(df))
+    assert got == {
+        ("calls_999_not_answered", "2022-09"): UNDER_FIVE,
+        ("calls_999_answered", "2022-09"): WITHHELD,
+        ("calls_999_pct_not_answered", "2022-09"): WITHHELD,
+    }  # received stays (the headline); the average over 297 calls is not disclosive
+
+
+def test_volunteer_roles_keep_their_total_and_zero_is_published():
+    at = "2022-10-31"
+    df = frame(
+        [
+            ("community_policing_volunteers", at, 19),
+            ("cpv_canine", at, 10),
+            ("cpv_aviation", at, 7),
+            ("cpv_equine", at, 2),
+            ("cpv_coastal", at, 0),
+        ]
+    )
+    got = suppression(df, units(df))
+    assert got == {("cpv_equine", at): UNDER_FIVE, ("cpv_aviation", at): WITHHELD}
+
+
+def test_when_every_part_is_small_the_total_is_withheld():
+    at = "2022-10-31"
+    df = frame(
+        [
+            ("community_policing_volunteers", at, 5),
+            ("cpv_canine", at, 2),
+            ("cpv_aviation", at, 3),
+        ]
+    )
+    got = suppression(df, units(df))
+    assert got[("community_policing_volunteers", at)] is WITHHELD
+    assert got[("cpv_canine", at)] is UNDER_FIVE and got[("cpv_aviation", at)] is UNDER_FIVE
+
+
+def test_a_period_total_protects_its_months_and_its_average():
+    df = frame(
+        [
+            ("s136_detentions", "2022-08", 3),
+            ("s136_detentions", "2022-09", 12),
+            ("s136_detentions", "2022-10", 10),
+            ("s136_detentions", "2022-08..2022-10", 25),
+            ("s136_detentions", "FY2022/23", 2),
+            ("s136_detentions_monthly_average", "FY2022/23", 2 / 12),
+            ("s136_detentions_monthly_average", "2022-08..2022-10", 25 / 3),
+        ]
+    )
+    got = suppression(df, units(df))
+    assert got[("s136_detentions", "2022-08")] is UNDER_FIVE
+    assert got[("s136_detentions", "2022-10")] is WITHHELD  # the next smallest month
+    assert ("s136_detentions", "2022-08..2022-10") not in got
+    assert got[("s136_detentions_monthly_average", "FY2022/23")] is WITHHELD  # x12 gives it back
+    assert ("s136_detentions_monthly_average", "2022-08..2022-10") not in got
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=6))
+def test_no_role_can_be_worked_out_from_the_published_total(counts):
+    at = "2022-10-31"
+    roles = [f"cpv_role{i}" for i in range(len(counts))]
+    df = frame(
+        [("community_policing_volunteers", at, sum(counts))]
+        + [(r, at, c) for r, c in zip(roles, counts, strict=True)]
+    )
+    assert relations(roles).sums[1] == ("community_policing_volunteers", tuple(sorted(roles)))
+    got = suppression(df, units(df))
+    shown = {r: c for r, c in zip(roles, counts, strict=True) if (r, at) not in got}
+    hidden = [(r, at) for r in roles if (r, at) in got]
+    assert all(not 1 <= c <= 4 for c in shown.values())  # primary: every 1 to 4 hidden
+    if hidden and ("community_policing_volunteers", at) not in got:
+        # the total minus the shown roles is shared by two or more hidden roles, one not small
+        assert len(hidden) >= 2 and any(got[h] is WITHHELD for h in hidden)
+
+
+def test_suppress_figures_is_pure_and_hides_the_true_values():
+    df = frame(
+        [
+            ("calls_999_received", "2022-09", 300),
+            ("calls_999_answered", "2022-09", 297),
+            ("calls_999_not_answered", "2022-09", 3),
+        ]
+    )
+    df["unit"], df["scope"] = "count", "month"
+    before = df.copy()
+    figures = Figures(parse_period("2022-09"), df)
+    public = suppress_figures(figures)
+    pd.testing.assert_frame_equal(figures.frame, before)  # the input is left as it was
+    assert figures.value("calls_999_not_answered", "month") == 3
+    assert public.public and not figures.public
+    assert public.value("calls_999_not_answered", "month") is UNDER_FIVE
+    assert public.fmt("calls_999_not_answered", "month") == "<5"
+    assert public.fmt("calls_999_answered", "month") == "[c]"
+    assert public.fmt("calls_999_received", "month") == "300"
+    assert 3 not in public.frame["value"].tolist() and 297 not in public.frame["value"].tolist()
+    assert math.isnan(public.value("calls_999_answered", "month") or 0)  # no arithmetic recovers it
+
+
+def test_charts_do_not_plot_a_suppressed_value():
+    months = [date(2022, 8, 1), date(2022, 9, 1), date(2022, 10, 1)]
+    bars = monthly_bars("t", months, [12, UNDER_FIVE, 9], y_title="n", alt_text="a", chart_id="c")
+    data = next(iter(bars.vega_lite["datasets"].values()))
+    assert [d["value"] for d in data] == [12, 9]
+    cats = category_bars("t", ["a", "b"], [UNDER_FIVE, 7], x_title="n", alt_text="a", chart_id="c")
+    values = [d["value"] for ds in cats.vega_lite["datasets"].values() for d in ds]
+    assert values == [None, 7]  # the category stays on the axis, with no bar
