@@ -11,6 +11,7 @@ import numpy as np
 from ..periods import Period
 from ..schema.volunteers import CPV_ROLES
 from .calibrate import CalibrationLog
+from .profiles import rng_for
 from .targets import Target, Targets
 from .writer import RecordWriter, ids
 
@@ -43,7 +44,7 @@ def _day(t: Target | None, fallback: date) -> date:
 
 
 def _write(writer: RecordWriter, tg: Targets, seed: int, log: CalibrationLog) -> set[str]:
-    rng = np.random.default_rng(np.random.SeedSequence([seed & 0xFFFFFFFF, 136_1])).spawn(1)[0]
+    rng = rng_for(seed, "volunteers")
     sc, ind = _one(tg, "special_constables"), _one(tg, "special_constables_independent")
     hours, reg = (
         _one(tg, "special_constable_hours"),
