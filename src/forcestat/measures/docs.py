@@ -15,7 +15,7 @@ from .catalogue import CATALOGUE, FAMILIES
 INTRO = """# Measures
 
 <!-- Generated from the catalogue by `python -m forcestat.measures.docs docs/measures.md`;
-     tests/test_measures_docs.py fails when this file is out of date. Do not edit by hand. -->
+     tests/test_measures_engine.py fails when this file is out of date. Do not edit by hand. -->
 
 Every figure of the board report is one entry in `forcestat.measures.CATALOGUE`, computed from
 records by `forcestat measures` (CLI) or `forcestat.measures.evaluate` (Python) for any period:
@@ -37,6 +37,13 @@ Conventions that hold for every measure:
   flag on counts (exact Poisson test; two-proportion test for percentages of counts; XmR
   process limits for monthly series in the NHS "Making Data Count" manner), a record
   ("lowest since February 2015 (58)") and, where one exists, a benchmark status.
+- `significant` is about the change on the previous period (p < 0.05); `significance_note`
+  gives both tests and, for a month with at least 12 months before it, where it sits on an XmR
+  chart of up to 24 earlier months (mean +/- 2.66 x mean moving range; a special cause is a
+  month outside the limits, 7 months in a row on one side of the mean, or 7 months each
+  higher or lower than the last).
+- Records name the last period that was lower (higher), and need at least 12 earlier months
+  (or 2 earlier years) to be stated; a tie with the lowest is a "joint" record.
 
 ## Using them
 
