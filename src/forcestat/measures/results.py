@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -257,7 +256,7 @@ def _untested_reason(m: Measure) -> str | None:
         Distinct: "a count of distinct vehicles",
         GroupsWithAtLeast: "a count of repeat vehicles",
     }.get(type(m.aggregate), "this kind of figure")
-    return f"no significance test for {kind}; see SPC on its monthly series"
+    return f"no significance test for {kind}"
 
 
 def _with_spc(row: dict[str, Any], series: list[float], value: float) -> dict[str, Any]:
@@ -284,7 +283,7 @@ def series(
     last = end if isinstance(end, date) else parse_period(end).start
     span = Period(month(first).start, month(last).end, "range")
     df = evaluate(con, [key], span, grain="month", comparisons=False, records=False, engine=engine)
-    df.insert(0, "month", [month_start for month_start in span.months()])
+    df.insert(0, "month", span.months())
     return df[["month", "period", "value", "note"]]
 
 
@@ -293,6 +292,3 @@ def value_of(con: Any, key: str, period: str | Period) -> float | None:
     df = evaluate(con, [key], period, comparisons=False)
     v = df["value"].iloc[0]
     return None if pd.isna(v) else float(v)
-
-
-ProgressCallback = Callable[[str], None]
