@@ -48,6 +48,9 @@ class Expr:
     text: str = field(default="", compare=False)
     #: multiply sums of this value by ``scale`` for the measure's unit (microseconds -> s)
     scale: float = 1.0
+    #: the predicate this value is null without (a queue time exists only for answered
+    #: calls), so a sum over rows matching it needs no FILTER: a cheaper aggregate
+    null_unless: Expr | None = field(default=None, compare=False, repr=False)
 
     @property
     def column(self) -> str:

@@ -28,12 +28,14 @@ QUEUE = Expr(
     microseconds("answered_at", "arrived_at"),
     "the queue time, answered_at - arrived_at",
     scale=1 / US,
+    null_unless=ANSWERED,
 )
 TALK = Expr(
     "talk_us",
     microseconds("ended_at", "answered_at"),
     "the talk time, ended_at - answered_at",
     scale=1 / US,
+    null_unless=ANSWERED,
 )
 # Unanswered calls have no queue time, so each band holds answered calls only.
 UNDER_10 = Expr(
@@ -163,6 +165,7 @@ WAIT = Expr(
     microseconds("accepted_at", "requested_at"),
     "the wait, accepted_at - requested_at",
     scale=1 / US,
+    null_unless=ACCEPTED,
 )
 CHATS = table("chats")
 _chat: dict[str, Any] = {"family": "contact", "source": CHATS}

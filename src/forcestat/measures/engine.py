@@ -208,7 +208,8 @@ class Engine:
                 aggs[name] = s.count(where=pred)
             else:
                 assert value is not None
-                aggs[name] = s[value.column].sum(where=pred)
+                redundant = where is not None and value.null_unless == where
+                aggs[name] = s[value.column].sum(where=None if redundant else pred)
         return s.group_by(["_m", *g.slice_cols]).aggregate(**aggs)
 
     def first_month(self, measure: Measure) -> date | None:
