@@ -88,3 +88,16 @@ def test_a_missing_store_is_an_input_error_not_a_new_empty_file(tmp_path):
     r = run("measures", "--db", str(missing), "--period", "2022-08")
     assert r.returncode == 2 and "forcestat ingest" in r.stderr
     assert not missing.exists()
+
+
+def test_breakdown_by_crime_type(db):
+    r = run("measures", "--db", db, "--period", "2022-08..2022-10", "-m", "policeuk_crimes",
+            "--by", "crime_type", "--format", "csv")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [(x["crime_type"], x["value"]) for x in rows] == [
+        ("Burglary", "2"),
+        ("Shoplifting", "1"),
+        ("Vehicle crime", "1"),
+    ]
+    assert "no policeuk_street data for 2022-09" in r.stderr  # the gap, kept out of the CSV

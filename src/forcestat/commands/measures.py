@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from ..store import Store
 from . import DbOption
 
 out = Console()
+err = Console(stderr=True)
 FORMATS = ("table", "csv", "json", "parquet")
 
 
@@ -37,6 +38,10 @@ def measures(
     list_measures: Annotated[
         bool, typer.Option("--list", help="List the catalogue's measures and exit")
     ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(help="Break a count down by a column, e.g. crime_type or lsoa_code"),
+    ] = None,
 ) -> None:
     """Compute measures for a period, with comparisons, records and benchmarks."""
     from ..measures import CATALOGUE, evaluate
@@ -56,6 +61,9 @@ def measures(
     if db != ":memory:" and not Path(db).is_file():
         raise InputError(f"no store at {db}: load records with `forcestat ingest` first")
     with Store.open(db, read_only=True) as store:
+        if by is not None:
+            _breakdowns(store, measure or [], period, by, fmt, out_file)
+            return
         df = evaluate(store, measure or None, period, grain, comparisons=not no_comparisons)
     if fmt == "table":
         _print_table(display_rows(df), period, out_file)
@@ -63,11 +71,15 @@ def measures(
         for n in notes:
             out.print(f"* {n}", highlight=False)
         return
-    data = export_frame(df)
+    _write(export_frame(df), fmt, out_file)
+
+
+def _write(data: Any, fmt: str, out_file: Path | None) -> None:
+    """A frame of plain values as CSV, JSON or Parquet, to a file or standard output."""
     if fmt == "parquet":
         assert out_file is not None
-        df.to_parquet(out_file, index=False)
-        out.print(f"wrote {len(df)} rows to {out_file}")
+        data.to_parquet(out_file, index=False)
+        out.print(f"wrote {len(data)} rows to {out_file}")
         return
     text = (
         data.to_csv(index=False)
@@ -80,10 +92,45 @@ def measures(
         typer.echo(text, nl=False)
 
 
+def _breakdowns(
+    store: Store, keys: list[str], period: str, by: str, fmt: str, out_file: Path | None
+) -> None:
+    """Each measure split by one column (police.uk crimes by crime type, ...)."""
+    import pandas as pd
+
+    from ..measures import breakdown
+
+    if not keys:
+        raise InputError("--by needs --measure, e.g. --measure policeuk_crimes --by crime_type")
+    frames = []
+    for key in keys:
+        df = breakdown(store, key, period, by)
+        if df.attrs.get("note"):  # on stderr, so that CSV and JSON stay clean
+            err.print(f"* {key}: {df.attrs['note']}", highlight=False)
+        frames.append(
+            df.assign(measure=key, period=period)[["measure", "period", by, "value", "share"]]
+        )
+    data = pd.concat(frames, ignore_index=True)
+    if fmt != "table":
+        _write(data.round({"share": 2}), fmt, out_file)
+        return
+    rows = [
+        {
+            "measure": r["measure"],
+            by: str(r[by]),
+            "value": f"{r['value']:,}",
+            "share": f"{r['share']:.1f}%",
+        }
+        for r in data.to_dict("records")
+    ]
+    _print_table(rows, f"{period}, by {by}", out_file)
+
+
 def _print_table(rows: list[dict[str, str]], period: str, out_file: Path | None) -> None:
     t = Table(title=f"Measures, {period}")
     for col in rows[0] if rows else ["measure"]:
-        t.add_column(col, justify="right" if col in ("value", "previous", "last year") else "left")
+        right = col in ("value", "previous", "last year", "share")
+        t.add_column(col, justify="right" if right else "left")
     for r in rows:
         t.add_row(*r.values())
     if out_file:
