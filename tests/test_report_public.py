@@ -28,8 +28,9 @@ from forcestat.errors import InputError
 from forcestat.measures import evaluate
 from forcestat.periods import parse_period
 from forcestat.report import write_report
-from forcestat.report.charts import category_bars, monthly_bars
+from forcestat.report.charts import category_bars, monthly_bars, monthly_lines
 from forcestat.report.figures import EVALUATE_COLUMNS, Figures
+from forcestat.report.narrative import describe_change, plain, record_since, series_sentence
 from forcestat.report.suppress import (
     NOTICE,
     SYMBOLS_NOTE,
@@ -305,6 +306,14 @@ def test_a_period_total_protects_its_months_and_its_average():
     assert ("s136_detentions_monthly_average", "2022-08..2022-10") not in got
 
 
+def test_a_small_difference_between_a_whole_and_its_part_withholds_the_part():
+    at = "2022-10-31"
+    df = frame([("special_constables", at, 37), ("special_constables_independent", at, 35)])
+    assert suppression(df, units(df)) == {("special_constables_independent", at): WITHHELD}
+    df = frame([("special_constables", at, 37), ("special_constables_independent", at, 12)])
+    assert suppression(df, units(df)) == {}
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=6))
 def test_no_role_can_be_worked_out_from_the_published_total(counts):
@@ -353,5 +362,44 @@ def test_charts_do_not_plot_a_suppressed_value():
     data = next(iter(bars.vega_lite["datasets"].values()))
     assert [d["value"] for d in data] == [12, 9]
     cats = category_bars("t", ["a", "b"], [UNDER_FIVE, 7], x_title="n", alt_text="a", chart_id="c")
-    values = [d["value"] for ds in cats.vega_lite["datasets"].values() for d in ds]
-    assert values == [None, 7]  # the category stays on the axis, with no bar
+    datasets = list(cats.vega_lite["datasets"].values())
+    bars = next(ds for ds in datasets if "value" in ds[0])
+    assert [d["value"] for d in bars] == [None, 7]  # no bar for the suppressed count ...
+    band = next(ds for ds in datasets if "hi" in ds[0])
+    assert band == [{"category": "a", "lo": 0, "hi": 5, "mark": "<5"}]  # ... a band to 5 instead
+
+
+def test_lines_break_at_a_month_they_do_not_plot():
+    months = [date(2022, m, 1) for m in (7, 8, 9, 10)]
+    chart = monthly_lines(
+        "t", months, {"s": [2.1, WITHHELD, 1.9, 2.0]}, y_title="%", alt_text="a", chart_id="c"
+    )
+    data = next(ds for ds in chart.vega_lite["datasets"].values() if "segment" in ds[0])
+    assert [(d["value"], d["segment"]) for d in data] == [(2.1, 0), (1.9, 1), (2.0, 1)]
+
+
+# -- sentences about withheld figures ------------------------------------------------------------
+def test_a_change_with_a_suppressed_side_states_no_direction():
+    s = describe_change("Cancelled crime", UNDER_FIVE, 12, True, against="in May to July 2022")
+    assert s == "Cancelled crime was fewer than 5 (12 in May to July 2022)."
+    both = describe_change("Cancelled crime", UNDER_FIVE, UNDER_FIVE, False)
+    assert both is not None and "unchanged" not in both and "stable" not in both
+
+
+def test_a_series_with_a_withheld_month_is_stated_month_by_month():
+    months = [date(2022, 8, 1), date(2022, 9, 1), date(2022, 10, 1)]
+    s = series_sentence("Cancelled crime", months, [UNDER_FIVE, WITHHELD, 8])
+    assert s == (
+        "Cancelled crime was fewer than 5 in August, not published in September and 8 in "
+        "October 2022."
+    )
+    assert plain(UNDER_FIVE) == "fewer than 5"
+
+
+def test_no_record_is_claimed_for_or_over_a_withheld_month():
+    history = {date(2015, 2, 1): 20.0, date(2021, 5, 1): UNDER_FIVE, date(2022, 9, 1): 18.0}
+    history |= {date(2016 + i // 12, 1 + i % 12, 1): 40.0 for i in range(60)}
+    history = dict(sorted(history.items()))
+    # September 2022 is not the lowest since February 2015: May 2021 may have been lower
+    assert record_since(history, date(2022, 9, 1)) == (date(2021, 5, 1), True)
+    assert record_since(history, date(2021, 5, 1)) == (None, False)

@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from .spec import ChartSpec
-from .suppress import is_suppressed
+from .suppress import THRESHOLD, UNDER_FIVE, is_suppressed
 
 NAVY = "#1d3557"
 PALETTE = ["#1d3557", "#e07a24", "#4a90a4", "#7b8794"]
@@ -71,13 +71,18 @@ def render_png(chart: ChartSpec, scale: float = 2.0) -> bytes:
 def _month_frame(
     months: Sequence[date], series: Mapping[str, Sequence[float | None]]
 ) -> pd.DataFrame:
-    rows = [
-        {"month": pd.Timestamp(m), "series": name, "value": v}
-        for name, values in series.items()
-        for m, v in zip(months, values, strict=True)
-        if v is not None and not is_suppressed(v)  # a withheld figure is not plotted
-    ]
-    return pd.DataFrame(rows, columns=["month", "series", "value"])
+    """One row per plotted value; ``segment`` numbers each unbroken run of a series, so a line
+    stops at a month with no figure (missing, or withheld from the public edition) instead of
+    joining its neighbours across it."""
+    rows = []
+    for name, values in series.items():
+        segment = 0
+        for m, v in zip(months, values, strict=True):
+            if v is None or is_suppressed(v):  # a withheld figure is not plotted
+                segment += 1
+                continue
+            rows.append({"month": pd.Timestamp(m), "series": name, "value": v, "segment": segment})
+    return pd.DataFrame(rows, columns=["month", "series", "value", "segment"])
 
 
 def _month_axis(months: Sequence[date]) -> Any:
@@ -107,7 +112,7 @@ def monthly_lines(
     lines = (
         alt.Chart(df)
         .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
-        .encode(x=x, y=alt.Y("value:Q", title=y_title), color=colour)
+        .encode(x=x, y=alt.Y("value:Q", title=y_title), color=colour, detail="segment:N")
     )
     layers: list[Any] = []
     if highlight and set(highlight) != set(months):
@@ -192,7 +197,21 @@ def category_bars(
         .mark_text(align="left", dx=3, fontSize=9, color="#1f2933")
         .encode(**enc, text=alt.Text("value:Q", format=",.0f"))
     )
-    spec = _finish(alt.layer(bars, text), title, alt_text, chart_id)
+    layers: list[Any] = [bars, text]
+    under = [c for c, v in zip(categories, values, strict=True) if v is UNDER_FIVE]
+    if under and not groups:
+        # a count under 5 is shown as what is published about it: a band from 0 to 5, "<5"
+        band = pd.DataFrame({"category": under, "lo": 0, "hi": THRESHOLD, "mark": UNDER_FIVE.mark})
+        y = alt.Y("category:N", title=None, sort=None)
+        layers.append(
+            alt.Chart(band).mark_bar(color="#c9d3e0", opacity=0.8).encode(y=y, x="lo:Q", x2="hi:Q")
+        )
+        layers.append(
+            alt.Chart(band)
+            .mark_text(align="left", dx=3, fontSize=9, color="#1f2933")
+            .encode(y=y, x="hi:Q", text="mark:N")
+        )
+    spec = _finish(alt.layer(*layers), title, alt_text, chart_id)
     spec.vega_lite["height"] = max(60, 22 * len(categories) * (1.6 if groups else 1))
     return spec
 

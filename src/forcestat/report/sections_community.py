@@ -63,7 +63,7 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
             f"At the end of {f.months[-1]:%B %Y}, the Special Constabulary stood at "
             f"{f.fmt('special_constables', 'at_date')}"
         )
-        if ind is not None:
+        if ind is not None and ind is not WITHHELD:
             sentence += (
                 f", with {f.fmt('special_constables_independent', 'at_date')} of those independent"
             )
@@ -143,6 +143,27 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
     return sec
 
 
+def _repeat_offenders(f: Figures, v: dict[str, float | None]) -> str | None:
+    """Addresses attended after a 4th detection and vehicles detected 5 or more times; a
+    figure withheld from the public edition is named as not published, not as a number."""
+    fourth, fifth = v["addresses_attended_4th_detection"], v["drivers_5_plus_detections"]
+    if fourth is None or fifth is None:
+        return None
+    attended = (
+        "Officers attended addresses to speak to the driver after a fourth detection (the "
+        "number is not published)"
+        if fourth is WITHHELD
+        else f"Officers attended {f.fmt('addresses_attended_4th_detection', 'ytd')} addresses "
+        "to speak to the driver after a fourth detection"
+    )
+    if fifth is WITHHELD:
+        return attended + "; the number of vehicles detected 5 or more times is not published."
+    return (
+        f"{attended}, and {f.fmt('drivers_5_plus_detections', 'ytd')} vehicles exceeded the "
+        "limit on 5 or more occasions."
+    )
+
+
 # -- 4. community speedwatch ---------------------------------------------------------------------
 SPEEDWATCH_ROWS = (
     ("Vehicles detected exceeding the limit", "vehicles_detected_over_limit"),
@@ -172,7 +193,7 @@ def speedwatch(f: Figures, profile: ForceProfile) -> Section:
             f"So far this year ({ytd}) volunteers have detected "
             f"{f.fmt('vehicles_detected_over_limit', 'ytd')} vehicles exceeding the limit"
         )
-        if v["letters_sent"] is not None:
+        if v["letters_sent"] is not None and v["letters_sent"] is not WITHHELD:
             s += f", with {f.fmt('letters_sent', 'ytd')} letters sent to drivers"
         sec = sec.add_paragraph(s + ".")
     avg = f.value("letters_sent_monthly_average", "last6")
@@ -182,16 +203,7 @@ def speedwatch(f: Figures, profile: ForceProfile) -> Section:
             f"Over the last 6 months ({narrative.span_phrase(first_of_six, f.months[-1])}) "
             f"{narrative.per_month_phrase(avg, 'letters')} were sent to speeding drivers."
         )
-    if (
-        v["addresses_attended_4th_detection"] is not None
-        and v["drivers_5_plus_detections"] is not None
-    ):
-        sec = sec.add_paragraph(
-            f"Officers attended {f.fmt('addresses_attended_4th_detection', 'ytd')} addresses to "
-            "speak to the driver after a fourth detection, and "
-            f"{f.fmt('drivers_5_plus_detections', 'ytd')} vehicles exceeded the limit on 5 or "
-            "more occasions."
-        )
+    sec = sec.add_paragraph(_repeat_offenders(f, v))
     if v["sorn_vehicles_to_dvla"] is not None and v["untaxed_vehicles_to_dvla"] is not None:
         sorn = v["sorn_vehicles_to_dvla"]
         sec = sec.add_paragraph(

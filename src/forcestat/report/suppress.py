@@ -10,7 +10,9 @@ file all show the same protected figures:
    people (ONS and Home Office tables print 0 too).
 2. **Secondary suppression**: where a published total is the sum of published parts (999 calls
    received = answered + not answered, live chats = answered + abandoned, Community Policing
-   Volunteers = the roles, a period or financial-year total = its months), a suppressed part
+   Volunteers = the roles, a period or financial-year total = its months; a whole and a part
+   of it, such as Special Constables and those independent, count as a whole = part + the
+   rest), a suppressed part
    could be worked out by subtraction. So the smallest other non-zero part is withheld too
    (:data:`WITHHELD`, printed ``[c]`` as in ONS tables), until every such group hides either
    nothing or at least two cells, one of them not small; only when no part is left to withhold
@@ -96,6 +98,8 @@ class Relations:
     means: dict[str, str] = field(default_factory=dict)
     #: an average of a monthly percentage over the period's months
     monthly_means: dict[str, str] = field(default_factory=dict)
+    #: (whole, part): both published, their difference is a count a reader can work out
+    nested: tuple[tuple[str, str], ...] = ()
 
 
 def relations(measures: Iterable[str]) -> Relations:
@@ -117,8 +121,18 @@ def relations(measures: Iterable[str]) -> Relations:
         reveals[p + "pct_answered_within_10s"] = (p + "answered_under_10s", p + "answered")
         means[p + "avg_queue_seconds"] = p + "answered"
         means[p + "avg_talk_seconds"] = p + "answered"
+    nested = (
+        ("special_constables", "special_constables_independent"),
+        ("vehicles_detected_over_limit", "letters_sent"),
+        ("speedwatch_distinct_vehicles", "addresses_attended_4th_detection"),
+        ("addresses_attended_4th_detection", "drivers_5_plus_detections"),
+    )
     return Relations(
-        tuple(sums), reveals, means, {"cancelled_crime_pct_average": "cancelled_crime_pct"}
+        tuple(sums),
+        reveals,
+        means,
+        {"cancelled_crime_pct_average": "cancelled_crime_pct"},
+        nested,
     )
 
 
@@ -224,7 +238,24 @@ def suppression(frame: pd.DataFrame, units: dict[str, str]) -> dict[Key, Suppres
         for m, label in values
         if m == total
     ]
-    _secondary(values, status, groups + _time_sums(values, units))
+    groups += _time_sums(values, units)
+    # a published whole minus a published part is a cell too, if only a virtual one: a small
+    # difference is suppressed like any count, by withholding the part
+    virtual: set[Key] = set()
+    for whole, part in rel.nested:
+        for m, label in list(values):
+            if m != whole or (part, label) not in values:
+                continue
+            rest = (f"{whole} - {part}", label)
+            values[rest] = values[(whole, label)] - values[(part, label)]
+            virtual.add(rest)
+            if is_small(values[rest], "count"):
+                status[rest] = UNDER_FIVE
+            groups.append(((whole, label), [(part, label), rest]))
+    _secondary(values, status, groups)
+    for key in virtual:
+        values.pop(key)
+        status.pop(key, None)
     _derived(values, status, units, rel)
     return status
 
