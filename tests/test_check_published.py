@@ -139,7 +139,7 @@ def test_exit_codes(tmp_path, seed_figures):
     assert run("check-published", str(write(tmp_path, CONSISTENT))).returncode == 0
     r = run("check-published", str(seed_figures))
     assert r.returncode == 1
-    assert "1,775" in r.stdout
+    assert "1,775" in r.stdout and "[error]" in r.stdout and "[warning]" in r.stdout
     assert run("check-published", str(tmp_path / "nope.csv")).returncode == 2
 
 

@@ -153,7 +153,7 @@ def check_published(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=1))
     else:
-        out.print(report.as_text(), highlight=False, soft_wrap=True)
+        out.print(report.as_text(), highlight=False, soft_wrap=True, markup=False)
     if report.findings:
         # exit status 1: figures are inconsistent (typer.Exit codes do not reach the shell
         # through cli.main, which runs Typer with standalone_mode=False)
