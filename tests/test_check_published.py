@@ -208,3 +208,28 @@ def test_a_file_that_is_not_a_figures_csv_is_a_one_line_input_error(tmp_path):
     wrong = write(tmp_path, "a,b\n1,2\n")
     with pytest.raises(InputError, match="measure"):
         check_report(wrong)
+
+
+def test_the_kent_999_table_as_published_is_consistent(tmp_path):
+    """The real Kent PCC 999 table (../shared), turned into figures: nothing to flag."""
+    import csv as csvmod
+
+    src = Path(__file__).resolve().parents[2] / "shared" / "data" / "kent-pcc-board-reference"
+    table = src / "kent_999_call_totals_aug-oct_2022.csv"
+    if not table.exists():
+        pytest.skip(f"needs ../shared (no {table})")
+    names = {
+        "calls_received": "calls_999_received",
+        "calls_answered": "calls_999_answered",
+        "calls_not_answered": "calls_999_not_answered",
+        "pct_not_answered": "calls_999_pct_not_answered",
+        "average_queuing_time_s": "calls_999_avg_queue_seconds",
+    }
+    lines = []
+    with table.open(newline="") as f:
+        for row in csvmod.DictReader(f):
+            lines += [f"contact,{m},{row['month']},{row[c]},," for c, m in names.items()]
+    report = check_report(write(tmp_path, HEADER + "\n".join(lines) + "\n"))
+    assert report.findings == []
+    assert sum(" = answered " in p for p in report.passed) == 3  # each month: received = ...
+    assert sum("not answered / received" in p for p in report.passed) == 3  # and its %
