@@ -168,6 +168,7 @@ def test_pdf_rows_hold_no_count_from_1_to_4(public, public_doc):
         check=True,
     ).stdout
     assert NOTICE in norm(text)
+    assert text.count("· Public edition") >= 3  # the running header on every page
     labels = {
         norm(th.text_content())
         for th in public_doc.xpath('//main//table/tbody/tr/th[@scope="row"]')
@@ -190,6 +191,7 @@ def test_word_file_holds_no_count_from_1_to_4(public):
     assert [c for c in cells if re.fullmatch(r"[1-4]", c)] == []
     text = [norm(p.text) for p in d.paragraphs]
     assert NOTICE in text
+    assert "Public edition" in d.sections[0].header.paragraphs[0].text
     assert any("fewer than 5" in p for p in text)
     assert not [p for p in text if "<5" in p and SYMBOLS_NOTE not in p]  # notes explain it
     alts = [s._inline.docPr.get("descr") for s in d.inline_shapes]

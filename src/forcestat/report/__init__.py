@@ -7,7 +7,9 @@
 The pipeline is one-way: :func:`~forcestat.report.figures.collect_figures` (the only place that
 asks for figures) -> :func:`~forcestat.report.build.build_report` (a frozen
 :class:`~forcestat.report.spec.Report`) -> the renderers (:mod:`.html`, :mod:`.pdf`,
-:mod:`.docx`), which compute nothing.
+:mod:`.docx`), which compute nothing. The public edition (``public=True``) passes the
+figures through :func:`~forcestat.report.suppress.suppress_figures` first, so every format
+shows the same suppressed figures.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from .charts import render_png
+from .html import running_header
 from .spec import ChartSpec, Heading, Paragraph, Report, Section, TableSpec
 
 NAVY = RGBColor(0x1D, 0x35, 0x57)
@@ -53,7 +54,7 @@ def _setup(doc, report: Report) -> None:  # type: ignore[no-untyped-def]
     header = sec.header.paragraphs[0]
     header.style = doc.styles["Normal"]  # the Header style's centre tab stop is in the way
     header.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
-    header.text = f"{report.force} · {report.subtitle}\tOFFICIAL"
+    header.text = f"{running_header(report)}\tOFFICIAL"
     header.runs[0].font.size = Pt(8)
     header.runs[0].font.color.rgb = MUTED
     _table_styles(doc)

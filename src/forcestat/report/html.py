@@ -57,6 +57,12 @@ def css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
+def running_header(report: Report) -> str:
+    """The line at the top of each page: force and period, and the edition if not the board's."""
+    edition = " · Public edition" if report.notice else ""
+    return f"{report.force} · {report.subtitle}{edition}"
+
+
 def render_html(report: Report) -> str:
     """The whole report as an HTML document string."""
     counter = [0]
@@ -68,5 +74,5 @@ def render_html(report: Report) -> str:
         sections=sections,
         appendix=appendix,
         css=stylesheet(),
-        running_header=css_string(f"{report.force} · {report.subtitle}"),
+        running_header=css_string(running_header(report)),
     )
