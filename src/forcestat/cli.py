@@ -37,7 +37,10 @@ for area in (ingest, measures, synth, report, demand, demo):
 def main() -> None:
     """Entry point: run the app, turning forcestat errors into a message and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        # with standalone_mode=False, Click returns the code of a typer.Exit instead of exiting
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except ForcestatError as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
         sys.exit(e.exit_code)

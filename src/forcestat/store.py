@@ -66,6 +66,8 @@ class Store:
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
         p = str(path) if path is not None else default_db_path()
+        if read_only and p != ":memory:" and not Path(p).exists():
+            raise StoreError(f"no store at {p}: load records first with `forcestat ingest`")
         if p != ":memory:":
             parent = Path(p).parent
             if not parent.exists():
