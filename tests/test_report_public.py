@@ -27,7 +27,7 @@ from forcestat.cli import app
 from forcestat.errors import InputError
 from forcestat.measures import evaluate
 from forcestat.periods import parse_period
-from forcestat.report import write_report
+from forcestat.report import prepare_report, write_report
 from forcestat.report.charts import category_bars, monthly_bars, monthly_lines
 from forcestat.report.figures import EVALUATE_COLUMNS, Figures
 from forcestat.report.narrative import describe_change, plain, record_since, series_sentence
@@ -196,6 +196,19 @@ def test_word_file_holds_no_count_from_1_to_4(public):
     assert not [p for p in text if "<5" in p and SYMBOLS_NOTE not in p]  # notes explain it
     alts = [s._inline.docPr.get("descr") for s in d.inline_shapes]
     assert alts and not [a for a in alts if SMALL_COUNT.search(a)]
+
+
+def test_force_profile_counts_follow_the_rule_too(small_store):
+    other = prepare_report(
+        small_store, PERIOD, profile=FIXTURES / "other_force.toml", public=True
+    )  # 3 districts, 4 school officers covering 12 schools
+    (section,) = [s for s in other.sections if s.id == "neighbourhood"]
+    (spec,) = section.tables
+    rows = dict(spec.rows)
+    assert rows["School Officers"][1] == "<5" and rows["Schools Covered"][1] == "12"
+    assert rows["Districts"][1] == "3"  # geography, not people: published as it is
+    assert not [p for p in section.paragraphs if "School Officers Team" in p]
+    assert section.charts == ()  # the bar would show the 4
 
 
 def test_cli_writes_the_public_edition_and_refuses_a_published_check(tmp_path):

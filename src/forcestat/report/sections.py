@@ -133,7 +133,9 @@ def neighbourhood(f: Figures, profile: ForceProfile) -> Section:
         stub_header="Neighbourhood policing",
         columns=("Previously reported", now),
         rows=(
-            ("Districts", ("", cell(n))),
+            # the number of districts is geography the force publishes, not a count of
+            # people or events: the public edition shows it as it is
+            ("Districts", ("", f"{n:,}")),
             (
                 "School Officers",
                 (cell(profile.earlier_school_officers), cell(profile.school_officers)),
