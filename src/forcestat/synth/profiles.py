@@ -124,11 +124,27 @@ def interval_grid(m: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts, np.asarray(local.hour), np.asarray(local.day_of_week)
 
 
+#: Local daylight hours [first, last) by month (Kent, roughly): outdoor sessions keep to them.
+DAYLIGHT = ((8, 16), (7, 17), (7, 18), (7, 20), (6, 21), (5, 21),
+            (5, 21), (6, 20), (7, 19), (8, 18), (7, 16), (8, 16))  # fmt: skip
+
+
 def interval_weights(
-    rng: np.random.Generator, hours: np.ndarray, dows: np.ndarray, profile: str, noise: float
+    rng: np.random.Generator,
+    hours: np.ndarray,
+    dows: np.ndarray,
+    profile: str,
+    noise: float,
+    month: int | None = None,
 ) -> np.ndarray:
-    """Normalised intensity of each interval, with day-to-day variation of size ``noise``."""
+    """Normalised intensity of each interval, with day-to-day variation of size ``noise``.
+
+    With ``month``, intervals outside that month's daylight get no weight.
+    """
     w = np.asarray(HOURLY[profile])[hours] * np.asarray(DAILY[profile])[dows]
+    if month is not None:
+        first, last = DAYLIGHT[month - 1]
+        w = w * ((hours >= first) & (hours < last))
     if noise > 0:
         n_days = len(w) // 96 + 2
         day_factor = rng.lognormal(0.0, noise, n_days)
@@ -137,7 +153,12 @@ def interval_weights(
 
 
 def sample_month_times(
-    rng: np.random.Generator, m: date, n: int, profile: str, noise: float = 0.08
+    rng: np.random.Generator,
+    m: date,
+    n: int,
+    profile: str,
+    noise: float = 0.08,
+    daylight: bool = False,
 ) -> np.ndarray:
     """``n`` sorted arrival instants in local month ``m``: a non-homogeneous Poisson process.
 
@@ -146,7 +167,7 @@ def sample_month_times(
     within each.
     """
     starts, hours, dows = interval_grid(m)
-    p = interval_weights(rng, hours, dows, profile, noise)
+    p = interval_weights(rng, hours, dows, profile, noise, m.month if daylight else None)
     counts = rng.multinomial(n, p)
     t = np.repeat(starts, counts) + rng.integers(0, INTERVAL_US, n, dtype=np.int64)
     t.sort()

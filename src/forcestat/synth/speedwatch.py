@@ -139,7 +139,7 @@ def _times(rng: np.random.Generator, p: Period, n: int) -> np.ndarray:
     w = np.array([SEASON[m.month - 1] * (1.3 if 4 <= m.month <= 9 else 1.0) for m in months])
     counts = rng.multinomial(n, w / w.sum())
     parts = [
-        sample_month_times(rng, m, int(k), "speedwatch", noise=0.4)
+        sample_month_times(rng, m, int(k), "speedwatch", noise=0.4, daylight=True)
         for m, k in zip(months, counts, strict=True)
     ]
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
