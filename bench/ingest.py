@@ -171,19 +171,26 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2, help="runs per DuckDB measurement (best)")
     ap.add_argument(
         "--phase",
-        choices=("parquet", "csv", "pandas", "plain-parquet", "plain-csv"),
+        choices=("generate", "parquet", "csv", "pandas", "plain-parquet", "plain-csv"),
         help=argparse.SUPPRESS,
     )
     ap.add_argument("--file", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.phase == "generate":
+        generate(Path(args.file), args.rows)
+        return
     if args.phase:
         child(args)
         return
     with tempfile.TemporaryDirectory(prefix="forcestat-bench-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        csv_path, parquet_path = generate(work, args.rows)
+        # generated in a child too: a child's peak RSS starts from its parent's size at fork
+        # (Linux keeps ru_maxrss across exec), so the parent must stay small
+        cmd = [sys.executable, __file__, "--phase", "generate", "--file", str(work)]
+        subprocess.run([*cmd, "--rows", str(args.rows)], check=True)
+        csv_path, parquet_path = work / "calls.csv", work / "calls.parquet"
         print(
             f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f}s "
             f"(CSV {csv_path.stat().st_size / 1e6:,.0f} MB, "
