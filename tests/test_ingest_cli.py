@@ -118,3 +118,14 @@ def test_empty_file_exits_2(tmp_path, db_path):
     done = run_main("ingest", str(empty), "--db", str(db_path))
     assert done.returncode == 2
     assert "empty.csv: file is empty" in done.stderr
+
+
+def test_quarantine_filters_by_load(tmp_path, db_path):
+    bad = calls(2)
+    bad[0]["channel"] = "0"
+    write_csv(tmp_path / "a.csv", bad)
+    db = ["--db", str(db_path)]
+    runner.invoke(app, ["ingest", str(tmp_path / "a.csv"), *db])
+    runner.invoke(app, ["ingest", str(tmp_path / "a.csv"), *db])  # load 2 quarantines it again
+    listed = runner.invoke(app, ["quarantine", *db, "--json", "--load", "2"])
+    assert [json.loads(x)["load_id"] for x in listed.stdout.splitlines()] == [2]

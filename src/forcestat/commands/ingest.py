@@ -81,10 +81,11 @@ def quarantine(
     as_json: JsonOption = False,
     limit: Annotated[int, typer.Option("--limit", help="Most rows to list.")] = 50,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this record kind.")] = None,
+    load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
     with Store.open(db) as store:
-        rows = list_quarantine(store, limit=limit, kind=kind)
+        rows = list_quarantine(store, limit=limit, kind=kind, load_id=load)
         summary = quarantine_summary(store)
     if as_json:
         for r in rows:
