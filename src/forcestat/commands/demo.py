@@ -22,7 +22,7 @@ def demo(
     period: Annotated[str, typer.Option(help="Reporting period.")] = "2022-08..2022-10",
 ) -> None:
     """Build a seed-calibrated store, print the key figures and write the board report."""
-    from ..measures import format_value
+    from ..measures import CATALOGUE, format_value
 
     with out.status("Starting") as status:
         result = run_demo(out_dir, seed=seed, period=period, progress=status.update)
@@ -36,8 +36,11 @@ def demo(
         t.add_column(p, justify="right")
     for key, rows in result.figures.groupby("measure", sort=False):
         by_period = dict(zip(rows["period"], rows["value"], strict=True))
-        unit = rows["unit"].iloc[0]
-        t.add_row(str(key), *(format_value(by_period.get(p), unit) for p in periods))
+        unit, decimals = rows["unit"].iloc[0], CATALOGUE[str(key)].decimals
+        t.add_row(
+            str(key),
+            *(format_value(by_period.get(p), unit, decimals) for p in periods),
+        )
     out.print(t)
     out.print(f"Calibration: {result.calibration}")
     for fmt, path in result.report.items():

@@ -7,18 +7,18 @@ from typing import Any
 
 
 def format_duration(seconds: float) -> str:
-    """Whole seconds as "17s", "5m 49s" or "1h 02m 03s".
+    """Whole seconds as the board report prints them: "17s", "5m 49s", "10m 6s", "1h 2m 3s".
 
-    >>> format_duration(349.4), format_duration(17), format_duration(3723)
-    ('5m 49s', '17s', '1h 02m 03s')
+    >>> format_duration(349.4), format_duration(17), format_duration(606), format_duration(3723)
+    ('5m 49s', '17s', '10m 6s', '1h 2m 3s')
     """
     s = int(math.floor(seconds + 0.5))
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
     if h:
-        return f"{h}h {m:02d}m {sec:02d}s"
+        return f"{h}h {m}m {sec}s"
     if m:
-        return f"{m}m {sec:02d}s"
+        return f"{m}m {sec}s"
     return f"{sec}s"
 
 
