@@ -13,7 +13,6 @@ from fixtures.measures.loader import load_records
 from forcestat.measures import CATALOGUE, evaluate
 from forcestat.measures.base import UNITS
 from forcestat.measures.docs import render
-from forcestat.schema import get_kind
 from forcestat.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +79,6 @@ def test_docs_measures_md_is_up_to_date():
 
 
 # -- properties, on random calls in FY2022/23 -------------------------------------------------
-CALLS = get_kind("calls")
 FY_START = datetime(2022, 3, 31, 23, 0)  # 00:00 BST on 1 April 2022, in UTC
 
 call = st.tuples(
@@ -115,7 +113,7 @@ def _load(store, calls):
             " VALUES (?, ?, ?, ?, ?)",
             rows,
         )
-    store.duck.execute(f"UPDATE calls SET month = {CALLS.month_sql}")
+    store.fill_derived("calls")
 
 
 def _values(store, keys, period, grain="total"):

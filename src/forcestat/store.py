@@ -1,8 +1,9 @@
 """The store: a DuckDB file by default, handed to the rest of forcestat as an Ibis connection.
 
-Tables: one per record kind (named as the kind, with a derived ``month`` column and the
-lineage columns ``_load_id`` and ``_line``), plus ``load_log``, ``quarantine`` and ``audit``.
-Timestamps are stored as naive UTC; ``month`` is the Europe/London calendar month.
+Tables: one per record kind (named as the kind, with the kind's derived columns -- ``month``
+and e.g. the calls' queue and talk times -- and the lineage columns ``_load_id`` and
+``_line``), plus ``load_log``, ``quarantine`` and ``audit``. Timestamps are stored as naive
+UTC; ``month`` is the Europe/London calendar month.
 
 Any other Ibis backend (Postgres, Spark, ...) can be opened read-only for measures with
 :func:`connect_backend`.
@@ -48,8 +49,7 @@ def default_db_path() -> str:
 
 def table_ddl(kind: RecordKind) -> str:
     cols = [f'"{c.name}" {c.sql_type}' for c in kind.columns]
-    if kind.month_sql is not None:
-        cols.append('"month" DATE')
+    cols += [f'"{d.name}" {d.sql_type}' for d in kind.derived_columns]
     cols += [f'"{n}" {t}' for n, t in LINEAGE_COLUMNS]
     return f'CREATE TABLE IF NOT EXISTS "{kind.name}" ({", ".join(cols)})'
 
@@ -83,17 +83,50 @@ class Store:
         return store
 
     def ensure_schema(self) -> None:
-        """Create every kind's table and the bookkeeping tables if they are missing."""
+        """Create every kind's table and the bookkeeping tables if they are missing, and add
+        derived columns a store made by an older forcestat lacks (filled from the stored rows)."""
         self.duck.execute("BEGIN")
         try:
+            stored = self._stored_columns()
             for kind in KINDS.values():
                 self.duck.execute(table_ddl(kind))
+                if kind.name in stored:
+                    self._add_missing_derived(kind, stored[kind.name])
             for ddl in META_DDL.values():
                 self.duck.execute(ddl)
             self.duck.execute("COMMIT")
         except Exception:
             self.duck.execute("ROLLBACK")
             raise
+
+    def _stored_columns(self) -> dict[str, set[str]]:
+        q = "SELECT table_name, column_name FROM information_schema.columns"
+        out: dict[str, set[str]] = {}
+        for table_name, column_name in self.duck.execute(q).fetchall():
+            out.setdefault(table_name, set()).add(column_name)
+        return out
+
+    def _add_missing_derived(self, kind: RecordKind, present: set[str]) -> None:
+        missing = [d for d in kind.derived_columns if d.name not in present]
+        if not missing:
+            return
+        # Every ALTER before the one UPDATE: DuckDB refuses to commit a transaction that alters
+        # a table it has already updated.
+        for d in missing:
+            self.duck.execute(f'ALTER TABLE "{kind.name}" ADD COLUMN "{d.name}" {d.sql_type}')
+        sets = ", ".join(f'"{d.name}" = {d.sql}' for d in missing)
+        self.duck.execute(f'UPDATE "{kind.name}" SET {sets}')
+
+    def fill_derived(self, kind: str | RecordKind, names: list[str] | None = None) -> None:
+        """Recompute a kind's derived columns (all, or those in ``names``) for every stored row.
+
+        Ingest fills them as it loads; call this after inserting rows with plain SQL.
+        """
+        k = kind if isinstance(kind, RecordKind) else KINDS[kind]
+        cols = [d for d in k.derived_columns if names is None or d.name in names]
+        if cols:
+            sets = ", ".join(f'"{d.name}" = {d.sql}' for d in cols)
+            self.duck.execute(f'UPDATE "{k.name}" SET {sets}')
 
     @property
     def ibis(self) -> Any:

@@ -407,9 +407,9 @@ class _FileLoad:
     def insert(self, any_fates: bool) -> int:
         cols = [ident(c) for c in self.kind.column_names]
         select = list(cols)
-        if self.kind.month_sql is not None:
-            cols.append('"month"')
-            select.append(self.kind.month_sql)
+        for d in self.kind.derived_columns:
+            cols.append(ident(d.name))
+            select.append(d.sql)
         cols += ["_load_id", "_line"]
         select += [str(self.load_id), "_line"]
         where = "_err IS NULL"

@@ -14,25 +14,33 @@ NOT_ANSWERED = Expr("not_answered", lambda t: t.answered_at.isnull(), "the call 
 US = 1_000_000  # microseconds in a second
 
 
-def microseconds(later: str, earlier: str) -> Any:
+def microseconds(stored: str, later: str, earlier: str) -> Any:
     """Whole microseconds from one timestamp column to another (null if either is null).
 
-    Integer arithmetic on the stored timestamps is about a third faster than fractional
-    seconds in DuckDB; the engine scales sums back to seconds (``Expr.scale``).
+    The store computes this at ingest as the derived column ``stored`` (see the record kind);
+    a table without it (a store opened read-only before it was upgraded, another backend) gets
+    it computed from the timestamps. Integers are summed and compared far faster than fractional
+    seconds; the engine scales sums back to seconds (``Expr.scale``).
     """
-    return lambda t: t[later].delta(t[earlier], unit="microsecond")
+
+    def build(t: Any) -> Any:
+        if stored in t.columns:
+            return t[stored]
+        return t[later].delta(t[earlier], unit="microsecond")
+
+    return build
 
 
 QUEUE = Expr(
     "queue_us",
-    microseconds("answered_at", "arrived_at"),
+    microseconds("queue_us", "answered_at", "arrived_at"),
     "the queue time, answered_at - arrived_at",
     scale=1 / US,
     null_unless=ANSWERED,
 )
 TALK = Expr(
     "talk_us",
-    microseconds("ended_at", "answered_at"),
+    microseconds("talk_us", "ended_at", "answered_at"),
     "the talk time, ended_at - answered_at",
     scale=1 / US,
     null_unless=ANSWERED,
@@ -162,7 +170,7 @@ ACCEPTED = Expr("accepted", lambda t: t.accepted_at.notnull(), "the chat was acc
 NOT_ACCEPTED = Expr("not_accepted", lambda t: t.accepted_at.isnull(), "the chat was not accepted")
 WAIT = Expr(
     "wait_us",
-    microseconds("accepted_at", "requested_at"),
+    microseconds("wait_us", "accepted_at", "requested_at"),
     "the wait, accepted_at - requested_at",
     scale=1 / US,
     null_unless=ACCEPTED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import SchemaError
 from . import contact, crime, encompass, mental_health, speedwatch, volunteers
-from .base import Column, RecordKind, Rule
+from .base import Column, Derived, RecordKind, Rule
 
 KINDS: dict[str, RecordKind] = {
     k.name: k
@@ -49,4 +49,4 @@ def detect_kind(header: list[str]) -> RecordKind:
     return kind
 
 
-__all__ = ["KINDS", "Column", "RecordKind", "Rule", "detect_kind", "get_kind"]
+__all__ = ["KINDS", "Column", "Derived", "RecordKind", "Rule", "detect_kind", "get_kind"]

@@ -57,11 +57,27 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A column the store computes from a row's typed columns when the row is loaded.
+
+    Computed once at ingest rather than at every query: the measures that read it (queue and
+    talk times, the month) then scan a stored integer instead of evaluating timestamp
+    arithmetic over every row each time. ``sql`` is an SQL expression over the kind's columns.
+    """
+
+    name: str
+    sql_type: str
+    sql: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class RecordKind:
     """A kind of record: its table, columns, natural key and rules.
 
     ``time_column`` is the column that places a record in a month; the store keeps a derived
-    ``month`` column (first day of the Europe/London calendar month) beside it.
+    ``month`` column (first day of the Europe/London calendar month) beside it. ``derived``
+    lists further columns computed at ingest (``derived_columns`` gives all, month first).
     ``header_aliases`` maps published header names to column names (police.uk files).
     """
 
@@ -80,6 +96,8 @@ class RecordKind:
     #: few Crime IDs within a month): rows are then told apart by their full content, and
     #: the key only links a later file's rows to the ones already stored.
     key_repeats: bool = False
+    #: columns the store computes from each row at ingest, besides ``month``
+    derived: tuple[Derived, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -108,6 +126,13 @@ class RecordKind:
             f"(CASE WHEN month({col}) BETWEEN 3 AND 9 THEN {col} + INTERVAL 1 HOUR ELSE {col} END) "
             f"ELSE timezone('Europe/London', timezone('UTC', {col})) END) AS DATE)"
         )
+
+    @property
+    def derived_columns(self) -> tuple[Derived, ...]:
+        """Every stored column computed from the others: ``month`` (if any), then ``derived``."""
+        month = self.month_sql
+        first = (Derived("month", "DATE", month, "Europe/London month"),) if month else ()
+        return first + self.derived
 
     def column(self, name: str) -> Column:
         for c in self.columns:

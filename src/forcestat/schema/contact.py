@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from .base import Column, RecordKind, Rule
+from .base import Column, Derived, RecordKind, Rule
 
 CHANNELS = ("999", "101")
+
+
+def microseconds(later: str, earlier: str) -> str:
+    """SQL for the whole microseconds from one timestamp column to another (NULL if either is).
+
+    Stored as BIGINT: exact, and DuckDB sums and compares stored integers several times faster
+    than it computes the difference of two timestamps or reads a stored DOUBLE."""
+    return f"date_diff('microsecond', {earlier}, {later})"
+
 
 calls = RecordKind(
     name="calls",
@@ -41,6 +50,20 @@ calls = RecordKind(
         ),
     ),
     time_column="arrived_at",
+    derived=(
+        Derived(
+            "queue_us",
+            "BIGINT",
+            microseconds("answered_at", "arrived_at"),
+            "Queue time in microseconds, answered_at - arrived_at; empty if not answered",
+        ),
+        Derived(
+            "talk_us",
+            "BIGINT",
+            microseconds("ended_at", "answered_at"),
+            "Talk time in microseconds, ended_at - answered_at; empty if not answered",
+        ),
+    ),
 )
 
 digital_contacts = RecordKind(
@@ -113,6 +136,14 @@ chats = RecordKind(
         ),
     ),
     time_column="requested_at",
+    derived=(
+        Derived(
+            "wait_us",
+            "BIGINT",
+            microseconds("accepted_at", "requested_at"),
+            "Wait in microseconds, accepted_at - requested_at; empty if not accepted",
+        ),
+    ),
 )
 
 staffing = RecordKind(
