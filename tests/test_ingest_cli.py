@@ -124,8 +124,10 @@ def test_quarantine_filters_by_load(tmp_path, db_path):
     bad = calls(2)
     bad[0]["channel"] = "0"
     write_csv(tmp_path / "a.csv", bad)
+    bad[1]["channel"] = "112"
+    write_csv(tmp_path / "b.csv", bad)  # an edited copy: a different file
     db = ["--db", str(db_path)]
     runner.invoke(app, ["ingest", str(tmp_path / "a.csv"), *db])
-    runner.invoke(app, ["ingest", str(tmp_path / "a.csv"), *db])  # load 2 quarantines it again
+    runner.invoke(app, ["ingest", str(tmp_path / "b.csv"), *db])  # load 2 quarantines its rows
     listed = runner.invoke(app, ["quarantine", *db, "--json", "--load", "2"])
-    assert [json.loads(x)["load_id"] for x in listed.stdout.splitlines()] == [2]
+    assert [json.loads(x)["load_id"] for x in listed.stdout.splitlines()] == [2, 2]

@@ -20,8 +20,33 @@ def test_same_file_twice_loads_nothing_the_second_time(store, tmp_path):
     first = ingest_file(store, path)
     second = ingest_file(store, path)
     assert (first.loaded, first.quarantined, first.skipped_duplicates) == (4, 1, 0)
-    assert (second.loaded, second.quarantined, second.skipped_duplicates) == (0, 1, 4)
+    assert (second.loaded, second.quarantined, second.skipped_duplicates) == (0, 0, 5)
     assert count(store, "calls") == 4
+    assert count(store, "quarantine") == 1  # the bad row is not quarantined a second time
+
+
+def test_a_reload_changes_no_table_but_the_load_log(store, tmp_path):
+    rows = calls(6)
+    rows[1]["channel"] = "112"
+    rows[2]["answered_at"] = "2022-08-01T09:00:00+01:00"  # before arrival
+    path = write_csv(tmp_path / "calls.csv", rows)
+    ingest_file(store, path)
+    tables = ("calls", "quarantine", "audit")
+    before = {t: count(store, t) for t in tables}
+    again = ingest_file(store, path)
+    assert {t: count(store, t) for t in tables} == before
+    assert (again.read, again.skipped_duplicates) == (6, 6)
+    assert count(store, "load_log") == 2  # the attempt itself is recorded
+
+
+def test_a_corrected_file_still_quarantines_what_is_still_wrong(store, tmp_path):
+    rows = calls(3)
+    rows[0]["channel"] = "112"
+    ingest_file(store, write_csv(tmp_path / "v1.csv", rows))
+    rows[1]["channel"] = "0"  # a new mistake in an edited copy: a different file
+    second = ingest_file(store, write_csv(tmp_path / "v2.csv", rows))
+    assert second.quarantined == 2
+    assert second.read == second.loaded + second.quarantined + second.skipped_duplicates
 
 
 def test_clean_file_twice_skips_every_row(store, tmp_path):

@@ -223,6 +223,9 @@ class _FileLoad:
         replaced = self.write_audit() if fates.replaced else 0
         loaded = self.insert(bool(fates.total))
         skipped = fates.skipped
+        if quarantined:
+            seen = self.forget_requarantined()
+            quarantined, skipped = quarantined - seen, skipped + seen
         if read != loaded + quarantined + skipped:  # never commit a load that loses rows
             raise StoreError(
                 f"{self.file}: internal error: read {read} != loaded {loaded} + quarantined "
@@ -354,6 +357,20 @@ class _FileLoad:
             SELECT {self.origin}, _line, CASE _err {column} END, CASE _err {rule} END,
                    CASE _err {reason} END, {raw_text_sql(self.source)}
             FROM {ROWS} WHERE _err IS NOT NULL""",
+        )
+
+    def forget_requarantined(self) -> int:
+        """Rows this load quarantined exactly as an earlier load of the same file (same
+        SHA-256 and kind) already did: they are duplicates of rows the store has accounted
+        for, so they count as skipped and the quarantine table does not grow on a reload."""
+        sha = sql_string(self.digest.hexdigest())
+        return self.q(
+            f"""DELETE FROM quarantine q WHERE q.load_id = {self.load_id} AND EXISTS (
+                SELECT 1 FROM quarantine p JOIN load_log l ON p.load_id = l.load_id
+                WHERE l.file_sha256 = {sha} AND l.kind = {sql_string(self.kind.name)}
+                  AND p.line = q.line AND p.rule = q.rule
+                  AND p."column" IS NOT DISTINCT FROM q."column"
+                  AND p.raw IS NOT DISTINCT FROM q.raw)"""
         )
 
     def quarantine_conflicts(self) -> int:
