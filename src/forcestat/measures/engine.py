@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import numpy as np
 import pandas as pd
 
@@ -79,6 +80,18 @@ def _formula(agg: Any, col: Any) -> Any:
     if isinstance(agg, Ratio):
         return agg.scale * _divide(_formula(agg.numerator, col), _formula(agg.denominator, col))
     raise TypeError(f"not additive: {agg!r}")
+
+
+def _count_where(table: Any, pred: Any) -> Any:
+    """Rows of ``table`` where ``pred`` holds: ``count(x)`` for ``x IS NOT NULL`` and
+    ``count(*) - count(x)`` for ``x IS NULL`` (DuckDB counts non-null values from the validity
+    mask alone), else ``count(CASE WHEN pred THEN 1 END)``."""
+    op = pred.op()
+    if isinstance(op, ops.NotNull):
+        return op.arg.to_expr().count()
+    if isinstance(op, ops.IsNull):
+        return table.count() - op.arg.to_expr().count()
+    return _only_where(pred, 1).count()
 
 
 def _only_where(pred: Any, value: Any) -> Any:
@@ -193,17 +206,17 @@ class Engine:
 
     def _monthly_query(self, g: MonthlyGroup) -> Any:
         t = g.source.build(self.backend)
-        # two projections: values first, then predicates over them (a value is computed once)
+        # values first (a value is computed once), then predicates over them inside the
+        # aggregates: DuckDB runs that faster than projecting each predicate as a column
         cols: dict[str, Any] = {"_m": self._month_expr(g.source, t)}
         for c in g.slice_cols:
             cols[c] = t[c]
         values = {e.column: e for _k, e, _w in g.partials.values() if e is not None}
-        wheres = {e.name: e for _k, _v, e in g.partials.values() if e is not None}
+        has_where = any(w is not None for _k, _v, w in g.partials.values())
         for col, expr in values.items():
             cols[col] = expr(t)
-        keep = sorted({c for w in wheres.values() for c in t.columns})
+        keep = t.columns if has_where else ()
         s = t.select(**cols, **{c: t[c] for c in keep if c not in cols})
-        s = s.select("_m", *g.slice_cols, *values, **{f"p_{n}": w(s) for n, w in wheres.items()})
         # rows with no month (a volunteer who has not left) belong to no month
         cond = [s._m.notnull()] if g.source.month is not None else []
         for i, c in enumerate(g.slice_cols):
@@ -214,9 +227,9 @@ class Engine:
             s = s.filter(*cond)
         aggs = {}
         for name, (kind, value, where) in g.partials.items():
-            pred = s[f"p_{where.name}"] if where is not None else None
+            pred = where(s) if where is not None else None
             if kind == "n":
-                aggs[name] = s.count() if pred is None else _only_where(pred, 1).count()
+                aggs[name] = s.count() if pred is None else _count_where(s, pred)
             else:
                 assert value is not None
                 redundant = where is not None and value.null_unless == where
