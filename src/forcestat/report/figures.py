@@ -20,31 +20,14 @@ from typing import Any
 
 import pandas as pd
 
+from ..measures.results import COLUMNS
 from ..periods import Period, add_months, fy_start_year, fytd, month_range, parse_period
 from .suppress import Suppressed
 
 Evaluate = Callable[..., pd.DataFrame]
 
-EVALUATE_COLUMNS = (
-    "measure",
-    "period",
-    "value",
-    "unit",
-    "label",
-    "previous_period",
-    "previous_value",
-    "change",
-    "pct_change",
-    "last_year_period",
-    "last_year_value",
-    "last_year_change",
-    "last_year_pct_change",
-    "significant",
-    "significance_note",
-    "record",
-    "benchmark",
-    "benchmark_status",
-)
+#: the columns of measures.evaluate()'s frame (the contract the report reads)
+EVALUATE_COLUMNS = tuple(c for c in COLUMNS if c != "note")
 
 CALL_PARTS = (
     "received",

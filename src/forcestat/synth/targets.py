@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import PeriodError, TargetsError
 from ..periods import Period, add_months, fytd, month_range, parse_period
+from ..schema.volunteers import CPV_ROLES
 
 #: Every measure a targets file may name, with the unit it is given in.
 KNOWN_MEASURES: dict[str, str] = {
@@ -57,21 +58,7 @@ KNOWN_MEASURES: dict[str, str] = {
     "specials_accepted_into_regular_force": "count",
     "police_support_volunteers": "count",
     "community_policing_volunteers": "count",
-    **{
-        f"cpv_{r}": "count"
-        for r in (
-            "canine",
-            "aviation",
-            "pcso",
-            "joint_response_unit",
-            "security",
-            "equine",
-            "coastal",
-            "rural",
-            "cyber",
-            "other",
-        )
-    },
+    **{f"cpv_{r}": "count" for r in CPV_ROLES},
     "letters_sent_monthly_average": "count/month",
     "vehicles_detected_over_limit": "count",
     "letters_sent": "count",
