@@ -132,6 +132,17 @@ def _sift_down(keys, ids, i, size):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
+def _pop_root(keys, ids, size):  # type: ignore[no-untyped-def]
+    """Remove the heap's root (the earliest call end); returns the new size."""
+    size -= 1
+    if size > 0:
+        keys[0] = keys[size]
+        ids[0] = ids[size]
+        _sift_down(keys, ids, 0, size)
+    return size
+
+
+@njit(cache=True, inline="always")
 def _sift_up(keys, ids, i):  # type: ignore[no-untyped-def]
     key = keys[i]
     ident = ids[i]
@@ -313,11 +324,7 @@ def priority_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity)
         if nc == now:
             # a call ends: its agent is free (if still on duty) for the next caller
             idle[hids[0]] = True
-            hsize -= 1
-            if hsize > 0:
-                hkeys[0] = hkeys[hsize]
-                hids[0] = hids[hsize]
-                _sift_down(hkeys, hids, 0, hsize)
+            hsize = _pop_root(hkeys, hids, hsize)
         elif nb == now:
             kb += 1
         else:
@@ -415,11 +422,7 @@ def chat_kernel(seed, rates, staff, interval_s, svc, pat, samples, capacity, k_m
             break
         if nc == now:
             load[hids[0]] -= 1
-            hsize -= 1
-            if hsize > 0:
-                hkeys[0] = hkeys[hsize]
-                hids[0] = hids[hsize]
-                _sift_down(hkeys, hids, 0, hsize)
+            hsize = _pop_root(hkeys, hids, hsize)
         elif nb == now:
             kb += 1
         else:
