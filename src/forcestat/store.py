@@ -39,6 +39,9 @@ META_DDL = {
         CREATE TABLE IF NOT EXISTS audit (
             load_id BIGINT, kind VARCHAR, natural_key VARCHAR, old_row VARCHAR,
             new_row VARCHAR, replaced_at TIMESTAMP)""",
+    # facts about the store as a whole, e.g. that it holds synthetic records (provenance.py)
+    "store_facts": """
+        CREATE TABLE IF NOT EXISTS store_facts (key VARCHAR PRIMARY KEY, value VARCHAR)""",
 }
 
 
@@ -165,6 +168,13 @@ class Store:
                 }
             )
         return out
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether this store holds records ``forcestat synth`` generated."""
+        from .provenance import is_synthetic
+
+        return is_synthetic(self)
 
     def close(self) -> None:
         self.duck.close()

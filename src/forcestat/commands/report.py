@@ -38,6 +38,13 @@ def report(
             "them withheld.",
         ),
     ] = False,
+    commentary: Annotated[
+        Path | None,
+        typer.Option(
+            "--commentary",
+            help="The force's own words: Markdown, one '## Section title' per section.",
+        ),
+    ] = None,
 ) -> None:
     """Write the board report from the records in the store and print the files' paths."""
     from ..errors import InputError
@@ -55,6 +62,7 @@ def report(
             profile=profile,
             formats=formats.split(","),
             public=public,
+            commentary=commentary,
         )
     for path in paths.values():
         print(path)

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import SchemaError, StoreError
+from ..provenance import MARKER, find_marker, mark_synthetic, read_marker
 from ..schema import KINDS, RecordKind, detect_kind, get_kind
 from ..store import Store
 from . import dedupe
@@ -89,15 +90,31 @@ def ingest_paths(
     unreadable or missing a required column stops the run with the store unchanged.
     ``progress(done, total, file)`` is called after each file.
     """
-    files = data_files(paths)
+    given = [Path(p) for p in paths]
+    files = data_files(given)
     for f in files:  # fail fast, before any file is loaded
         resolve(store.duck, f, kind)
+    markers = _synth_markers(given)
     results = []
     for i, f in enumerate(files, start=1):
         results.append(ingest_file(store, f, kind=kind, replace=replace))
+        marker = next((m for root, m in markers if f.resolve().is_relative_to(root)), None)
+        if marker is not None:  # the store now holds synthetic records: it says so
+            mark_synthetic(store, read_marker(marker))
         if progress is not None:
             progress(i, len(files), str(f))
     return results
+
+
+def _synth_markers(paths: list[Path]) -> list[tuple[Path, Path]]:
+    """(folder, marker) for every given path that synth's ``synthetic.json`` marks."""
+    out = []
+    for p in paths:
+        found = [find_marker(p)]
+        if p.is_dir():
+            found += sorted(p.rglob(MARKER))
+        out += [(m.parent.resolve(), m) for m in found if m is not None]
+    return out
 
 
 #: Published header names some kinds map exactly (police.uk's "Crime ID", "Month", ...).

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import __version__ as _version
-from . import appendix, sections, sections_community, sections_contact
+from . import appendix, sections, sections_community, sections_contact, summary, synthetic
 from .figures import Figures
 from .narrative import span_phrase
 from .profile import ForceProfile
@@ -52,6 +52,7 @@ def build_report(
         .with_meta("Figures as at", f"{figures.at_date:%-d %B %Y}")
         .with_meta("Produced", f"{when:%-d %B %Y} by forcestat {_version} from record-level data")
     )
+    report = report.add_section(summary.executive_summary(figures, profile))
     for build in SECTION_BUILDERS:
         report = report.add_section(build(figures, profile))
     report = report.add_appendix(appendix.definitions(figures))
@@ -59,4 +60,4 @@ def build_report(
     report = report.add_appendix(appendix.coverage(figures))
     if published_source is not None:
         report = report.add_appendix(appendix.published(findings, published_source))
-    return report
+    return synthetic.mark_synthetic(report, figures)

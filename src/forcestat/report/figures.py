@@ -91,6 +91,8 @@ KIND_PREFIXES = (
 )
 SPEEDWATCH_KIND = "speedwatch_detections"
 TREND_MONTHS = 12
+#: months of history the executive summary's XmR charts read (12 baseline months and more)
+SERIES_MONTHS = 24
 S136_DEFAULT_START = date(2011, 4, 1)
 
 
@@ -161,6 +163,8 @@ class Figures:
     suppressed: dict[tuple[str, str], Suppressed] = field(default_factory=dict)
     #: True for the public edition's figures (small counts withheld)
     public: bool = False
+    #: the manifest of the synthetic records the figures come from (None: real records)
+    synthetic: dict[str, Any] | None = None
 
     # -- lookups -------------------------------------------------------------------------------
     @cached_property
@@ -233,6 +237,16 @@ class Figures:
         """Every evaluated month of the long history, oldest first, covered months only."""
         out: dict[date, float] = {}
         for r in self._index.get((measure, "history"), []):
+            m = parse_period(str(r["period"])).start
+            v = self._shown(measure, r)
+            if v is not None and self.covered(measure, m):
+                out[m] = v
+        return dict(sorted(out.items()))
+
+    def series(self, measure: str) -> dict[date, float]:
+        """The monthly figures of the summary's long window (covered months, oldest first)."""
+        out: dict[date, float] = {}
+        for r in self._index.get((measure, "series"), []):
             m = parse_period(str(r["period"])).start
             v = self._shown(measure, r)
             if v is not None and self.covered(measure, m):
@@ -347,7 +361,10 @@ def _shared_engine(
     engine_cls = getattr(mod, "Engine", None)
     if engine_cls is None or "engine" not in inspect.signature(evaluate).parameters:
         return None
+    from .summary import SERIES_KEYS
+
     keys = {*MONTHLY_KEYS, *PERIOD_KEYS, *FYTD_KEYS, *HEADCOUNT_KEYS, *SPEEDWATCH_KEYS, *extra}
+    keys |= set(SERIES_KEYS)
     keys.add("letters_sent_monthly_average")
     keys |= {k for k in catalogue if k.startswith("cpv_")}
     engine = engine_cls(con, mod.CATALOGUE)
@@ -400,6 +417,12 @@ def collect_figures(
     history = month_range(min(s136_start, period.months()[0]), end)
     at_date = Period(period.end - timedelta(days=1), period.end, "date")
     cpv_keys = sorted(k for k in catalogue if k.startswith("cpv_"))
+    from .summary import SERIES_KEYS
+
+    def day_before(d: date) -> Period:
+        return Period(d - timedelta(days=1), d, "date")
+
+    year_ago = period.same_period_last_year()
     parts = [
         run(MONTHLY_KEYS, trend_window(period), "month", "month"),
         run(PERIOD_KEYS, period, "total", "period"),
@@ -410,6 +433,9 @@ def collect_figures(
         run((*HEADCOUNT_KEYS, *cpv_keys), at_date, "total", "at_date"),
         run(SPEEDWATCH_KEYS, calendar_ytd(period), "total", "ytd"),
         run(("letters_sent_monthly_average",), last_months(period, 6), "total", "last6", False),
+        run(SERIES_KEYS, last_months(period, SERIES_MONTHS), "month", "series", cmp=False),
+        run(HEADCOUNT_KEYS, day_before(period.start), "total", "at_previous", cmp=False),
+        run(HEADCOUNT_KEYS, day_before(year_ago.end), "total", "at_last_year", cmp=False),
     ]
     frames = [p for p in parts if p is not None and not p.empty]
     frame = (
@@ -417,4 +443,8 @@ def collect_figures(
         if frames
         else pd.DataFrame(columns=[*EVALUATE_COLUMNS, "scope"])
     )
-    return Figures(period, frame, dict(coverage), dict(catalogue))
+    from ..provenance import synthetic_manifest
+
+    return Figures(
+        period, frame, dict(coverage), dict(catalogue), synthetic=synthetic_manifest(con)
+    )

@@ -24,6 +24,7 @@ from ..errors import ForcestatError, InputError
 from . import calls as calls_mod
 from .achieved import measure_files
 from .calibrate import CalibrationLog, write_calibration
+from .manifest import write_manifest
 from .plan import plan_channel
 from .targets import Targets, load_targets
 from .verify import measure_in_store
@@ -145,6 +146,7 @@ def generate(
         "rows": dict(writer.rows),
     }
     doc = write_calibration(out / "calibration.json", tg, achieved, generated, log, meta)
+    write_manifest(records, doc, Path(base.source).name)
     return SynthResult(
         out_dir=out,
         records_dir=records,
