@@ -184,9 +184,9 @@ def _row(f: Figures, h: Headline, profile: ForceProfile) -> SummaryRow | None:
     if status == NOT_MET:
         reasons.append("benchmark not met")
     if assurance == "fail":
-        reasons.append("will consistently miss its benchmark")
+        reasons.append("will keep missing it")
     if variation.startswith("concern"):
-        reasons.append("special cause of concern in the latest month")
+        reasons.append("special cause of concern")
     return SummaryRow(
         measure=h.key,
         label=h.label,
@@ -222,11 +222,10 @@ def executive_summary(f: Figures, profile: ForceProfile) -> Section:
     sec = Section("summary", "Executive Summary")
     exceptions = [r for r in rows if r.exception]
     if exceptions:
-        items = [f"{r.label} ({r.value}): {r.exception}" for r in exceptions]
+        items = [f"{r.label} ({r.value})" for r in exceptions]
         sec = sec.add_paragraph(
-            f"For the board's attention ({len(exceptions)} of {len(rows)} headline measures): "
-            + "; ".join(items)
-            + "."
+            f"For the board's attention, {len(exceptions)} of {len(rows)} headline measures "
+            f"(first in the table, with the reason): {narrative.join_words(items)}."
         )
     else:
         sec = sec.add_paragraph(
@@ -234,9 +233,7 @@ def executive_summary(f: Figures, profile: ForceProfile) -> Section:
             "benchmark is met and no month shows a special cause of concern."
         )
     sec = sec.add_paragraph(
-        f"Changes compare {_span(f.period)} with the previous period ({_span(prev_p)}) and the "
-        f"same period last year ({_span(year_p)}); a change the statistical test does not "
-        "find significant is shown as broadly stable. Headcounts compare the last day of each "
-        "period."
+        "A change the statistical test does not find significant is shown as broadly stable; "
+        "headcounts compare the last day of each period."
     )
     return sec.add_summary(spec)
