@@ -12,6 +12,7 @@ import pandas as pd
 from ..periods import add_months
 from .figures import Figures, month_name
 from .narrative import benchmark_text
+from .plain import plain_definition
 from .profile import ForceProfile
 from .spec import Section, TableSpec
 
@@ -30,7 +31,8 @@ def definitions(f: Figures) -> Section:
             continue  # a volunteer role nobody holds is not in the report
         m = f.catalogue.get(key)
         label = str(getattr(m, "label", key))
-        rows.append((label, (key, f.unit(key), str(getattr(m, "definition", "")))))
+        definition = plain_definition(str(getattr(m, "definition", "")))
+        rows.append((label, (key, f.unit(key), definition)))
     table = TableSpec(
         caption="Measure definitions",
         stub_header="Measure",
@@ -43,12 +45,17 @@ def definitions(f: Figures) -> Section:
     return (
         Section("definitions", "Appendix A: Measure Definitions")
         .add_paragraph(
-            "Every figure in this report is computed by forcestat from record-level data with "
-            "the definitions below. Months are Europe/London calendar months; the financial "
-            "year runs April to March."
+            "Every figure in this report is counted from individual records with the "
+            "definitions below, the same way every time. Months are calendar months in UK "
+            "time; the financial year runs April to March. The key is the measure's name in "
+            "forcestat, where analysts find its exact definition."
         )
         .add_table(table)
     )
+
+
+def _label(f: Figures, key: str) -> str:
+    return str(getattr(f.catalogue.get(key), "label", None) or key)
 
 
 def _registry() -> list[Any]:
@@ -66,7 +73,7 @@ def benchmarks(f: Figures, profile: ForceProfile) -> Section:
     for b in registry:
         side = "at most" if b.comparison == "at_most" else "at least"
         standard = f"{side} {benchmark_text(b.value, f.unit(b.measure))}"
-        rows.append((b.label, (b.measure, standard, "registry", b.source)))
+        rows.append((b.label, (_label(f, b.measure), standard, "national", b.source)))
     held = {(b.measure, float(b.value)) for b in registry}
     for pb in profile.benchmarks:
         if (pb.measure, pb.value) in held:
@@ -76,9 +83,9 @@ def benchmarks(f: Figures, profile: ForceProfile) -> Section:
             (
                 pb.label[:1].upper() + pb.label[1:],
                 (
-                    pb.measure,
+                    _label(f, pb.measure),
                     f"{side} {benchmark_text(pb.value, f.unit(pb.measure))}",
-                    "force profile",
+                    "the force",
                     pb.source,
                 ),
             )
@@ -86,7 +93,7 @@ def benchmarks(f: Figures, profile: ForceProfile) -> Section:
     table = TableSpec(
         caption="Benchmarks and their sources",
         stub_header="Benchmark",
-        columns=("Measure", "Standard", "Held in", "Source"),
+        columns=("Measure", "Standard", "Set by", "Source"),
         rows=tuple(rows),
         id="t-benchmarks",
         compact=True,

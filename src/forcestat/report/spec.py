@@ -167,10 +167,11 @@ class Section:
         return self._add(summary)
 
     def with_commentary(self, commentary: Commentary) -> Section:
-        """The force's commentary goes after the section's first paragraphs of narrative and
-        before its first table or chart, so it is read beside the generated words."""
+        """The force's commentary goes after the section's opening paragraphs of narrative and
+        before its first table, chart or sub-heading, so it is read beside the generated words
+        (at the top of a section that opens with a sub-heading)."""
         at = next(
-            (i for i, b in enumerate(self.blocks) if not isinstance(b, Paragraph | Heading)),
+            (i for i, b in enumerate(self.blocks) if not isinstance(b, Paragraph)),
             len(self.blocks),
         )
         return replace(self, blocks=(*self.blocks[:at], commentary, *self.blocks[at:]))

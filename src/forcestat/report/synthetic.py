@@ -51,7 +51,7 @@ def calibration_note(f: Figures, manifest: dict[str, Any]) -> Section:
         "figures follow the published report's words (for example that 999 calls continue to "
         "rise and 101 calls fall year on year) but not any published number."
     )
-    rows = []
+    rows: list[tuple[str, tuple[str, ...]]] = []
     for key, periods in fitted.items():
         more = f" and {len(periods) - 4} more" if len(periods) > 4 else ""
         shown = ", ".join(periods[:4]) + more
@@ -80,13 +80,27 @@ def calibration_note(f: Figures, manifest: dict[str, Any]) -> Section:
             + "."
         )
     missed = manifest.get("missed") or []
-    if missed:
-        sec = sec.add_paragraph(
-            "Published figures the generator did not reproduce, and why: "
-            + " ".join(f"{_label(f, m['measure'])} ({m['period']}): {m['why']}." for m in missed)
-        )
     for text in manifest.get("implausible") or []:
         sec = sec.add_paragraph(str(text))
+    if missed:
+        implausible = " ".join(str(t) for t in manifest.get("implausible") or [])
+        rows = []
+        for m in missed:
+            why = str(m.get("why", "")).rstrip(".")
+            # the implausible history is said once, above
+            why = "; ".join(p for p in why.split("; ") if p and p not in implausible) or why
+            rows.append((_label(f, str(m["measure"])), (str(m["period"]), why + ".")))
+        sec = sec.add_table(
+            TableSpec(
+                caption="Published figures not reproduced, and why",
+                stub_header="Measure",
+                columns=("Published for", "Why"),
+                rows=tuple(rows),
+                id="t-missed",
+                compact=True,
+                align="left",
+            )
+        )
     return sec
 
 

@@ -290,9 +290,9 @@ def implausible_histories(tg: Targets) -> list[tuple[Target, str]]:
                 out.append(
                     (
                         a,
-                        f"The published {ch} call figures force an implausible history: "
-                        f"{a.measure} {a.period_text} ({a.value_text}%) and {b.measure} "
-                        f"{b.period_text} ({b.value_text}%) hold together only if "
+                        f"The published {ch} call figures force an implausible history: the "
+                        f"share of {ch} calls not answered for {a.period_text} ({a.value_text}%) "
+                        f"and for {b.period_text} ({b.value_text}%) hold together only if "
                         f"{first:%B} to {last:%B %Y} had {r_a:,.0f} calls in all, {share:.0%} of "
                         "what months like the published ones bring. No such history was invented: "
                         f"those months have usual volumes, so {b.period_text} is held and "
