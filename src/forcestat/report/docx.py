@@ -124,9 +124,20 @@ def _table_styles(doc) -> None:  # type: ignore[no-untyped-def]
 
 
 def _column_widths(spec: TableSpec) -> list[Mm]:
-    stub = 32 if spec.compact and len(spec.columns) > 6 else 60
-    rest = (TEXT_WIDTH_MM - stub) / max(len(spec.columns), 1)
-    return [Mm(stub)] + [Mm(rest)] * len(spec.columns)
+    """Widths that fit the content: each column in proportion to its longest cell (a long
+    definition gets the room, a key or a unit just enough), within the text width."""
+    columns = [
+        [spec.stub_header, *(label for label, _ in spec.rows)],
+        *([head, *(cells[i] for _, cells in spec.rows)] for i, head in enumerate(spec.columns)),
+    ]
+    longest = [
+        max((len(word) for c in col for word in str(c).split()), default=4) for col in columns
+    ]
+    need = [max((len(str(c)) for c in col), default=4) for col in columns]
+    # a column is at least as wide as its longest word, at most 60 characters' worth wanted
+    weights = [max(min(n, 60), w + 1, 5) for n, w in zip(need, longest, strict=True)]
+    total = sum(weights)
+    return [Mm(TEXT_WIDTH_MM * w / total) for w in weights]
 
 
 def _fill_row(row, texts, spec: TableSpec, *, bold: bool, shade: str | None) -> None:  # type: ignore[no-untyped-def]
