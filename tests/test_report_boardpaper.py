@@ -341,3 +341,23 @@ def _starts_section(page_text: str) -> bool:
     import re
 
     return bool(body) and bool(re.match(r"^(\d+\. |Appendix)", body[0]))
+
+
+def test_coverage_of_a_long_period_fits_the_page():
+    """Twelve month columns ran off the page: a long period shows months held and records."""
+    from datetime import date
+
+    import pandas as pd
+
+    from forcestat.periods import parse_period
+    from forcestat.report.appendix import coverage
+    from forcestat.report.figures import Figures
+
+    period = parse_period("2021-11..2022-10")
+    held = {m: 100 for m in period.months() if m != date(2022, 2, 1)}
+    f = Figures(period, pd.DataFrame(columns=["measure", "scope"]), {"calls": held})
+    (table,) = coverage(f).tables
+    assert table.columns == ("First month", "Last month", "Months held", "Records", "Gaps")
+    assert dict(table.rows)["calls"] == ("2021-11", "2022-10", "11 of 12", "1,100", "2022-02")
+    short = Figures(parse_period("2022-08..2022-10"), f.frame, {"calls": held})
+    assert len(coverage(short).tables[0].columns) == 6  # first, last, a month each, gaps

@@ -93,5 +93,5 @@ def test_board_rounding_keeps_94_5():
 def test_implausible_jumps_are_flagged_both_ways(before, ratio):
     after = before * ratio
     flagged = n.implausible_change(after, before)
-    assert flagged == (ratio > 1.5 or ratio < 1 / 1.5)
+    assert flagged == (after / before > 1.8 or after / before < 1 / 1.8)
     assert n.implausible_change(before, after) == flagged

@@ -17,6 +17,8 @@ from .profile import ForceProfile
 from .spec import Section, TableSpec
 
 MISSING_MONTH = "missing"
+#: a period longer than this shows months held and records in all, not a column a month
+COVERAGE_MONTH_COLUMNS = 6
 HELD_MONTH = "held"
 # Registers (people on strength) are read as a headcount at a date, not month by month.
 REGISTER_KINDS = frozenset({"volunteers"})
@@ -111,7 +113,13 @@ def coverage(f: Figures) -> Section:
         counts = f.coverage[kind]
         first = min(counts) if counts else None
         last = max(counts) if counts else None
-        cells = [_count_cell(f, kind, m) for m in months]
+        if len(months) > COVERAGE_MONTH_COLUMNS:
+            # a long period's months would run off the page: how many are held, and the total
+            held = [m for m in months if m in counts]
+            total = "held" if f.public else f"{sum(counts[m] for m in held):,}"
+            cells = [f"{len(held)} of {len(months)}", total if held else MISSING_MONTH]
+        else:
+            cells = [_count_cell(f, kind, m) for m in months]
         gaps = _gaps(counts, first, last)
         rows.append(
             (
@@ -127,7 +135,16 @@ def coverage(f: Figures) -> Section:
     table = TableSpec(
         caption="Data coverage: records held per month",
         stub_header="Record type",
-        columns=("First month", "Last month", *(month_name(m, short=True) for m in months), "Gaps"),
+        columns=(
+            "First month",
+            "Last month",
+            *(
+                ("Months held", "Records")
+                if len(months) > COVERAGE_MONTH_COLUMNS
+                else (month_name(m, short=True) for m in months)
+            ),
+            "Gaps",
+        ),
         rows=tuple(rows),
         id="t-coverage",
         compact=True,

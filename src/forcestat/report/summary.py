@@ -69,6 +69,8 @@ def change_cell(
     now: float | None,
     then: float | None,
     significant: bool | None,
+    *,
+    check_jump: bool = True,
 ) -> str:
     """'Up 3.2% from 98,110', 'Down 0.21 points from 1.45%', 'Broadly stable (98,110)'."""
     if now is None or then is None:
@@ -76,7 +78,7 @@ def change_cell(
     if is_suppressed(now) or is_suppressed(then):
         return f"{say(then, lambda v: f.format(key, v))} before"
     before = f.format(key, then)
-    if f.unit(key) == "count" and narrative.implausible_change(now, then):
+    if check_jump and f.unit(key) == "count" and narrative.implausible_change(now, then):
         return f"Not compared: {before} looks incomplete"
     if f.format(key, now) == before:
         return f"No change ({before})"
@@ -161,7 +163,9 @@ def _row(f: Figures, h: Headline, profile: ForceProfile) -> SummaryRow | None:
         then = f.value(h.key, "at_previous")
         year = f.value(h.key, "at_last_year")
         prev = change_cell(f, h.key, value, then, None) if then is not None else "–"
-        last = change_cell(f, h.key, value, year, None) if year is not None else "–"
+        last = (
+            change_cell(f, h.key, value, year, None, check_jump=False) if year is not None else "–"
+        )
     else:
         r = f.row(h.key, "period") or {}
         prev, last = "–", "–"
@@ -177,7 +181,7 @@ def _row(f: Figures, h: Headline, profile: ForceProfile) -> SummaryRow | None:
                 and not is_suppressed(year)
             ):
                 significant = poisson_test(float(value), float(year)) < 0.05
-            last = change_cell(f, h.key, value, year, significant)
+            last = change_cell(f, h.key, value, year, significant, check_jump=False)
     status, detail = _benchmark(f, h, profile)
     variation, assurance = _variation(f, h), _assurance(f, h, profile)
     reasons = []
