@@ -436,7 +436,7 @@ def test_lines_break_at_a_month_they_do_not_plot():
 # -- sentences about withheld figures ------------------------------------------------------------
 def test_a_change_with_a_suppressed_side_states_no_direction():
     s = describe_change("Cancelled crime", UNDER_FIVE, 12, True, against="in May to July 2022")
-    assert s == "Cancelled crime was fewer than 5 (12 in May to July 2022)."
+    assert s == "Cancelled crime stood at fewer than 5 (12 in May to July 2022)."
     both = describe_change("Cancelled crime", UNDER_FIVE, UNDER_FIVE, False)
     assert both is not None and "unchanged" not in both and "stable" not in both
 
@@ -445,7 +445,7 @@ def test_a_series_with_a_withheld_month_is_stated_month_by_month():
     months = [date(2022, 8, 1), date(2022, 9, 1), date(2022, 10, 1)]
     s = series_sentence("Cancelled crime", months, [UNDER_FIVE, WITHHELD, 8])
     assert s == (
-        "Cancelled crime was fewer than 5 in August, not published in September and 8 in "
+        "Cancelled crime stood at fewer than 5 in August, not published in September and 8 in "
         "October 2022."
     )
     assert plain(UNDER_FIVE) == "fewer than 5"

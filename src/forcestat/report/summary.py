@@ -228,8 +228,8 @@ def executive_summary(f: Figures, profile: ForceProfile) -> Section:
     if exceptions:
         items = [f"{r.label} ({r.value})" for r in exceptions]
         sec = sec.add_paragraph(
-            f"For the board's attention, {len(exceptions)} of {len(rows)} headline measures "
-            f"(first in the table, with the reason): {narrative.join_words(items)}."
+            "For the board's attention (first in the table, each with the reason): "
+            f"{narrative.join_words(items)}."
         )
     else:
         sec = sec.add_paragraph(
