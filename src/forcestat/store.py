@@ -2,7 +2,8 @@
 
 Tables: one per record kind (named as the kind, with the kind's derived columns -- ``month``
 and e.g. the calls' queue and talk times -- and the lineage columns ``_load_id`` and
-``_line``), plus ``load_log``, ``quarantine`` and ``audit``. Timestamps are stored as naive
+``_line``), plus ``load_log``, ``quarantine`` and ``audit``, and the tables the workflows
+write (:mod:`forcestat.schema.workflow`). Timestamps are stored as naive
 UTC; ``month`` is the Europe/London calendar month.
 
 Any other Ibis backend (Postgres, Spark, ...) can be opened read-only for measures with
@@ -21,6 +22,7 @@ import ibis
 
 from .errors import StoreError
 from .schema import KINDS, RecordKind
+from .schema.workflow import WORKFLOW_DDL
 
 DEFAULT_DB = "forcestat.duckdb"
 LINEAGE_COLUMNS = (("_load_id", "BIGINT"), ("_line", "BIGINT"))
@@ -92,7 +94,7 @@ class Store:
                 self.duck.execute(table_ddl(kind))
                 if kind.name in stored:
                     self._add_missing_derived(kind, stored[kind.name])
-            for ddl in META_DDL.values():
+            for ddl in (*META_DDL.values(), *WORKFLOW_DDL.values()):
                 self.duck.execute(ddl)
             self.duck.execute("COMMIT")
         except Exception:

@@ -111,7 +111,8 @@ def typed_expr(col: Column, src: str, src_type: str, tag: str) -> Parsed:
     number = src if t in NUMERIC_TYPES else text  # no round trip through text for numbers
     a, b = f"__a{tag}", f"__b{tag}"
     if col.type == "str":
-        return {}, f"CASE WHEN trim({text}) <> '' THEN {text} END"
+        value = col.normalise.format(text) if col.normalise else text
+        return {}, f"CASE WHEN trim({text}) <> '' THEN {value} END"
     if col.type == "timestamp":
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
             return {}, _instant_to_utc(src)
