@@ -9,6 +9,7 @@ The CLI turns them into exit codes (2 for bad input), the web API into 4xx JSON:
      |    +-- UnknownMeasureError   a measure key not in the catalogue
      |    +-- TargetsError          a synth targets file with unknown or impossible figures
      |    +-- ParameterError        a demand-model parameter out of range
+     |    +-- AccessError           a role that may not read special category data
      +-- StoreError                 the store cannot be opened or written
 """
 
@@ -49,3 +50,7 @@ class ParameterError(InputError):
 
 class StoreError(ForcestatError):
     """The store could not be opened or written."""
+
+
+class AccessError(InputError):
+    """The role asked for may not read this (children's details need ``safeguarding``)."""
