@@ -12,7 +12,17 @@ import sys
 import typer
 from rich.console import Console
 
-from .commands import demand, demo, encompass, ingest, measures, report, speedwatch, synth
+from .commands import (
+    demand,
+    demo,
+    encompass,
+    ingest,
+    measures,
+    report,
+    retention,
+    speedwatch,
+    synth,
+)
 from .errors import ForcestatError
 
 app = typer.Typer(
@@ -30,7 +40,7 @@ def _root() -> None:
     """Turn a police force's records into its performance-board figures."""
 
 
-for area in (ingest, measures, synth, report, demand, demo, speedwatch, encompass):
+for area in (ingest, measures, synth, report, demand, demo, speedwatch, encompass, retention):
     area.register(app)
 
 
