@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .commands import demand, demo, ingest, measures, report, synth
 from .errors import ForcestatError
@@ -36,13 +37,16 @@ for area in (ingest, measures, synth, report, demand, demo):
 
 def main() -> None:
     """Entry point: run the app, turning forcestat errors into a message and an exit code."""
+    from .store import set_wait
+
+    set_wait(notice=lambda msg: err.print(f"[yellow]waiting:[/] {escape(msg)}", highlight=False))
     try:
         code = app(standalone_mode=False)
         # with standalone_mode=False, Click returns the code of a typer.Exit instead of exiting
         if isinstance(code, int) and code != 0:
             sys.exit(code)
     except ForcestatError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         sys.exit(e.exit_code)
     except typer.Exit as e:
         sys.exit(e.exit_code)

@@ -10,6 +10,7 @@ The CLI turns them into exit codes (2 for bad input), the web API into 4xx JSON:
      |    +-- TargetsError          a synth targets file with unknown or impossible figures
      |    +-- ParameterError        a demand-model parameter out of range
      +-- StoreError                 the store cannot be opened or written
+          +-- StoreBusyError        another process held the store for longer than --wait
 """
 
 from __future__ import annotations
@@ -49,3 +50,10 @@ class ParameterError(InputError):
 
 class StoreError(ForcestatError):
     """The store could not be opened or written."""
+
+
+class StoreBusyError(StoreError):
+    """Another process held the store for longer than the command would wait; nothing was
+    changed. Exit code 2, as for bad input: running the command again later succeeds."""
+
+    exit_code = 2

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from ..store import default_db_path
+from ..store import WAIT_SECONDS, default_db_path, set_wait
+
+
+def _set_wait(seconds: float | None) -> float | None:
+    if seconds is not None:
+        if seconds < 0:
+            raise typer.BadParameter("must be 0 or more seconds")
+        set_wait(seconds)
+    return seconds
+
 
 DbOption = Annotated[
     str,
@@ -19,3 +28,13 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+WaitOption = Annotated[
+    float | None,
+    typer.Option(
+        "--wait",
+        metavar="SECONDS",
+        help=f"Wait this long for a store another process is using (default {WAIT_SECONDS:g}).",
+        callback=_set_wait,
+        show_default=False,
+    ),
+]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..ingest import LoadResult, data_files, ingest_paths, list_quarantine
+from ..errors import InputError
+from ..ingest import LoadResult, data_files, ingest_each, list_quarantine
 from ..ingest.quarantine import quarantine_summary
+from ..ingest.validate import Window
 from ..store import Store
-from . import DbOption, JsonOption
+from . import DbOption, JsonOption, WaitOption
 
 out = Console()
 err = Console(stderr=True)
@@ -35,13 +39,33 @@ def ingest(
         typer.Option("--replace", help="Replace stored rows whose key matches (audited)."),
     ] = False,
     as_json: JsonOption = False,
+    wait: WaitOption = None,
+    earliest: Annotated[
+        datetime | None,
+        typer.Option(
+            "--earliest",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Quarantine times before this as implausible (default 1990-01-01).",
+        ),
+    ] = None,
+    latest: Annotated[
+        datetime | None,
+        typer.Option(
+            "--latest",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Quarantine times from this on as implausible (default a day after the load).",
+        ),
+    ] = None,
 ) -> None:
     """Validate and load record files; every row is loaded, quarantined or skipped."""
     total = len(data_files(paths))
+    window = Window.between(earliest, latest)
     with Store.open(db) as store:
         if as_json:
-            for r in ingest_paths(store, paths, kind=kind, replace=replace):
+            results = ingest_each(store, paths, kind=kind, replace=replace, window=window)
+            for r in results:
                 print(json.dumps(r.as_dict()))
+            _exit_if_refused(results)
             return
         with Progress(
             TextColumn("ingest"),
@@ -57,22 +81,45 @@ def ingest(
             def advance(done: int, _total: int, file: str) -> None:
                 bar.update(task, completed=done, description=Path(file).name)
 
-            results = ingest_paths(store, paths, kind=kind, replace=replace, progress=advance)
+            results = ingest_each(
+                store, paths, kind=kind, replace=replace, progress=advance, window=window
+            )
     out.print(_results_table(results, db))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
         out.print(f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {db}[/]")
+    _exit_if_refused(results)
+
+
+def _exit_if_refused(results: list[LoadResult]) -> None:
+    """After every file's outcome is shown: exit 2 with one line if any file was refused."""
+    refused = [r for r in results if r.status == "refused"]
+    if refused:
+        loaded = sum(r.status == "loaded" for r in results)
+        first = refused[0].error or refused[0].file
+        raise InputError(
+            f"{len(refused)} of {len(results)} files refused ({loaded} loaded and committed); "
+            f"first: {first}"
+        )
 
 
 def _results_table(results: list[LoadResult], db: str) -> Table:
+    counts = list(COUNT_COLUMNS)
+    if any(r.replaced or r.deleted for r in results):
+        counts += ["replaced", "deleted"]
     t = Table(title=f"ingested into {db}")
     t.add_column("file", overflow="fold")
     t.add_column("kind")
-    for c in COUNT_COLUMNS:
+    t.add_column("outcome", overflow="fold")
+    for c in counts:
         t.add_column(c.replace("_", " "), justify="right")
     for r in results:
         d = r.as_dict()
-        t.add_row(str(d["file"]), str(d["kind"]), *(f"{d[c]:,}" for c in COUNT_COLUMNS))
+        if r.status == "loaded":
+            outcome, cells = "loaded", [f"{d[c]:,}" for c in counts]
+        else:
+            outcome, cells = f"refused: {r.error}", ["-"] * len(counts)
+        t.add_row(escape(str(d["file"])), str(d["kind"]), escape(outcome), *cells)
     return t
 
 
@@ -82,6 +129,7 @@ def quarantine(
     limit: Annotated[int, typer.Option("--limit", help="Most rows to list.")] = 50,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this record kind.")] = None,
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
+    wait: WaitOption = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
     with Store.open(db) as store:
@@ -107,7 +155,7 @@ def quarantine(
     out.print(t)
 
 
-def status(db: DbOption, as_json: JsonOption = False) -> None:
+def status(db: DbOption, as_json: JsonOption = False, wait: WaitOption = None) -> None:
     """Each table's rows, month range and quarantined rows."""
     with Store.open(db) as store:
         rows = store.status()

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..store import Store
-from . import DbOption
+from . import DbOption, WaitOption
 
 out = Console()
 err = Console(stderr=True)
@@ -42,6 +42,7 @@ def measures(
         str | None,
         typer.Option(help="Break a count down by a column, e.g. crime_type or lsoa_code"),
     ] = None,
+    wait: WaitOption = None,
 ) -> None:
     """Compute measures for a period, with comparisons, records and benchmarks."""
     from ..measures import CATALOGUE, evaluate
