@@ -35,6 +35,7 @@ from ..store import Store, undo_table
 from . import dedupe, physical
 from .readers import (
     DATA_SUFFIXES,
+    MAX_LINE_SIZE,
     FileDigest,
     Source,
     close_source,
@@ -445,7 +446,8 @@ class _FileLoad:
     # -- scanning ----------------------------------------------------------------------------
     def scan(self) -> list[Check]:
         raw_value = raw_value_sql(self.source, self.mapping)
-        for _ in range(2):
+        normalised = False
+        for _ in range(3):
             select, checks = checked_select(
                 self.source, self.kind, self.mapping, raw_value, self.window
             )
@@ -453,10 +455,27 @@ class _FileLoad:
                 self.con.execute(f"CREATE TEMP TABLE {CHK} AS {select}")
             except duckdb.Error as e:
                 msg = str(e).strip().splitlines()[0]
+                if self.source.format == "csv" and "invalid state" in msg and not normalised:
+                    self.scan_line_ends_normalised()  # CRLF and LF mixed in one file
+                    normalised = True
+                    continue
                 raise SchemaError(f"{self.file}: cannot read: {msg}") from e
             if not self.too_long_for_scan():
                 break
         return checks
+
+    def scan_line_ends_normalised(self) -> None:
+        s = self.source
+        old = s.scan_path or s.path
+        s.scan_path = physical.normalise_line_ends(old)
+        if old != s.path:
+            old.unlink(missing_ok=True)
+        size = MAX_LINE_SIZE
+        if self.digest.counted is not None:
+            size = max(size, self.digest.counted.longest + 1024)
+        s.relation = csv_scan(s, size, rejects=True)
+        s.rescan = csv_scan(s, size, rejects=False)
+        _drop_temp(self.con)
 
     def too_long_for_scan(self) -> bool:
         """True (and the scan widened) when a CSV record was longer than the scan allowed:

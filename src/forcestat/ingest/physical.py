@@ -158,6 +158,27 @@ def transcode_to_utf8(path: Path, encoding: str, bom: int) -> Path:
     return Path(name)
 
 
+def normalise_line_ends(path: Path) -> Path:
+    """A temporary copy of ``path`` with every CRLF as LF (for files that mix the two, which
+    DuckDB's CSV reader refuses); the caller deletes it. Counts and line numbers are the
+    same in both."""
+    fd, name = tempfile.mkstemp(prefix="forcestat-lf-", suffix=path.suffix)
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            carry = b""
+            while chunk := src.read(CHUNK):
+                chunk = carry + chunk
+                carry = b"\r" if chunk.endswith(b"\r") else b""
+                if carry:
+                    chunk = chunk[:-1]
+                dst.write(chunk.replace(b"\r\n", b"\n"))
+            dst.write(carry)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
 def cut(raw: bytes, limit: int) -> tuple[str, bytes | None, int, str | None]:
     """How quarantine keeps a record's original bytes: (text, bytes, length, sha256).
 
