@@ -39,7 +39,11 @@ def main() -> None:
     """Entry point: run the app, turning forcestat errors into a message and an exit code."""
     from .store import set_wait
 
-    set_wait(notice=lambda msg: err.print(f"[yellow]waiting:[/] {escape(msg)}", highlight=False))
+    set_wait(
+        notice=lambda msg: err.print(
+            f"[yellow]waiting:[/] {escape(msg)}", highlight=False, soft_wrap=True
+        )
+    )
     try:
         code = app(standalone_mode=False)
         # with standalone_mode=False, Click returns the code of a typer.Exit instead of exiting
