@@ -35,6 +35,8 @@ class Case:
     rules: tuple[str, ...] = ()
     #: SQL (over the store) that must return true afterwards
     check: str | None = None
+    #: text the refusal's one line must hold
+    says: str | None = None
 
 
 CASES: list[Case] = []
@@ -45,9 +47,10 @@ def case(
     expect: dict[str, object] | None = None,
     rules: tuple[str, ...] = (),
     check: str | None = None,
+    says: str | None = None,
 ) -> Callable[[Callable[[Path], list[Path]]], Callable[[Path], list[Path]]]:
     def add(make: Callable[[Path], list[Path]]) -> Callable[[Path], list[Path]]:
-        CASES.append(Case(make.__name__, make, exit, expect or {}, rules, check))
+        CASES.append(Case(make.__name__, make, exit, expect or {}, rules, check, says))
         return make
 
     return add
@@ -144,7 +147,7 @@ def call_of_three_days(d: Path) -> list[Path]:
     return [write_csv(d / "long-call.csv", rows)]
 
 
-@case(exit=2)
+@case(exit=2, says="repeated column names: call_id")
 def parquet_with_two_call_id_columns(d: Path) -> list[Path]:
     rows = calls(2)
     arrays = [pa.array([r[c] for r in rows]) for c in VALID["calls"]]
@@ -156,7 +159,7 @@ def parquet_with_two_call_id_columns(d: Path) -> list[Path]:
     return [p]
 
 
-@case(exit=2)
+@case(exit=2, says="both name call_id")
 def csv_header_naming_one_column_twice_in_two_spellings(d: Path) -> list[Path]:
     header = [*VALID["calls"], "Call ID"]
     return [write_csv(d / "two-spellings.csv", calls(2), header=header)]
@@ -214,14 +217,14 @@ for _name, _enc, _bom in (
     case(exit=0, expect={"read": 3, "loaded": 3})(_utf16(_name, _enc, _bom))
 
 
-@case(exit=2)
+@case(exit=2, says="NUL byte")
 def nul_in_the_header(d: Path) -> list[Path]:
     p = d / "nul.csv"
     p.write_bytes(calls_csv(2).replace("channel", "chan\x00nel", 1).encode())
     return [p]
 
 
-@case(exit=2)
+@case(exit=2, says="not UTF-8")
 def header_not_utf8(d: Path) -> list[Path]:
     p = d / "latin1-header.csv"
     text = calls_csv(2).replace("district", "distr\udce9ct", 1)
@@ -361,7 +364,7 @@ def folder_with_a_symlink_loop(d: Path) -> list[Path]:
     return [folder]
 
 
-@case(exit=2)
+@case(exit=2, says="not a regular file")
 def fifo_named_csv(d: Path) -> list[Path]:
     p = d / "pipe.csv"
     os.mkfifo(p)

@@ -50,6 +50,8 @@ def test_hostile_input(hostile: Case, tmp_path, monkeypatch, capsys):
     if code == 2:
         assert err.strip(), "a refusal says why"
         assert len(err.strip().splitlines()) == 1, err
+        if hostile.says:
+            assert hostile.says in err, err
     lines = [json.loads(line) for line in out.splitlines() if line.strip()]
     for r in lines:
         if r["status"] == "loaded":

@@ -117,8 +117,11 @@ def _results_table(results: list[LoadResult], db: str) -> Table:
         d = r.as_dict()
         if r.status == "loaded":
             outcome, cells = "loaded", [f"{d[c]:,}" for c in counts]
+        elif r.status == "refused":
+            reason = (r.error or "").removeprefix(f"{r.file}: ")
+            outcome, cells = f"refused: {reason}", ["-"] * len(counts)
         else:
-            outcome, cells = f"refused: {r.error}", ["-"] * len(counts)
+            outcome, cells = "not loaded (another file was refused)", ["-"] * len(counts)
         t.add_row(escape(str(d["file"])), str(d["kind"]), escape(outcome), *cells)
     return t
 
