@@ -119,6 +119,21 @@ def line_starts(path: Path) -> tuple[bytes | mmap.mmap, np.ndarray]:
     return buf, starts
 
 
+def is_utf8(buf: bytes | mmap.mmap) -> bool:
+    """True when all of ``buf`` is valid UTF-8 (checked in chunks, nothing kept)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    view = memoryview(buf)
+    try:
+        for i in range(0, len(view), CHUNK):
+            decoder.decode(view[i : i + CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        view.release()
+    return True
+
+
 # -- encodings -------------------------------------------------------------------------------
 UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 UTF32_BOMS = {codecs.BOM_UTF32_LE: "utf-32-le", codecs.BOM_UTF32_BE: "utf-32-be"}

@@ -325,29 +325,38 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path, scan_path: Path) -
     # line i is bytes [starts[i], starts[i+1]), line end included: zero-copy offsets
     base = int(starts[0]) if len(starts) else 0
     offsets = np.append(starts, len(buf)).astype(np.int64) - base
+    utf8 = physical.is_utf8(buf)
     lines = pa.Array.from_buffers(
-        pa.large_binary(),
+        pa.large_string() if utf8 else pa.large_binary(),
         len(starts),
         [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(buf)[base:]],
     )
-    table = pa.table({"__bytes": lines, "__n": pa.array(np.arange(1, len(starts) + 1))})
+    table = pa.table({"__line": lines, "__n": pa.array(np.arange(1, len(starts) + 1))})
     name = f"_fs_jsonl_{next(_jsonl_seq)}"
     con.register(name, table)
     registered = [name]
+    # a file that is not all UTF-8 decodes line by line (slower): a bad line is quarantined
+    text = "__line" if utf8 else "TRY(decode(__line))"
+    # JSON allows the line end as trailing white space, so lines keep it (DuckDB's trim is
+    # slow); a regular expression finds the blank ones
     lines_sql = (
-        "(SELECT __n, __bytes, rtrim(TRY(decode(__bytes)), chr(10) || chr(13)) AS __json "
-        f"FROM {name}) WHERE __json IS NULL OR trim(__json, ' ' || chr(9)) <> '')"
+        f"(SELECT * FROM (SELECT __n, {text} AS __json, "
+        f"{'NULL' if utf8 else 'CAST(__line AS VARCHAR)'} AS __shown FROM {name}) "
+        "WHERE __json IS NULL OR regexp_matches(__json, '[^ \t\r\n]'))"
     )
-    lines_sql = "(SELECT * FROM " + lines_sql
     try:
-        keys = con.execute(
-            f"""SELECT k FROM (
-                SELECT unnest(json_keys(__obj)) AS k, __n,
-                       generate_subscripts(json_keys(__obj), 1) AS pos
-                FROM (SELECT __n, CASE WHEN {IS_OBJECT} THEN __json END AS __obj
-                      FROM {lines_sql}) WHERE __obj IS NOT NULL)
-            GROUP BY k ORDER BY min(__n), min(pos)"""
+        # the union of every line's keys, in the order they first appear
+        objects = (
+            f"(SELECT __n, CASE WHEN {IS_OBJECT} THEN __json END AS __obj FROM {lines_sql}) "
+            "WHERE __obj IS NOT NULL"
+        )
+        first = con.execute(f"SELECT json_keys(__obj) FROM {objects} ORDER BY __n LIMIT 1")
+        first_keys = [str(k) for k in (first.fetchone() or [[]])[0]]
+        later = con.execute(
+            f"SELECT k FROM (SELECT unnest(json_keys(__obj)) AS k, __n FROM {objects}) "
+            "GROUP BY k ORDER BY min(__n), k"
         ).fetchall()
+        keys = [(k,) for k in first_keys] + [r for r in later if r[0] not in first_keys]
         count_row = con.execute(f"SELECT count(*) FROM {lines_sql}").fetchone()
     except duckdb.Error as e:
         con.unregister(name)
@@ -370,7 +379,7 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path, scan_path: Path) -
     relation = (
         f"(SELECT __n, __ok, __json, {fields} FROM (SELECT __n, __ok, __json, "
         f"CASE WHEN __ok THEN json_transform(__json, {sql_string(spec)}) END AS __obj "
-        f"FROM (SELECT __n, coalesce(__json, CAST(__bytes AS VARCHAR)) AS __json, "
+        f"FROM (SELECT __n, coalesce(__json, __shown) AS __json, "
         f"{ok} AS __ok FROM {lines_sql})))"
     )
     return Source(

@@ -367,8 +367,8 @@ def raw_keys(source: Source) -> list[str]:
 def _raw_record(source: Source) -> str:
     """SQL keeping a failing record as it was: the original line (JSON Lines) or its fields
     as a JSON object keyed by the file's header (CSV, Parquet)."""
-    if source.text_sql:
-        return source.text_sql
+    if source.text_sql:  # the line as the file has it, without its line end
+        return f"rtrim({source.text_sql}, chr(10) || chr(13))"
     pairs = ", ".join(f"{ident(h)} := __r{i}" for i, h in enumerate(raw_keys(source)))
     return f"CAST(to_json(struct_pack({pairs})) AS VARCHAR)"
 
