@@ -250,6 +250,21 @@ class Store:
         self.forget_undo()
         return ids
 
+    def forget_load(self, load_id: int) -> None:
+        """Remove the journal entry and undo copies of a load whose data transaction was
+        rolled back (so no table shows it was tried)."""
+        self.duck.execute("BEGIN")
+        try:
+            for kind in KINDS.values():
+                self.duck.execute(
+                    f'DELETE FROM "{undo_table(kind)}" WHERE undo_load_id = {load_id}'
+                )
+            self.duck.execute(f"DELETE FROM load_journal WHERE load_id = {load_id}")
+            self.duck.execute("COMMIT")
+        except BaseException:
+            self.duck.execute("ROLLBACK")
+            raise
+
     def _undo_kind(self, kind: RecordKind, load_id: int) -> None:
         table, undo = f'"{kind.name}"', f'"{undo_table(kind)}"'
         self.duck.execute(f"DELETE FROM {table} WHERE _load_id = {load_id}")

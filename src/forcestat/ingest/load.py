@@ -351,21 +351,22 @@ class _FileLoad:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                result = self.run()
-                # last: a commit DuckDB replays only in part never reaches this row
-                con.execute(
-                    "UPDATE load_journal SET status = 'committed', "
-                    f"finished_at = now()::TIMESTAMP WHERE load_id = {self.load_id}"
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            result = self.run()
+            # last: a commit DuckDB replays only in part never reaches this row
+            con.execute(
+                "UPDATE load_journal SET status = 'committed', "
+                f"finished_at = now()::TIMESTAMP WHERE load_id = {self.load_id}"
+            )
+            con.execute("COMMIT")
         except BaseException:
-            self.store.recover([self.load_id])
+            try:
+                con.execute("ROLLBACK")
+                # nothing of the load reached the store: forget it was journalled at all
+                self.store.forget_load(self.load_id)
+            except BaseException:
+                self.store.recover([self.load_id])
             raise
         if self.deleting:
             self.store.forget_undo()
