@@ -621,16 +621,26 @@ class _FileLoad:
 
     # -- quarantine ------------------------------------------------------------------------
     def quarantine_invalid(self, checks: list[Check]) -> int:
+        """Quarantine records failing a check, the column named as the file names it, the raw
+        text cut at RAW_LIMIT (a longer record keeps its length and SHA-256)."""
         if not checks or not self.q(f"SELECT count(*) FROM {ROWS} WHERE _err IS NOT NULL"):
             return 0
+        header = self.source.header
+        named = {c: header[i] or c for c, i in self.mapping.items()}
         rule = " ".join(f"WHEN {c.code} THEN {sql_string(c.rule)}" for c in checks)
-        column = " ".join(f"WHEN {c.code} THEN {sql_string(c.column)}" for c in checks)
+        column = " ".join(
+            f"WHEN {c.code} THEN {sql_string(named.get(c.column, c.column))}" for c in checks
+        )
         reason = " ".join(f"WHEN {c.code} THEN {c.reason_sql}" for c in checks)
+        cut = f"strlen(_text) > {RAW_LIMIT}"
         return self.q(
-            f"""INSERT INTO quarantine (load_id, file, kind, line, "column", rule, reason, raw)
-            SELECT {self.origin}, _line, CASE _err {column} END, CASE _err {rule} END,
-                   CASE _err {reason} END, {raw_text_sql(self.source)}
-            FROM {ROWS} WHERE _err IS NOT NULL""",
+            f"""INSERT INTO quarantine (load_id, file, kind, line, "column", rule, reason, raw,
+                                    raw_length, raw_sha256)
+            SELECT {self.origin}, _line, _column, _rule, _reason, left(_text, {RAW_LIMIT}),
+                   CASE WHEN {cut} THEN strlen(_text) END, CASE WHEN {cut} THEN sha256(_text) END
+            FROM (SELECT _line, CASE _err {column} END AS _column, CASE _err {rule} END AS _rule,
+                         CASE _err {reason} END AS _reason, {raw_text_sql(self.source)} AS _text
+                  FROM {ROWS} WHERE _err IS NOT NULL)""",
         )
 
     def forget_requarantined(self) -> int:
