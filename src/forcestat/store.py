@@ -88,16 +88,17 @@ def lock_holder(message: str) -> str:
     if not m:
         return "another process"
     pid = int(m.group(1))
-    try:
-        import psutil
-
-        cmd = psutil.Process(pid).cmdline()
-        shown = " ".join(Path(cmd[0]).name if i == 0 else c for i, c in enumerate(cmd[:6]))
-        if len(cmd) > 1 and Path(cmd[1]).name == "forcestat":
-            shown = "forcestat " + " ".join(cmd[2:6])
-        return f"{shown[:200]} (PID {pid})"
-    except Exception:
+    try:  # Linux names a process's command line in /proc
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
         return f"process {pid}"
+    cmd = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+    if not cmd:
+        return f"process {pid}"
+    shown = " ".join([Path(cmd[0]).name, *cmd[1:6]])
+    if len(cmd) > 1 and Path(cmd[1]).name == "forcestat":
+        shown = "forcestat " + " ".join(cmd[2:6])
+    return f"{shown[:200]} (PID {pid})"
 
 
 def is_lock_error(e: Exception) -> bool:

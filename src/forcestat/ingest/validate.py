@@ -159,9 +159,16 @@ def typed_expr(col: Column, src: str, src_type: str, tag: str, key: bool = False
     number = src if t in NUMERIC_TYPES else text  # no round trip through text for numbers
     a, b = f"__a{tag}", f"__b{tag}"
     if col.type == "str":
+        # DuckDB's trim costs several times a prefix test: only padded values go through it
+        padded = f"(starts_with({text}, ' ') OR ends_with({text}, ' '))"
         if key:
-            return {a: f"trim({text})"}, f"CASE WHEN {a} <> '' THEN {a} END"
-        return {}, f"CASE WHEN trim({text}) <> '' THEN {text} END"
+            return {a: f"CASE WHEN {padded} THEN trim({text}) ELSE {text} END"}, (
+                f"CASE WHEN {a} <> '' THEN {a} END"
+            )
+        return {}, (
+            f"CASE WHEN {text} = '' THEN NULL WHEN {padded} THEN "
+            f"(CASE WHEN trim({text}) <> '' THEN {text} END) ELSE {text} END"
+        )
     if col.type == "timestamp":
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
             return {}, _instant_to_utc(src)
@@ -198,7 +205,10 @@ def typed_expr(col: Column, src: str, src_type: str, tag: str, key: bool = False
 def raw_empty(src: str, src_type: str) -> str:
     """SQL true when the file gave no value."""
     if is_text(src_type):
-        return f"({src} IS NULL OR trim({src}) = '')"
+        return (
+            f"({src} IS NULL OR {src} = '' OR ((starts_with({src}, ' ') OR ends_with({src}, ' '))"
+            f" AND trim({src}) = ''))"
+        )
     return f"({src} IS NULL)"
 
 
