@@ -409,29 +409,123 @@ def check_hourly_cmd(
 @demand_app.command("backtest")
 def backtest_cmd(
     db: DbOption,
-    fit: Annotated[str, typer.Option(help="Period to estimate from, e.g. 2022-09")],
-    test: Annotated[str, typer.Option(help="Period to predict, e.g. 2022-10")],
-    channel: Annotated[str, typer.Option("--channel", "-c", help="999, 101 or all")] = "all",
-    replications: Annotated[int, typer.Option(help="Simulated runs to average")] = 5,
+    fit: Annotated[
+        str, typer.Option(help="Period to fit on: 1999-02-01..1999-02-14 (days) or 2022-09")
+    ],
+    test: Annotated[str, typer.Option(help="Period to predict and score, as --fit")],
+    channel: Annotated[
+        str | None,
+        typer.Option("--channel", "-c", help="999 or 101 (default: the one the store has)"),
+    ] = None,
+    demand: Annotated[
+        str,
+        typer.Option(
+            help="observed: the test period's workload as it came (scores the queue model); "
+            "profile: the fit period's weekday profile (scores forecast error too)"
+        ),
+    ] = "observed",
+    model: Annotated[
+        list[str] | None, typer.Option("--model", help="Score only these (repeatable)")
+    ] = None,
+    min_calls: Annotated[int, typer.Option(help="Score cells with at least this many calls")] = 30,
+    replications: Annotated[int, typer.Option(help="Simulated runs to average")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
     tz: Tz = "Europe/London",
     as_json: JsonOption = False,
 ) -> None:
-    """Fit one period, simulate the next with its roster, compare the call measures."""
-    from ..demand.validate import backtest
+    """Fit on one period, predict another per weekday-hour cell: abandonment and answered
+    wait errors of each model beside the naive baseline and the binomial noise floor."""
+    from ..demand.backtest import MODELS, backtest_cells, load_backtest_inputs
 
     if replications < 1:
         raise ParameterError(f"replications must be at least 1 (got {replications})")
-    channels = ["999", "101"] if channel == "all" else [channel]
-    result = {}
+    if min_calls < 1:
+        raise ParameterError(f"min_calls must be at least 1 (got {min_calls})")
     with Store.open(db, read_only=True) as store:
-        for ch in channels:
-            result[ch] = backtest(store, ch, fit, test, tz=tz, seed=seed, replications=replications)
+        ch, calls, staffing = load_backtest_inputs(store, channel, fit, test, tz)
+    r = backtest_cells(
+        calls, staffing, fit, test, tz=tz, models=tuple(model or MODELS), demand=demand,
+        min_calls=min_calls, replications=replications, seed=seed,
+    )  # fmt: skip
     if as_json:
-        _emit_json({ch: _records(t) for ch, t in result.items()})
+        _emit_json(r.as_dict())
         return
-    for ch, t in result.items():
-        _table(t, f"{ch}: fitted on {fit}, simulated {test} with its roster", digits=2)
+    rows = [*r.as_dict()["models"], {"model": "baseline (fit period observed)", **r.baseline}]
+    t = pd.DataFrame(rows)
+    base = r.baseline["abandonment_mae"]
+    t["x_baseline"] = t["abandonment_mae"] / base if base else np.nan
+    _table(
+        t[["model", "abandonment_mae", "x_baseline", "wait_mae_s", "cells"]],
+        f"{ch}: fitted on {fit}, scored on {test} per weekday-hour cell "
+        f"(>= {min_calls} calls; demand {demand})",
+        digits=3,
+    )
+    fitted = ", ".join(
+        f"{k} {v:.3g}" for k, v in r.fitted.items() if isinstance(v, (int, float)) and v == v
+    )
+    out.print(
+        f"binomial noise floor (MAE of a perfect model): {r.noise_floor:.3f}. Fitted: {fitted}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@demand_app.command("infer-staffing")
+def infer_staffing_cmd(
+    db: DbOption,
+    channel: Annotated[
+        str | None, typer.Option("--channel", "-c", help="999 or 101 (default: every channel)")
+    ] = None,
+    period: Period = None,
+    interval: Interval = 15,
+    break_minutes: Annotated[
+        float, typer.Option(help="A gap between an agent's calls longer than this is a break")
+    ] = 20.0,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Also write the records to this CSV")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write staffing records from the calls: time-weighted agents present per interval."""
+    from ..demand.estimate import infer_staffing, load_calls
+    from ..ingest import ingest_paths
+
+    if break_minutes <= 0:
+        raise ParameterError(f"break_minutes must be greater than zero (got {break_minutes:g})")
+    with Store.open(db, read_only=True) as store:
+        calls = load_calls(store, channel, period)
+    calls = calls.dropna(subset=["arrived_at"])
+    if calls["agent_id"].notna().sum() == 0:
+        raise ParameterError("no answered call in the store names its agent: nothing to infer")
+    staffing = infer_staffing(calls, interval, break_minutes=break_minutes)
+    with tempfile.TemporaryDirectory() as d:
+        f = _write_staffing_csv(staffing, Path(d) / "staffing.csv")
+        if out_file is not None:
+            out_file.write_bytes(f.read_bytes())
+        with Store.open(db) as store:
+            results = list(ingest_paths(store, [f], kind="staffing"))
+    channels: list[str] = sorted(staffing["channel"].unique().tolist())
+    ingested: list[dict[str, Any]] = [r.as_dict() for r in results]  # type: ignore[attr-defined]
+    hours = float(staffing["agents"].sum() * interval / 60)
+    if as_json:
+        _emit_json(
+            {"intervals": len(staffing), "channels": channels, "agent_hours": hours,
+             "ingest": ingested}
+        )  # fmt: skip
+        return
+    loaded = sum(int(x["loaded"]) for x in ingested)
+    out.print(
+        f"{len(staffing):,} {interval}-minute staffing records inferred for "
+        f"{', '.join(channels)} ({hours:,.0f} agent-hours); {loaded:,} loaded",
+        highlight=False,
+    )
+
+
+def _write_staffing_csv(staffing: pd.DataFrame, path: Path) -> Path:
+    s = staffing.copy()
+    s["interval_start"] = pd.to_datetime(s["interval_start"]).dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    s.to_csv(path, index=False)
+    return path
 
 
 @demand_app.command("load-bank")

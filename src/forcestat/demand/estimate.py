@@ -441,3 +441,56 @@ def estimate(
         patience(calls),
         int(len(calls)),
     )
+
+
+def infer_staffing(
+    calls: pd.DataFrame,
+    interval_minutes: int = 15,
+    *,
+    break_minutes: float = 20.0,
+) -> pd.DataFrame:
+    """Staffing records (the ``staffing`` schema) inferred from who answered calls.
+
+    The headcount proxy is explicit: an agent is *present* from the answer of one call to
+    the end of their next unless the gap between two calls is over ``break_minutes`` (a
+    break or the end of their shift), and each interval gets the share of it each agent was
+    present (time-weighted agents, :func:`headcount` with ``method="present"``). Intervals
+    are in naive UTC, one set per channel, and every interval from the first call to the
+    last is written (0 agents where nobody was present), so a roster read back from the
+    table covers the whole span.
+
+    Examples
+    --------
+    >>> calls = pd.DataFrame({
+    ...     "call_id": ["a", "b"], "channel": ["101", "101"],
+    ...     "arrived_at": pd.to_datetime(["2022-10-03 09:00", "2022-10-03 09:20"]),
+    ...     "answered_at": pd.to_datetime(["2022-10-03 09:00", "2022-10-03 09:20"]),
+    ...     "ended_at": pd.to_datetime(["2022-10-03 09:10", "2022-10-03 09:30"]),
+    ...     "agent_id": ["A1", "A1"]})
+    >>> infer_staffing(calls, 15)["agents"].tolist()
+    [1.0, 1.0, 0.0]
+    """
+    check_interval_minutes(interval_minutes)
+    _require(calls)
+    step = pd.Timedelta(minutes=interval_minutes)
+    frames = []
+    for ch, part in calls.groupby("channel", sort=True):
+        arrived = pd.to_datetime(part["arrived_at"])
+        grid = pd.date_range(
+            arrived.min().floor(step), pd.to_datetime(part["ended_at"]).max(), freq=step
+        )
+        present = headcount(
+            part, interval_minutes, tz="UTC", method="present", break_minutes=break_minutes
+        )
+        agents = present.reindex(grid, fill_value=0.0).round(6)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "interval_start": grid,
+                    "interval_minutes": interval_minutes,
+                    "channel": str(ch),
+                    "agents": agents.to_numpy(dtype=float),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
