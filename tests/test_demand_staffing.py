@@ -239,3 +239,54 @@ def test_cli_chat_from_store_uses_the_chats_table(monkeypatch, capsys, tmp_path)
     assert code == 0
     assert "busiest hour" in out
     assert "concurrency" in out
+
+
+def test_one_pool_taking_both_channels_needs_fewer_hours_than_two_apart():
+    from forcestat.demand.simulate import simulate_shared_pool
+    from forcestat.demand.staffing import pooled_week
+
+    rates = {"999": np.full(24 * 21, 60.0), "101": np.full(24 * 21, 40.0)}
+    dists = {"999": Dist.exponential(240), "101": Dist.exponential(240)}
+    never = {"999": Dist.never(), "101": Dist.never()}
+    calls = simulate_shared_pool(rates, 12, dists, never, seed=1).to_calls()
+    est = {ch: estimate(calls, ch, tz="UTC") for ch in ("999", "101")}
+    pooled = pooled_week(est, shrinkage=0.3)
+    apart = sum(staff_week(est[ch], model="erlang_c").agent_hours for ch in est)
+    assert pooled.agent_hours < apart
+    # the priority formula against the simulator at the plan's median headcount
+    n = int(np.median(pooled.table["agents"]))
+    row = pooled.table[pooled.table["agents"] == n].iloc[0]
+    check = simulate_shared_pool(
+        {"999": np.full(24 * 40, row["calls_per_hour_999"]),
+         "101": np.full(24 * 40, row["calls_per_hour_101"])},
+        n, dists, never, seed=2,
+    )  # fmt: skip
+    sim_999 = check.summary("999", within_s=10)["pct_answered_within"]
+    sim_101 = check.summary("101", within_s=60)["pct_answered_within"]
+    assert sim_999 == pytest.approx(row["service_level_pct"], abs=2.5)
+    assert sim_101 == pytest.approx(row["service_level_101_pct"], abs=4.0)
+    assert sim_999 >= 88 and sim_101 >= 77
+
+
+def test_cli_roster_writes_rota_chart_and_fte(monkeypatch, capsys, cli_db, tmp_path):
+    chart = tmp_path / "rota.svg"
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "roster", "--db", cli_db, "--tz", "UTC", "--json",
+        "--time-limit", "3", "--chart", str(chart),
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["summary"]["intervals_short"] == 0 and data["summary"]["fte"] > 0
+    assert {s["hours"] for s in data["shifts"]} <= {8.0, 10.0, 12.0}
+    assert len(data["coverage"]) == 336
+    assert chart.read_text().lstrip().startswith("<svg")
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "roster", "--db", cli_db, "--tz", "UTC", "-c", "999",
+        "--shift-hours", "8", "--time-limit", "3",
+    )  # fmt: skip
+    assert code == 0 and "FTE at 30% shrinkage" in out
+
+
+def test_cli_staff_both_channels_shows_the_pool(monkeypatch, capsys, cli_db):
+    code, out, _ = run_cli(monkeypatch, capsys, "demand", "staff", "--db", cli_db, "--tz", "UTC")
+    assert code == 0 and "pooled (999 first)" in out and "staffed apart" in out

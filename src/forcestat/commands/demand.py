@@ -149,11 +149,19 @@ def staff_cmd(
     roster: Annotated[
         bool, typer.Option("--roster", help="Service the store's staffing table delivers")
     ] = False,
+    pooled: Annotated[
+        bool,
+        typer.Option(
+            "--pooled/--apart",
+            help="With -c all: also staff 999 and 101 as one pool, 999 answered first",
+        ),
+    ] = True,
     tz: Tz = "Europe/London",
     chart: Chart = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Agents per interval for each channel's target (999: 90% in 10 s), as a week and FTE."""
+    """Agents per interval for each channel's target (999: 90% in 10 s), as a week and FTE;
+    with both channels, also the pool that takes both (999 first)."""
     from ..demand.params import DEFAULT_TARGETS, ServiceTarget, check_percent
     from ..demand.staffing import load_roster, roster_service, staff_week
 
@@ -205,6 +213,23 @@ def staff_cmd(
                 highlight=False,
                 soft_wrap=True,
             )
+    if channel == "all" and pooled and not roster:
+        from ..demand.staffing import pooled_week
+
+        est = {ch: _estimate(db, ch, period, interval, tz) for ch in ("999", "101")}
+        plan = pooled_week(est, shrinkage=shrinkage / 100, hours_per_fte=hours_per_fte)
+        plans["pooled"] = plan.table
+        result["pooled"] = {"summary": plan.summary(), "week": _records(plan.table)}
+        if not as_json:
+            s = plan.summary()
+            apart = sum(result[ch]["summary"]["agent_hours_per_week"] for ch in channels)
+            out.print(
+                f"pooled (999 first): peak {s['peak_agents']} agents, "
+                f"{s['agent_hours_per_week']:,.0f} agent-hours a week against {apart:,.0f} "
+                f"staffed apart = {s['fte']:.1f} FTE",
+                highlight=False,
+                soft_wrap=True,
+            )
     if chart is not None and plans:
         from ..demand import charts
 
@@ -234,6 +259,92 @@ def _talk_dist(kind: str, talk: Any) -> Any:
     if kind == "exponential":
         return Dist.exponential(talk.mean_s)
     raise ParameterError(f"talk must be lognormal, empirical or exponential (got {kind!r})")
+
+
+@demand_app.command("roster")
+def roster_cmd(
+    db: DbOption,
+    channel: Annotated[
+        str,
+        typer.Option(
+            "--channel",
+            "-c",
+            help="999, 101, or pooled (one pool takes both, 999 first) or apart (summed)",
+        ),
+    ] = "pooled",
+    period: Period = None,
+    interval: Interval = 30,
+    shift_hours: Annotated[
+        str, typer.Option(help="Shift lengths in hours, comma-separated")
+    ] = "8,10,12",
+    start_every: Annotated[int, typer.Option(help="Shifts may start every N minutes")] = 60,
+    start_hours: Annotated[
+        str | None, typer.Option(help="Only these start hours, e.g. 6,7,14,22")
+    ] = None,
+    shrinkage: Annotated[float, typer.Option(help="Percent of paid time off the rota")] = 30.0,
+    hours_per_fte: Annotated[float, typer.Option(help="Contracted hours a week")] = 37.0,
+    time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds")] = 10.0,
+    tz: Tz = "Europe/London",
+    chart: Chart = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Shifts (8/10/12 h, allowed starts, breaks) meeting the staffing plan in every
+    interval with the fewest paid handler-hours: the rota, a chart and FTE."""
+    from ..demand.params import check_percent
+    from ..demand.roster import ShiftRules, roster_chart, solve_roster
+
+    check_percent("shrinkage", shrinkage, allow_zero=True)
+    if shrinkage >= 100:
+        raise ParameterError("shrinkage must be below 100%")
+    try:
+        lengths = tuple(float(x) for x in shift_hours.split(",") if x.strip())
+        starts = tuple(int(x) for x in start_hours.split(",") if x.strip()) if start_hours else None
+    except ValueError:
+        raise ParameterError(
+            "shift-hours and start-hours must be comma-separated numbers"
+        ) from None
+    required = _requirement(db, channel, period, interval, tz)
+    rules = ShiftRules(lengths_h=lengths, start_every_min=start_every, start_hours=starts)
+    r = solve_roster(
+        required, interval, rules=rules, shrinkage=shrinkage / 100,
+        hours_per_fte=hours_per_fte, time_limit_s=time_limit,
+    )  # fmt: skip
+    if chart is not None:
+        from ..demand import charts
+
+        charts.save(roster_chart(r, f"{channel}: required and rostered handlers"), chart)
+    if as_json:
+        _emit_json(
+            {"summary": r.summary(), "shifts": _records(r.shifts),
+             "coverage": _records(r.coverage)}
+        )  # fmt: skip
+        return
+    _table(r.shifts, f"{channel}: the rota ({r.status})", digits=0)
+    s = r.summary()
+    out.print(
+        f"{s['handlers']} shifts a week, {s['paid_hours']:,.0f} paid handler-hours for "
+        f"{s['required_hours']:,.0f} required on the phones ({s['efficiency_pct']:.0f}% "
+        f"used); {s['fte']:.1f} FTE at {shrinkage:g}% shrinkage and {hours_per_fte:g} h",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if chart is not None:
+        out.print(f"chart written to {chart}")
+
+
+def _requirement(db: str, channel: str, period: str | None, interval: int, tz: str) -> Any:
+    """Agents needed per interval of the week: one channel's plan, the pooled plan, or the
+    two channels' plans added (apart)."""
+    from ..demand.staffing import pooled_week, staff_week
+
+    if channel in ("999", "101"):
+        return staff_week(_estimate(db, channel, period, interval, tz)).table["agents"]
+    if channel not in ("pooled", "apart"):
+        raise ParameterError(f"channel must be 999, 101, pooled or apart (got {channel!r})")
+    est = {ch: _estimate(db, ch, period, interval, tz) for ch in ("999", "101")}
+    if channel == "pooled":
+        return pooled_week(est).table["agents"]
+    return sum(staff_week(e).table["agents"].to_numpy() for e in est.values())
 
 
 @demand_app.command("simulate")
