@@ -347,6 +347,83 @@ def _requirement(db: str, channel: str, period: str | None, interval: int, tz: s
     return sum(staff_week(e).table["agents"].to_numpy() for e in est.values())
 
 
+@demand_app.command("forecast")
+def forecast_cmd(
+    db: DbOption,
+    days: Annotated[int, typer.Option(help="Days ahead to forecast")] = 28,
+    channel: Channel = "101",
+    period: Period = None,
+    interval: Interval = 60,
+    level: Annotated[float, typer.Option(help="Prediction-interval coverage, percent")] = 90.0,
+    country: Annotated[
+        str, typer.Option(help="Public-holiday calendar (GB, IL, US...; 'none' for none)")
+    ] = "GB",
+    subdiv: Annotated[str | None, typer.Option(help="Region of the calendar (ENG...)")] = "ENG",
+    staff_quantile: Annotated[
+        float | None,
+        typer.Option(help="Also staff each interval for this percentile of its calls, e.g. 90"),
+    ] = None,
+    tz: Tz = "Europe/London",
+    chart: Chart = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Daily call volumes ahead (day of week, trend, holidays) with prediction intervals,
+    spread over the day; optionally the agents an upper quantile needs."""
+    from ..demand.estimate import estimate, load_calls
+    from ..demand.forecast import forecast_calls, quantile_rates
+    from ..demand.params import DEFAULT_TARGETS, check_percent
+
+    check_percent("level", level)
+    with Store.open(db, read_only=True) as store:
+        calls = load_calls(store, channel, period)
+    if calls.empty:
+        raise ParameterError(f"channel {channel!r} has no calls in the store for that period")
+    no_cal = country.lower() in ("none", "")
+    fc = forecast_calls(
+        calls, days, tz=tz, interval_minutes=interval, level=level / 100,
+        country=None if no_cal else country, subdiv=None if no_cal else subdiv,
+    )  # fmt: skip
+    result = fc.as_dict()
+    if staff_quantile is not None:
+        from ..demand.staffing import required_agents
+
+        check_percent("staff_quantile", staff_quantile)
+        est = estimate(calls, channel, interval, tz=tz)
+        rates = quantile_rates(fc, staff_quantile / 100)
+        pat = est.patience.mean_s if math.isfinite(est.patience.mean_s) else None
+        n = required_agents(
+            rates, est.talk.mean_s, DEFAULT_TARGETS.get(channel, DEFAULT_TARGETS["101"]),
+            patience_s=pat, model="erlang_a" if pat else "erlang_c",
+        )  # fmt: skip
+        result["staffing"] = {
+            "quantile_pct": staff_quantile,
+            "agent_hours": float(n.sum() * interval / 60),
+            "peak_agents": int(n.max()),
+            "agents": [int(v) for v in n],
+        }
+    if chart is not None:
+        from ..demand import charts
+
+        charts.save(charts.forecast_chart(fc, f"{channel} calls a day, forecast"), chart)
+    if as_json:
+        _emit_json(result)
+        return
+    _table(fc.daily, f"{channel}: calls a day, {level:g}% prediction interval", digits=0)
+    terms = ", ".join(f"{k} {v:+.3f}" for k, v in fc.coefficients.items() if k != "intercept")
+    out.print(
+        f"from {fc.history_days} days of records; log effects: {terms}; dispersion {fc.alpha:.4f}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if "staffing" in result:
+        st = result["staffing"]
+        out.print(
+            f"staffed for the {staff_quantile:g}th percentile of each interval's calls: peak "
+            f"{st['peak_agents']} agents, {st['agent_hours']:,.0f} agent-hours",
+            highlight=False,
+        )
+
+
 @demand_app.command("simulate")
 def simulate_cmd(
     db: DbOption,

@@ -65,6 +65,19 @@ def staffing_chart(plans: dict[str, pd.DataFrame], title: str) -> alt.Chart:
     )
 
 
+def forecast_chart(fc: object, title: str) -> alt.LayerChart:
+    """Forecast calls a day with the prediction interval as a band."""
+    t = fc.daily.assign(date=pd.to_datetime(fc.daily["date"]))  # type: ignore[attr-defined]
+    x = alt.X("date:T", title=None)
+    band = alt.Chart(t).mark_area(opacity=0.25).encode(x=x, y="low:Q", y2="high:Q")
+    line = (
+        alt.Chart(t)
+        .mark_line(point=True)
+        .encode(x=x, y=alt.Y("expected:Q", title="calls a day (prediction interval)"))
+    )
+    return (band + line).properties(title=title, width=900, height=260)
+
+
 def save(chart: alt.TopLevelMixin, path: str | Path) -> Path:
     """Write a chart; the format follows the suffix (.svg, .png, .html, .json)."""
     p = Path(path)
