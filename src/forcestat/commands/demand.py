@@ -575,14 +575,38 @@ def check_hourly_cmd(
     aht: Annotated[float, typer.Option(help="Handling seconds per call")] = 180.0,
     target: Annotated[float, typer.Option(help="Percent answered in time")] = 90.0,
     within: Annotated[float, typer.Option(help="Answer within seconds")] = 10.0,
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest",
+            help="Predict the last week's share answered within 10 s from the earlier weeks",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Service by hour of day from hourly phone statistics, beside Erlang staffing advice."""
     from ..demand.adapters import read_decc_phone
     from ..demand.params import check_percent
-    from ..demand.validate import hourly_service_check
+    from ..demand.validate import hourly_backtest, hourly_service_check
 
     check_percent("target", target)
+    if backtest:
+        hourly = read_decc_phone(paths)
+        res = {ch: hourly_backtest(hourly, ch) for ch in ("999", "101")}
+        if as_json:
+            _emit_json(res)
+            return
+        rows = [
+            {"channel": ch, "grain": g, **r[g]}
+            for ch, r in res.items()
+            for g in ("hour_of_day", "hour_of_week")
+        ]
+        _table(
+            pd.DataFrame(rows),
+            "Last week's % answered within 10 s: mean absolute error, points",
+            digits=2,
+        )
+        return
     table = hourly_service_check(read_decc_phone(paths), aht, target_pct=target, within_s=within)
     if as_json:
         _emit_json(_records(table))

@@ -241,3 +241,67 @@ def _observed_summary(calls: pd.DataFrame) -> dict[str, float]:
         "pct_answered_within": 100.0 * float((wait < 10).mean()) if ok.any() else 100.0,
         "avg_talk_seconds": float(talk.mean()) if ok.any() else 0.0,
     }
+
+
+def hourly_backtest(
+    hourly: pd.DataFrame, channel: str = "999", *, test_days: int = 7
+) -> dict[str, Any]:
+    """Predict the last ``test_days`` days' share answered within 10 s, hour by hour, from
+    the earlier weeks of hourly line statistics (:func:`read_decc_phone`).
+
+    The model is a binomial regression (statsmodels) of each hour's share answered within
+    10 s on its offered calls (linear and squared: service slips as the load rises) and
+    the hour of the day (eight three-hour blocks: the shifts), weighted by answered calls
+    and fitted on the earlier weeks; it is given the test hours' offered calls. The naive
+    baseline is the same hour of the week before. Scored as the mean absolute error in
+    percentage points per hour of the day (the test week's hours pooled) and per hour of
+    the week, each beside the binomial noise floor (what a perfect model would score).
+    """
+    import statsmodels.api as sm
+
+    from .backtest import binomial_noise_floor
+
+    h = hourly[hourly["channel"] == channel].copy()
+    if h.empty:
+        raise ParameterError(f"no hourly statistics for channel {channel!r}")
+    h["hour_start"] = pd.to_datetime(h["hour_start"])
+    cut = h["hour_start"].max().normalize() - pd.Timedelta(days=test_days - 1)
+    fit, test = h[h["hour_start"] < cut], h[h["hour_start"] >= cut]
+    if fit["hour_start"].min() > cut - pd.Timedelta(days=7):
+        raise ParameterError("hourly backtest needs at least a week before the test days")
+
+    def design(d: pd.DataFrame) -> np.ndarray:
+        x = d["offered"].to_numpy(dtype=float)
+        block = (d["hour_start"].dt.hour // 3).to_numpy()
+        cols = [np.ones(len(d)), x / 10, (x / 10) ** 2]
+        cols += [(block == b).astype(float) for b in range(1, 8)]
+        return np.column_stack(cols)
+
+    f = fit[fit["answered"] > 0]
+    y = np.column_stack([f["answered_within_10s"], f["answered"] - f["answered_within_10s"]])
+    model = sm.GLM(y, design(f), family=sm.families.Binomial()).fit()
+    test = test.assign(pred=model.predict(design(test)) * test["answered"])
+    prev = h.set_index("hour_start")["answered_within_10s"] / h.set_index("hour_start")[
+        "answered"
+    ].where(lambda s: s > 0)
+    test = test.assign(
+        naive=prev.reindex(test["hour_start"] - pd.Timedelta(days=7)).to_numpy()
+        * test["answered"].to_numpy()
+    )
+    out: dict[str, Any] = {"channel": channel, "fit_hours": int(len(fit))}
+    for grain, keys in (("hour_of_day", [test["hour_start"].dt.hour]),
+                        ("hour_of_week", [test["hour_start"].dt.dayofweek,
+                                          test["hour_start"].dt.hour])):  # fmt: skip
+        g = test.groupby(keys)[["answered", "answered_within_10s", "pred", "naive"]].sum(
+            min_count=1
+        )
+        g = g[g["answered"] > 0]
+        obs = 100 * g["answered_within_10s"] / g["answered"]
+        out[grain] = {
+            "model_mae_pts": float((100 * g["pred"] / g["answered"] - obs).abs().mean()),
+            "naive_mae_pts": float((100 * g["naive"] / g["answered"] - obs).abs().mean()),
+            "noise_floor_pts": 100
+            * binomial_noise_floor((obs / 100).to_numpy(), g["answered"].to_numpy()),
+            "cells": int(len(g)),
+        }
+    return out
