@@ -290,3 +290,42 @@ def test_cli_roster_writes_rota_chart_and_fte(monkeypatch, capsys, cli_db, tmp_p
 def test_cli_staff_both_channels_shows_the_pool(monkeypatch, capsys, cli_db):
     code, out, _ = run_cli(monkeypatch, capsys, "demand", "staff", "--db", cli_db, "--tz", "UTC")
     assert code == 0 and "pooled (999 first)" in out and "staffed apart" in out
+
+
+def _hand_made_chats(slowdown: float, seed: int = 0) -> pd.DataFrame:
+    """One operator's chats, each stretched by the chats open when it was accepted."""
+    rng = np.random.default_rng(seed)
+    rows, t, open_ends = [], 0.0, []
+    for i in range(4000):
+        t += rng.exponential(200.0)
+        open_ends = [e for e in open_ends if e > t]
+        if len(open_ends) >= 3:
+            continue
+        m = len(open_ends) + 1
+        end = t + rng.exponential(300.0) * (1 + slowdown * (m - 1))
+        open_ends.append(end)
+        rows.append((f"C{i}", t, end))
+    base = pd.Timestamp("2022-10-03")
+    return pd.DataFrame(
+        {
+            "call_id": [r[0] for r in rows],
+            "channel": "chat",
+            "arrived_at": [base + pd.Timedelta(seconds=r[1]) for r in rows],
+            "answered_at": [base + pd.Timedelta(seconds=r[1]) for r in rows],
+            "ended_at": [base + pd.Timedelta(seconds=r[2]) for r in rows],
+            "agent_id": "OP1",
+        }
+    )
+
+
+@pytest.mark.parametrize("true_slowdown", [0.0, 0.3, 0.6])
+def test_chat_slowdown_is_estimated_from_overlapping_chats(true_slowdown):
+    from forcestat.demand.estimate import chat_slowdown
+
+    s = chat_slowdown(_hand_made_chats(true_slowdown))
+    assert s.slowdown == pytest.approx(true_slowdown, abs=0.1)
+    # the handling of a chat held alone, not the observed mean that includes concurrency
+    assert s.handling_alone_s == pytest.approx(300.0, rel=0.1)
+    if true_slowdown > 0:
+        assert s.observed_handling_s > 1.1 * s.handling_alone_s
+    assert 1.0 < s.mean_concurrency < 3.0

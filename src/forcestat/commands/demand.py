@@ -533,7 +533,12 @@ def chat_cmd(
     tz: Tz = "Europe/London",
     target: Annotated[float, typer.Option(help="Percent accepted in time")] = 80.0,
     within: Annotated[float, typer.Option(help="Accept within seconds")] = 60.0,
-    slowdown: Annotated[float, typer.Option(help="Extra handling per extra chat")] = 0.25,
+    slowdown: Annotated[
+        float | None,
+        typer.Option(
+            help="Extra handling per extra chat (default 0.25, or estimated with --from-store)"
+        ),
+    ] = None,
     max_k: Annotated[int, typer.Option(help="Largest concurrency to try")] = 6,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
     as_json: JsonOption = False,
@@ -545,19 +550,30 @@ def chat_cmd(
     if not 1 <= max_k <= 20:
         raise ParameterError(f"max_k must be between 1 and 20 (got {max_k})")
     if from_store:
-        from ..demand.estimate import estimate, load_chats
+        from ..demand.estimate import chat_slowdown, estimate, load_chats
 
         with Store.open(db, read_only=True) as store:
-            est = estimate(load_chats(store, period), None, 60, tz=tz)
+            chats = load_chats(store, period)
+        est = estimate(chats, None, 60, tz=tz)
+        slow = chat_slowdown(chats)
         chats_per_hour = float(est.rates["calls_per_hour"].max())
-        aht, patience = est.talk.mean_s, est.patience.mean_s
-        out.print(
-            f"from {est.calls:,} chats: busiest hour {chats_per_hour:.1f} chats/h, handling "
-            f"{aht:.0f} s (as observed, already at the operators' usual concurrency), "
-            f"patience {patience:.0f} s",
-            highlight=False,
-            soft_wrap=True,
-        )
+        # the observed handling already includes the operators' usual concurrency: start
+        # from a chat held alone, so the simulation's stretch is not applied twice
+        aht, patience = slow.handling_alone_s, est.patience.mean_s
+        if slowdown is None:
+            slowdown = slow.slowdown
+        if not as_json:
+            out.print(
+                f"from {est.calls:,} chats: busiest hour {chats_per_hour:.1f} chats/h; "
+                f"handling {slow.observed_handling_s:.0f} s as observed at "
+                f"{slow.mean_concurrency:.2f} open chats, {aht:.0f} s alone; slowdown "
+                f"{slow.slowdown:.2f} per extra chat (estimated from overlapping chats); "
+                f"patience {patience:.0f} s",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if slowdown is None:
+        slowdown = 0.25
     table = chat_operators(
         chats_per_hour, Dist.exponential(aht), Dist.exponential(patience),
         target_pct=target, within_s=within, concurrency=range(1, max_k + 1),
