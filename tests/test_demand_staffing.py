@@ -329,3 +329,42 @@ def test_chat_slowdown_is_estimated_from_overlapping_chats(true_slowdown):
     if true_slowdown > 0:
         assert s.observed_handling_s > 1.1 * s.handling_alone_s
     assert 1.0 < s.mean_concurrency < 3.0
+
+
+def test_surge_across_midnight_with_redials_and_recovery(two_channels):
+    from forcestat.demand.whatif import surge_day
+
+    est = {ch: estimate(two_channels, ch, tz="UTC") for ch in ("999", "101")}
+    kw = dict(replications=3, seed=2, recovery_intervals=2)
+    plain = surge_day(est, "Sun", 22, 4, 3.0, agents=9, **kw).set_index("scenario")
+    hourly: list[pd.DataFrame] = []
+    again = surge_day(est, "Sun", 22, 4, 3.0, agents=9, redial=0.5, hourly=hourly, **kw)
+    again = again.set_index("scenario")
+    # a window from Sunday 22:00 into Monday is simulated, and its aftermath reported
+    assert "after_pct_999_answered_within_10s" in plain.columns
+    assert plain.loc["surge", "calls_999"] > 2 * plain.loc["normal", "calls_999"]
+    # callers who give up and call back add load: more 101 calls in the window
+    assert again.loc["surge", "calls_101"] >= plain.loc["surge", "calls_101"]
+    assert {h["scenario"].iloc[0] for h in hourly} == {"normal", "surge"}
+    assert len(hourly[0]) == 48
+
+
+def test_surge_pool_from_staffing_records():
+    from forcestat.demand.whatif import roster_agents
+
+    starts = pd.date_range("2022-10-14 00:00", periods=48, freq="30min")
+    roster = pd.DataFrame(
+        {
+            "interval_start": np.repeat(starts, 2),
+            "interval_minutes": 30,
+            "channel": ["999", "101"] * 48,
+            "agents": 3.0,
+        }
+    )
+    a = roster_agents(roster, "2022-10-14", tz="UTC")
+    assert a.shape == (48,)
+    # both channels' records on each half hour: 3 + 3 at every instant of the first day
+    assert a[:24] == pytest.approx(6.0)
+    assert a[24:] == pytest.approx(0.0)
+    with pytest.raises(ParameterError, match="no 999 or 101 agents"):
+        roster_agents(roster, "2022-11-01", tz="UTC")

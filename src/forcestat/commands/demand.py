@@ -492,28 +492,70 @@ def surge_cmd(
     digital_staff: Annotated[int, typer.Option(help="Digital desk staff")] = 2,
     digital_aht: Annotated[float, typer.Option(help="Seconds per digital contact")] = 600.0,
     replications: Annotated[int, typer.Option(help="Simulated days per scenario")] = 20,
+    date: Annotated[
+        str | None,
+        typer.Option(help="Take the pool from the staffing records of this date (YYYY-MM-DD)"),
+    ] = None,
+    redial: Annotated[
+        float, typer.Option(help="Percent of abandoning callers who call back")
+    ] = 0.0,
+    redial_delay: Annotated[float, typer.Option(help="Mean seconds before calling back")] = 300.0,
+    recovery: Annotated[int, typer.Option(help="Also report this many hours after")] = 3,
     period: Period = None,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
     tz: Tz = "Europe/London",
+    chart: Chart = None,
     as_json: JsonOption = False,
 ) -> None:
-    """999 surge: 101 % not answered, 999 in 10 s and the digital backlog, over the surge."""
+    """999 surge: 101 % not answered, 999 in 10 s and the digital backlog, over the surge
+    and the hours after it; the window may cross midnight."""
     from ..demand.params import check_percent
     from ..demand.simulate import Dist
-    from ..demand.whatif import surge_day
+    from ..demand.whatif import DAYS, roster_agents, surge_day
 
     check_percent("divert", divert, allow_zero=True)
+    check_percent("redial", redial, allow_zero=True)
+    if recovery < 0:
+        raise ParameterError(f"recovery must be zero or more hours (got {recovery})")
     est = {ch: _estimate(db, ch, period, 60, tz) for ch in ("999", "101")}
+    pool: Any = agents
+    if date is not None:
+        from ..demand.staffing import load_roster
+
+        try:
+            day = DAYS[pd.Timestamp(date).day_of_week]
+        except ValueError:
+            raise ParameterError(f"date must be YYYY-MM-DD (got {date!r})") from None
+        with Store.open(db, read_only=True) as store:
+            pool = roster_agents(load_roster(store), date, tz)
+    hourly: list[pd.DataFrame] = []
     table = surge_day(
-        est, day, start, hours, factor, divert / 100, agents=agents,
+        est, day, start, hours, factor, divert / 100, agents=pool,
         digital_handling=Dist.exponential(digital_aht), digital_staff=digital_staff,
-        replications=replications, seed=seed,
+        replications=replications, seed=seed, redial=redial / 100,
+        redial_delay_s=redial_delay, recovery_intervals=recovery, hourly=hourly,
     )  # fmt: skip
+    if chart is not None:
+        from ..demand import charts
+
+        charts.save(
+            charts.surge_chart(pd.concat(hourly), start, hours, f"{day} surge, 999 x{factor:g}"),
+            chart,
+        )
     if as_json:
         _emit_json(_records(table))
         return
-    shown = table.rename(columns=SURGE_LABELS)[list(SURGE_LABELS.values())]
-    _table(shown, f"{day} {start:02d}:00 for {hours} h, 999 x{factor:g} (mean of {replications})")
+    labels = dict(SURGE_LABELS)
+    if recovery:
+        labels["after_pct_999_answered_within_10s"] = f"999 in 10 s % next {recovery} h"
+        labels["after_pct_101_not_answered"] = f"101 lost % next {recovery} h"
+    shown = table.rename(columns=labels)[list(labels.values())]
+    src = f"staffing of {date}" if date else "the normal plan"
+    _table(
+        shown,
+        f"{day} {start:02d}:00 for {hours} h, 999 x{factor:g}, pool: {src} "
+        f"(mean of {replications})",
+    )
 
 
 @whatif_app.command("chat")
