@@ -144,3 +144,18 @@ def test_decc_last_week_within_10s_is_predicted_better_than_the_week_before(decc
     # the target (3 points per hour) is below what the noise allows per hour of
     # the week; per hour of the day the 999 model is within about 3 points of it
     assert hourly_backtest(decc_hourly, "999")["hour_of_day"]["model_mae_pts"] < 6.5
+
+
+def test_decc_handling_from_cad_records_and_one_pool_needs_fewer_hours(shared, decc_hourly):
+    from forcestat.demand.adapters import read_cad_handling
+    from forcestat.demand.validate import hourly_pooled_advice
+
+    cads = sorted((shared / "data" / "decc-911-cad-phone").glob("cad_week*.csv"))
+    if not cads:
+        pytest.skip("no DECC CAD files")
+    aht = read_cad_handling(cads)
+    # the 267-303 s of handling, well above the 180 s default
+    assert 250 < aht["101"] < aht["999"] < 330
+    advice = hourly_pooled_advice(decc_hourly, aht)
+    assert advice["agent_hours_a_day_pooled"] < 0.85 * advice["agent_hours_a_day_apart"]
+    assert len(advice["pooled_by_hour"]) == 24

@@ -631,6 +631,10 @@ def chat_cmd(
 def check_hourly_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Hourly line-statistics files (DECC)")],
     aht: Annotated[float, typer.Option(help="Handling seconds per call")] = 180.0,
+    cad: Annotated[
+        list[Path] | None,
+        typer.Option("--cad", help="CAD incident files: handling per line from Phone_Time"),
+    ] = None,
     target: Annotated[float, typer.Option(help="Percent answered in time")] = 90.0,
     within: Annotated[float, typer.Option(help="Answer within seconds")] = 10.0,
     backtest: Annotated[
@@ -665,14 +669,31 @@ def check_hourly_cmd(
             digits=2,
         )
         return
-    table = hourly_service_check(read_decc_phone(paths), aht, target_pct=target, within_s=within)
+    hourly = read_decc_phone(paths)
+    handling: float | dict[str, float] = aht
+    if cad:
+        from ..demand.adapters import read_cad_handling
+        from ..demand.validate import hourly_pooled_advice
+
+        handling = read_cad_handling(cad)
+        pool = hourly_pooled_advice(hourly, handling, target_pct=target, within_s=within)
+    table = hourly_service_check(hourly, handling, target_pct=target, within_s=within)
     if as_json:
-        _emit_json(_records(table))
+        _emit_json({"by_hour": _records(table), "pooled": pool} if cad else _records(table))
         return
     for ch, part in table.groupby("channel"):
         _table(
             part.drop(columns="channel"),
             f"{ch}: by hour of day, advice for {target:g}% in {within:g} s",
+        )
+    if cad:
+        out.print(
+            f"handling from the CAD records: 999 {handling['999']:.0f} s, "  # type: ignore[index]
+            f"101 {handling['101']:.0f} s; agent-hours a day for the average load: "  # type: ignore[index]
+            f"{pool['agent_hours_a_day_apart']:.0f} with each line apart, "
+            f"{pool['agent_hours_a_day_pooled']:.0f} as one pool with 999 first",
+            highlight=False,
+            soft_wrap=True,
         )
 
 

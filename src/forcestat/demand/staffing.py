@@ -266,17 +266,56 @@ def pooled_week(
     r = est["999"].rates.merge(
         est["101"].rates[["slot", "calls_per_hour"]], on="slot", suffixes=("_999", "_101")
     )
-    l1 = r["calls_per_hour_999"].to_numpy(dtype=float) / 3600
-    l2 = r["calls_per_hour_101"].to_numpy(dtype=float) / 3600
+    r999 = r["calls_per_hour_999"].to_numpy(dtype=float)
+    r101 = r["calls_per_hour_101"].to_numpy(dtype=float)
+    n_out, sl1, sl2 = pooled_agents(r999, r101, aht, targets)
+    l1, l2, lam = r999 / 3600, r101 / 3600, (r999 + r101) / 3600
+    table = r[[c for c in ("slot", "day", "start") if c in r]].copy()
+    table["calls_per_hour_999"] = l1 * 3600
+    table["calls_per_hour_101"] = l2 * 3600
+    table["calls_per_hour"] = lam * 3600
+    table["agents"] = n_out
+    table["rostered"] = np.ceil(n_out / (1 - shrinkage) - 1e-9).astype(int)
+    table["service_level_pct"] = 100 * sl1
+    table["service_level_101_pct"] = 100 * sl2
+    table["pct_abandoned"] = 0.0
+    t1 = targets["999"]
+    label = ServiceTarget("pooled", t1.target_pct, t1.within_s)
+    return StaffingPlan(
+        "pooled", label, "priority_erlang_c", shrinkage, est["999"].interval_minutes, table,
+        hours_per_fte,
+    )  # fmt: skip
+
+
+def pooled_agents(
+    calls_per_hour_999: np.ndarray,
+    calls_per_hour_101: np.ndarray,
+    aht_s: dict[str, float],
+    targets: dict[str, ServiceTarget] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fewest agents per interval for one pool taking both channels, 999 first, and the
+    share of each channel's calls then answered in time (see :func:`pooled_week`).
+
+    Examples
+    --------
+    >>> n, sl999, sl101 = pooled_agents(np.array([60.0]), np.array([40.0]), {"999": 240,
+    ...                                 "101": 240})
+    >>> int(n[0]), bool(sl999[0] >= 0.9), bool(sl101[0] >= 0.8)
+    (11, True, True)
+    """
+    targets = targets or {ch: DEFAULT_TARGETS[ch] for ch in ("999", "101")}
+    l1 = check_non_negative("calls_per_hour_999", calls_per_hour_999) / 3600
+    l2 = check_non_negative("calls_per_hour_101", calls_per_hour_101) / 3600
+    if l1.size != l2.size:
+        raise ParameterError("the two channels need one rate per interval each")
     lam = l1 + l2
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean_aht = np.where(lam > 0, (l1 * aht["999"] + l2 * aht["101"]) / lam, aht["999"])
+        mean_aht = np.where(lam > 0, (l1 * aht_s["999"] + l2 * aht_s["101"]) / lam, 1.0)
     mu = 1 / mean_aht
-    n_out = np.zeros(len(r), dtype=int)
-    sl1 = np.ones(len(r))
-    sl2 = np.ones(len(r))
+    n_out = np.zeros(lam.size, dtype=int)
+    sl1, sl2 = np.ones(lam.size), np.ones(lam.size)
     t1, t2 = targets["999"], targets["101"]
-    for i in range(len(r)):
+    for i in range(lam.size):
         if lam[i] <= 0:
             continue
         n = int(math.floor(lam[i] / mu[i])) + 1
@@ -290,17 +329,4 @@ def pooled_week(
                 break
             n += 1
         n_out[i], sl1[i], sl2[i] = n, a1, a2
-    table = r[[c for c in ("slot", "day", "start") if c in r]].copy()
-    table["calls_per_hour_999"] = l1 * 3600
-    table["calls_per_hour_101"] = l2 * 3600
-    table["calls_per_hour"] = lam * 3600
-    table["agents"] = n_out
-    table["rostered"] = np.ceil(n_out / (1 - shrinkage) - 1e-9).astype(int)
-    table["service_level_pct"] = 100 * sl1
-    table["service_level_101_pct"] = 100 * sl2
-    table["pct_abandoned"] = 0.0
-    label = ServiceTarget("pooled", t1.target_pct, t1.within_s)
-    return StaffingPlan(
-        "pooled", label, "priority_erlang_c", shrinkage, est["999"].interval_minutes, table,
-        hours_per_fte,
-    )  # fmt: skip
+    return n_out, sl1, sl2

@@ -138,7 +138,7 @@ def _errors(t: pd.DataFrame) -> pd.DataFrame:
 
 def hourly_service_check(
     hourly: pd.DataFrame,
-    aht_s: float,
+    aht_s: float | dict[str, float],
     *,
     target_pct: float = 90.0,
     within_s: float = 10.0,
@@ -158,9 +158,11 @@ def hourly_service_check(
         100 * t["answered_within_10s"] / t["answered"].where(t["answered"] > 0)
     )
     t["pct_abandoned"] = 100 * t["abandoned"] / t["offered"].where(t["offered"] > 0)
+    aht = t["channel"].map(aht_s) if isinstance(aht_s, dict) else float(aht_s)
     t["advised_agents"] = erlang.agents_needed(
-        t["offered_per_hour"].to_numpy(), aht_s, target_pct / 100, within_s
-    )
+        t["offered_per_hour"].to_numpy(), np.asarray(aht, dtype=float), target_pct / 100,
+        within_s,
+    )  # fmt: skip
     t["shortfall_pct"] = (target_pct - t["pct_answered_within_10s"]).clip(lower=0)
     return t[
         ["channel", "hour", "offered_per_hour", "pct_answered_within_10s", "pct_abandoned",
@@ -305,3 +307,28 @@ def hourly_backtest(
             "cells": int(len(g)),
         }
     return out
+
+
+def hourly_pooled_advice(
+    hourly: pd.DataFrame, aht_s: dict[str, float], *, target_pct: float = 90.0,
+    within_s: float = 10.0,
+) -> dict[str, Any]:  # fmt: skip
+    """Agent-hours a day the hourly statistics' average load needs: each line staffed
+    apart (Erlang C, the standard on both), against one pool taking both lines with 999
+    answered first (:func:`~forcestat.demand.staffing.pooled_agents`, the same standard
+    for both). ``aht_s`` per channel, e.g. from the CAD records
+    (:func:`~forcestat.demand.adapters.read_cad_handling`)."""
+    from .params import ServiceTarget
+    from .staffing import pooled_agents
+
+    t = hourly_service_check(hourly, aht_s, target_pct=target_pct, within_s=within_s)
+    apart = float(t["advised_agents"].sum())
+    wide = t.pivot(index="hour", columns="channel", values="offered_per_hour").fillna(0.0)
+    tg = {ch: ServiceTarget(ch, target_pct, within_s) for ch in ("999", "101")}
+    n, _, _ = pooled_agents(wide["999"].to_numpy(), wide["101"].to_numpy(), aht_s, tg)
+    return {
+        "aht_s": aht_s,
+        "agent_hours_a_day_apart": apart,
+        "agent_hours_a_day_pooled": float(n.sum()),
+        "pooled_by_hour": [int(x) for x in n],
+    }
