@@ -18,7 +18,7 @@ from ..errors import ParameterError
 from ..store import Store
 from . import DbOption, JsonOption
 
-out = Console()
+out = Console(markup=False, highlight=False)
 demand_app = typer.Typer(help="Demand model: estimate, staff, simulate and what-ifs.")
 whatif_app = typer.Typer(help="What-ifs: a 999 surge, live-chat concurrency.")
 demand_app.add_typer(whatif_app, name="whatif")
@@ -122,7 +122,7 @@ def estimate_cmd(
         return
     talk, pat = est.talk.as_dict(), est.patience.as_dict()
     out.print(
-        f"[bold]{channel}[/]: {est.calls:,} calls. Talk time mean {talk['mean_s']:.0f} s, "
+        f"{channel}: {est.calls:,} calls. Talk time mean {talk['mean_s']:.0f} s, "
         f"median {talk['median_s']:.0f} s (lognormal sigma {talk['lognormal_sigma']:.2f}). "
         f"Patience (censored, exponential) mean {pat['mean_patience_s']:.0f} s "
         f"from {pat['abandoned']:,} abandonments.",

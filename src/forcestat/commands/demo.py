@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..demo import run_demo
 
-out = Console()
+out = Console(markup=False, highlight=False)
 
 
 def demo(

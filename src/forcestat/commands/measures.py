@@ -15,8 +15,8 @@ from ..errors import InputError
 from ..store import Store
 from . import DbOption
 
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 FORMATS = ("table", "csv", "json", "parquet")
 
 

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from . import DbOption
 
-out = Console()
+out = Console(markup=False, highlight=False)
 
 
 def report(

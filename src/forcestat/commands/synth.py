@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
 
         By default the targets are the Kent board report's published figures.
         """
-        console = Console(stderr=as_json)
+        console = Console(stderr=as_json, markup=False, highlight=False)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         )
         for e in result.missed:
             what = f"{e['measure']} {e['period']}: {e['target']} -> {e['achieved']}"
-            console.print(f"[yellow]missed[/] {what}: {e.get('why', '')}")
+            console.print(f"missed {what}: {e.get('why', '')}")
         if result.profile_path is None:
-            console.print("[yellow]no force profile yet: force_profile.toml not written[/]")
+            console.print("no force profile yet: force_profile.toml not written")
         console.print(f"calibration: {result.calibration_path}")

@@ -207,8 +207,10 @@ def _comparison_columns(
     ]
     notes = [
         f"change on {label} {'is' if p < compare.ALPHA else 'is not'} significant ({describe})"
-        for label, (p, describe) in tests
         if p is not None
+        else f"change on {label} not tested: {describe}"
+        for label, (p, describe) in tests
+        if p is not None or describe
     ]
     first = tests[0][1][0]
     return {
@@ -230,6 +232,10 @@ def _test(
 ) -> tuple[float | None, str]:
     if value is None or ov is None:
         return None, ""
+    if q.start < other.end and other.start < q.end:
+        # FYTD to October against FYTD to September: the months they share make the two
+        # figures dependent, and a test for independent samples would overstate significance
+        return None, f"{other.label} overlaps {q.label}, and a test needs periods apart"
     if m.is_count:
         days = (q.end - q.start).days, (other.end - other.start).days
         p = compare.poisson_test(value, ov, *days)
@@ -256,7 +262,7 @@ def _untested_reason(m: Measure) -> str | None:
         Distinct: "a count of distinct vehicles",
         GroupsWithAtLeast: "a count of repeat vehicles",
     }.get(type(m.aggregate), "this kind of figure")
-    return f"no significance test for {kind}"
+    return f"not tested: no significance test for {kind}"
 
 
 def _with_spc(row: dict[str, Any], series: list[float], value: float) -> dict[str, Any]:
