@@ -12,6 +12,7 @@ The CLI turns them into exit codes (2 for bad input), the web API into 4xx JSON:
      +-- StoreError                 the store cannot be opened or written
           +-- StoreNotFoundError    no store at the path a command was given: exit code 2
           +-- StoreVersionError     the store was written by a newer forcestat: exit code 2
+          +-- StoreOpenError        the file is not a store DuckDB can open: exit code 2
 """
 
 from __future__ import annotations
@@ -61,5 +62,11 @@ class StoreNotFoundError(StoreError):
 
 class StoreVersionError(StoreError):
     """The store's format is newer than this forcestat reads: nothing is changed."""
+
+    exit_code = 2
+
+
+class StoreOpenError(StoreError):
+    """The file named as the store is not a database DuckDB can open (or it is locked)."""
 
     exit_code = 2

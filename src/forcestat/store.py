@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import ibis
 
-from .errors import StoreError, StoreNotFoundError, StoreVersionError
+from .errors import StoreNotFoundError, StoreOpenError, StoreVersionError
 from .periods import month_label
 from .schema import KINDS, RecordKind
 
@@ -51,6 +51,20 @@ META_DDL = {
 def default_db_path() -> str:
     """``$FORCESTAT_DB`` if set, else ``./forcestat.duckdb``."""
     return os.environ.get("FORCESTAT_DB") or DEFAULT_DB
+
+
+def check_store_path(p: str) -> None:
+    """Raise StoreNotFoundError for a path no store can be at: empty, a folder, or in a
+    folder that does not exist (``:memory:`` is an in-memory store, for tests)."""
+    if not p.strip():
+        raise StoreNotFoundError("--db is empty: name a store file, e.g. --db force.duckdb")
+    if p == ":memory:" or "://" in p:
+        return
+    path = Path(p)
+    if path.is_dir():
+        raise StoreNotFoundError(f"cannot open store {p}: it is a folder, not a file")
+    if not path.parent.is_dir():
+        raise StoreNotFoundError(f"cannot open store {p}: folder {path.parent} does not exist")
 
 
 def table_ddl(kind: RecordKind) -> str:
@@ -85,7 +99,7 @@ class Store:
         try:
             con = duckdb.connect(p, read_only=read_only and Path(p).exists())
         except duckdb.Error as e:
-            raise StoreError(f"cannot open store {p}: {e}") from e
+            raise StoreOpenError(f"cannot open store {p}: {e}") from e
         con.execute("SET TimeZone = 'UTC'")
         store = cls(p, con)
         try:

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from ..errors import ParameterError
 from ..store import Store
-from . import DbOption, JsonOption
+from . import DbOption, JsonOption, period_text
 
 out = Console(markup=False, highlight=False)
 demand_app = typer.Typer(help="Demand model: estimate, staff, simulate and what-ifs.")
@@ -25,7 +25,8 @@ demand_app.add_typer(whatif_app, name="whatif")
 
 Channel = Annotated[str, typer.Option("--channel", "-c", help="999 or 101")]
 Period = Annotated[
-    str | None, typer.Option(help="Records to estimate from, e.g. 2022-10 (default all)")
+    str | None,
+    typer.Option(help="Records to estimate from, e.g. 2022-10 (default all)", callback=period_text),
 ]
 Interval = Annotated[int, typer.Option("--interval", help="Interval length: 15, 30 or 60 min")]
 Tz = Annotated[str, typer.Option("--tz", help="Local time zone the week is read in")]

@@ -53,6 +53,14 @@ def register(app: typer.Typer) -> None:
 
         By default the targets are the Kent board report's published figures.
         """
+        from ..errors import InputError
+        from .paths import check_output_dir
+
+        check_output_dir(out)
+        if targets is not None and not targets.is_file():
+            raise InputError(f"cannot read --targets {targets}: no such file")
+        if not scale > 0 or scale != scale or scale == float("inf"):
+            raise InputError(f"--scale must be a positive number, not {scale}")
         console = Console(stderr=as_json, markup=False, highlight=False)
         with Progress(
             TextColumn("{task.description}"),
