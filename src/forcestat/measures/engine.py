@@ -317,7 +317,8 @@ class Engine:
         sums = member @ monthly.to_numpy(dtype=float)
 
         def col(n: str) -> np.ndarray:
-            return sums[:, names.index(n)]
+            column: np.ndarray = sums[:, names.index(n)]
+            return column
 
         values = _formula(m.aggregate, col)
         if isinstance(m.aggregate, Ratio) and _is_count_ratio(m.aggregate):
