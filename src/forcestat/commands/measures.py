@@ -52,8 +52,9 @@ def measures(
 ) -> None:
     """Compute measures for a period, with comparisons, records and benchmarks.
 
-    By default only measures with a value in the period are listed, and the reasons the others
-    have none are summed up in one line; --all lists every measure with its note.
+    By default the table lists only measures with a value in the period, and sums up in one line
+    why the others have none; --all lists every measure with its note. CSV, JSON and Parquet
+    always carry every measure asked for.
     """
     from ..measures import CATALOGUE, GRAINS, evaluate
     from ..measures.format import display_rows, export_frame
@@ -79,7 +80,7 @@ def measures(
             return
         df = evaluate(store, measure or None, p, grain, comparisons=not no_comparisons)
     hidden = None
-    if not show_all:
+    if not show_all and fmt == "table":  # CSV, JSON and Parquet keep every row for scripts
         df, hidden = _with_data(df)
     if fmt == "table":
         _print_table(display_rows(df), p.label, out_file)
