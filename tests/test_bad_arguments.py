@@ -187,3 +187,17 @@ def test_markup_and_escapes_in_user_text_are_shown_not_obeyed(
     assert code == 0, err
     assert "\x1b" not in out
     assert "[/]" in out  # shown as text
+
+
+def test_a_store_from_a_newer_forcestat_is_refused_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "future.duckdb"
+    with Store.open(db) as s:
+        s.duck.execute("UPDATE forcestat_meta SET value = '999' WHERE key = 'store_format'")
+    before = db.read_bytes()
+    for cmd in (["status"], ["quarantine"], ["measures", "--period", "2022-08"]):
+        code, _out, err = run([*cmd, "--db", str(db)], capsys)
+        assert code == 2, err
+        assert "newer forcestat" in err and len(err.strip().splitlines()) == 1
+    assert db.read_bytes() == before

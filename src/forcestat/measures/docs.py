@@ -58,7 +58,7 @@ Conventions that hold for every measure:
 $ forcestat measures --period 2022-08..2022-10 --grain month --measure calls_999_received
 $ forcestat measures --period "FY2022/23 to 2022-10" --measure contact --format csv
 $ forcestat measures --period 2022-08..2022-10 --measure policeuk_crimes --by crime_type
-$ forcestat measures --period 2022-08..2022-10 --measure policeuk_crimes --by lsoa_code --grain month
+$ forcestat measures --period 2022-08..2022-10 -m policeuk_crimes --by lsoa_code --grain month
 $ forcestat measures --period 2022-08 --all        # also the measures with no data, and why
 $ forcestat measures --list
 $ forcestat check-published published.csv     # exit 1 when figures contradict each other
