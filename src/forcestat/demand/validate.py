@@ -292,7 +292,7 @@ def hourly_backtest(
     )
     out: dict[str, Any] = {"channel": channel, "fit_hours": int(len(fit))}
     for grain, keys in (("hour_of_day", [test["hour_start"].dt.hour]),
-                        ("hour_of_week", [test["hour_start"].dt.dayofweek,
+                        ("hour_of_week", [test["hour_start"].dt.day_of_week,
                                           test["hour_start"].dt.hour])):  # fmt: skip
         g = test.groupby(keys)[["answered", "answered_within_10s", "pred", "naive"]].sum(
             min_count=1
