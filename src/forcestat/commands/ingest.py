@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..ingest import LoadResult, data_files, ingest_paths, list_quarantine
-from ..ingest.quarantine import quarantine_summary
-from ..store import Store
+from ..backends import redact
+from ..ingest import LoadResult, data_files
+from ..ingest.anystore import ingest_paths, quarantine_counts, quarantined_rows
+from ..store import open_store
 from . import DbOption, JsonOption
 
 out = Console()
@@ -38,7 +39,7 @@ def ingest(
 ) -> None:
     """Validate and load record files; every row is loaded, quarantined or skipped."""
     total = len(data_files(paths))
-    with Store.open(db) as store:
+    with open_store(db) as store:
         if as_json:
             for r in ingest_paths(store, paths, kind=kind, replace=replace):
                 print(json.dumps(r.as_dict()))
@@ -58,10 +59,13 @@ def ingest(
                 bar.update(task, completed=done, description=Path(file).name)
 
             results = ingest_paths(store, paths, kind=kind, replace=replace, progress=advance)
-    out.print(_results_table(results, db))
+    out.print(_results_table(results, getattr(store, "path", db)))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
-        out.print(f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {db}[/]")
+        where = getattr(store, "path", db)
+        out.print(
+            f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {where}[/]"
+        )
 
 
 def _results_table(results: list[LoadResult], db: str) -> Table:
@@ -84,9 +88,9 @@ def quarantine(
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
-    with Store.open(db) as store:
-        rows = list_quarantine(store, limit=limit, kind=kind, load_id=load)
-        summary = quarantine_summary(store)
+    with open_store(db) as store:
+        rows = quarantined_rows(store, limit=limit, kind=kind, load_id=load)
+        summary = quarantine_counts(store)
     if as_json:
         for r in rows:
             print(json.dumps(r, default=str))
@@ -109,13 +113,13 @@ def quarantine(
 
 def status(db: DbOption, as_json: JsonOption = False) -> None:
     """Each table's rows, month range and quarantined rows."""
-    with Store.open(db) as store:
+    with open_store(db) as store:
         rows = store.status()
     if as_json:
         for r in rows:
             print(json.dumps(r))
         return
-    t = Table(title=f"forcestat store {db}")
+    t = Table(title=f"forcestat store {redact(db)}")
     for col in ("table", "rows", "first_month", "last_month", "quarantined"):
         t.add_column(col, justify="right" if col in ("rows", "quarantined") else "left")
     for r in rows:
