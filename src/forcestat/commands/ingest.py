@@ -111,9 +111,15 @@ def quarantine(
     out.print(t)
 
 
-def status(db: DbOption, as_json: JsonOption = False) -> None:
+def status(
+    db: DbOption,
+    as_json: JsonOption = False,
+    lake: Annotated[
+        Path | None, typer.Option(help="Parquet lake Spark reads (--db spark://...)")
+    ] = None,
+) -> None:
     """Each table's rows, month range and quarantined rows."""
-    with open_store(db) as store:
+    with open_store(db, read_only=lake is not None, lake=lake) as store:
         rows = store.status()
     if as_json:
         for r in rows:
@@ -128,7 +134,7 @@ def status(db: DbOption, as_json: JsonOption = False) -> None:
             f"{r['rows']:,}",
             r["first_month"] or "-",
             r["last_month"] or "-",
-            f"{r['quarantined']:,}",
+            "-" if r["quarantined"] is None else f"{r['quarantined']:,}",
         )
     out.print(t)
 

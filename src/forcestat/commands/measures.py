@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import InputError
-from ..store import Store
+from ..store import open_store
 from . import DbOption
 
 out = Console()
@@ -42,6 +42,10 @@ def measures(
         str | None,
         typer.Option(help="Break a count down by a column, e.g. crime_type or lsoa_code"),
     ] = None,
+    lake: Annotated[
+        Path | None,
+        typer.Option(help="Parquet lake Spark reads (--db spark://...), from export-lake"),
+    ] = None,
 ) -> None:
     """Compute measures for a period, with comparisons, records and benchmarks."""
     from ..measures import CATALOGUE, evaluate
@@ -58,9 +62,9 @@ def measures(
         raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if fmt == "parquet" and out_file is None:
         raise InputError("--format parquet needs --out FILE")
-    if db != ":memory:" and not Path(db).is_file():
+    if "://" not in db and db != ":memory:" and not Path(db).is_file():
         raise InputError(f"no store at {db}: load records with `forcestat ingest` first")
-    with Store.open(db, read_only=True) as store:
+    with open_store(db, read_only=True, lake=lake) as store:
         if by is not None:
             _breakdowns(store, measure or [], period, by, fmt, out_file)
             return
@@ -93,7 +97,7 @@ def _write(data: Any, fmt: str, out_file: Path | None) -> None:
 
 
 def _breakdowns(
-    store: Store, keys: list[str], period: str, by: str, fmt: str, out_file: Path | None
+    store: Any, keys: list[str], period: str, by: str, fmt: str, out_file: Path | None
 ) -> None:
     """Each measure split by one column (police.uk crimes by crime type, ...)."""
     import pandas as pd
