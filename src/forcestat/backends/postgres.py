@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreVersionError
 from ..schema import KINDS, RecordKind
-from ..store import META_DDL, table_ddl
+from ..store import META_DDL, STORE_FORMAT, table_ddl
 from . import dialect_sql, missing_extra, redact
 
 LOAD_ID_SEQUENCE = "forcestat_load_id"
@@ -71,9 +71,26 @@ class PostgresStore:
     @classmethod
     def open(cls, url: str, *, read_only: bool = False) -> PostgresStore:
         store = cls(url, connect(url))
-        if not read_only:
-            store.ensure_schema()
+        try:
+            store.check_format()
+            if not read_only:
+                store.ensure_schema()
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    def check_format(self) -> None:
+        """Refuse a store written by a newer forcestat (as the DuckDB store does)."""
+        if not self.has_table("forcestat_meta"):
+            return
+        rows = self.fetch("SELECT value FROM forcestat_meta WHERE key = 'store_format'")
+        found = int(rows[0][0]) if rows and str(rows[0][0]).isdigit() else 0
+        if found > STORE_FORMAT:
+            raise StoreVersionError(
+                f"store {self.path} was written by a newer forcestat (store format {found};"
+                f" this forcestat reads up to {STORE_FORMAT}): upgrade forcestat to use it"
+            )
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -94,6 +111,10 @@ class PostgresStore:
             for ddl in META_DDL.values():
                 cur.execute(dialect_sql(ddl, "postgres"))
             cur.execute("CREATE INDEX IF NOT EXISTS quarantine_load ON quarantine (load_id, line)")
+            cur.execute(
+                "INSERT INTO forcestat_meta VALUES ('store_format', %s) ON CONFLICT DO NOTHING",
+                [str(STORE_FORMAT)],
+            )
             cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {LOAD_ID_SEQUENCE}")
             # a store whose load_log was filled before the sequence existed
             cur.execute(

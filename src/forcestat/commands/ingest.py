@@ -14,11 +14,12 @@ from rich.table import Table
 from ..backends import redact
 from ..ingest import LoadResult, data_files
 from ..ingest.anystore import ingest_paths, quarantine_counts, quarantined_rows
+from ..safe import visible
 from ..store import open_store
 from . import DbOption, JsonOption
 
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 
 COUNT_COLUMNS = ("read", "loaded", "quarantined", "skipped_duplicates")
 
@@ -62,21 +63,19 @@ def ingest(
     out.print(_results_table(results, getattr(store, "path", db)))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
-        where = getattr(store, "path", db)
-        out.print(
-            f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {where}[/]"
-        )
+        where = visible(getattr(store, "path", db))
+        out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {where}")
 
 
 def _results_table(results: list[LoadResult], db: str) -> Table:
-    t = Table(title=f"ingested into {db}")
+    t = Table(title=f"ingested into {visible(db)}")
     t.add_column("file", overflow="fold")
     t.add_column("kind")
     for c in COUNT_COLUMNS:
         t.add_column(c.replace("_", " "), justify="right")
     for r in results:
         d = r.as_dict()
-        t.add_row(str(d["file"]), str(d["kind"]), *(f"{d[c]:,}" for c in COUNT_COLUMNS))
+        t.add_row(visible(d["file"]), visible(d["kind"]), *(f"{d[c]:,}" for c in COUNT_COLUMNS))
     return t
 
 
@@ -88,7 +87,7 @@ def quarantine(
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
-    with open_store(db) as store:
+    with open_store(db, read_only=True) as store:
         rows = quarantined_rows(store, limit=limit, kind=kind, load_id=load)
         summary = quarantine_counts(store)
     if as_json:
@@ -99,14 +98,15 @@ def quarantine(
     for c in ("kind", "rule", "rows"):
         s.add_column(c, justify="right" if c == "rows" else "left")
     for r in summary:
-        s.add_row(r["kind"], r["rule"], f"{r['rows']:,}")
+        s.add_row(visible(r["kind"]), visible(r["rule"]), f"{r['rows']:,}")
     out.print(s)
     t = Table(title=f"quarantined rows (latest {limit})")
     for c in ("load_id", "file", "line", "column", "rule", "reason"):
         t.add_column(c, justify="right" if c in ("load_id", "line") else "left")
     for r in rows:
         t.add_row(
-            str(r["load_id"]), str(r["file"]), str(r["line"]), r["column"], r["rule"], r["reason"]
+            str(r["load_id"]),
+            *(visible(r[c]) for c in ("file", "line", "column", "rule", "reason")),
         )
     out.print(t)
 
@@ -119,13 +119,13 @@ def status(
     ] = None,
 ) -> None:
     """Each table's rows, month range and quarantined rows."""
-    with open_store(db, read_only=lake is not None, lake=lake) as store:
+    with open_store(db, read_only=True, lake=lake) as store:
         rows = store.status()
     if as_json:
         for r in rows:
             print(json.dumps(r))
         return
-    t = Table(title=f"forcestat store {redact(db)}")
+    t = Table(title=f"forcestat store {visible(redact(db))}")
     for col in ("table", "rows", "first_month", "last_month", "quarantined"):
         t.add_column(col, justify="right" if col in ("rows", "quarantined") else "left")
     for r in rows:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..safe import to_csv
 
 BANK_COLUMNS = ("call_id", "date", "vru_exit", "q_start", "q_exit", "q_time", "outcome",
                 "ser_start", "ser_exit", "ser_time", "server")  # fmt: skip
@@ -180,7 +181,7 @@ def write_calls_csv(calls: pd.DataFrame, path: str | Path) -> Path:
     cols = ["call_id", "channel", "arrived_at", "answered_at", "ended_at", "district", "agent_id"]
     out = out[[c for c in cols if c in out.columns]]
     p = Path(path)
-    out.to_csv(p, index=False)
+    to_csv(out, p)
     return p
 
 
