@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .commands import demand, demo, ingest, measures, report, synth
+from .commands import backends, demand, demo, ingest, measures, report, synth
 from .errors import ForcestatError
 from .safe import visible
 
@@ -33,7 +33,7 @@ def _root() -> None:
     """Turn a police force's records into its performance-board figures."""
 
 
-for area in (ingest, measures, synth, report, demand, demo):
+for area in (ingest, measures, backends, synth, report, demand, demo):
     area.register(app)
 
 

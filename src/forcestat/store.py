@@ -5,8 +5,9 @@ and e.g. the calls' queue and talk times -- and the lineage columns ``_load_id``
 ``_line``), plus ``load_log``, ``quarantine`` and ``audit``. Timestamps are stored as naive
 UTC; ``month`` is the Europe/London calendar month.
 
-Any other Ibis backend (Postgres, Spark, ...) can be opened read-only for measures with
-:func:`connect_backend`.
+The same store can live on PostgreSQL, and its tables can be read by Spark from a Parquet
+lake: :func:`open_store` opens any of them by its ``--db`` value (a path, ``postgresql://...``,
+``spark://local[2]``, ``sc://host:15002``); see :mod:`forcestat.backends` and docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import duckdb
 import ibis
 
-from .errors import StoreNotFoundError, StoreOpenError, StoreVersionError
+from .errors import InputError, StoreError, StoreNotFoundError, StoreOpenError, StoreVersionError
 from .periods import month_label
 from .schema import KINDS, RecordKind
 
@@ -83,11 +84,23 @@ class Store:
     duck: duckdb.DuckDBPyConnection
     _ibis: Any = None
 
+    backend = "duckdb"
+
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
         p = str(path) if path is not None else default_db_path()
         if not p.strip():
             raise StoreNotFoundError("--db is empty: name a store file, e.g. --db force.duckdb")
+        if p.startswith("duckdb://"):
+            p = p.removeprefix("duckdb://") or ":memory:"
+        elif "://" in p:
+            from .backends import backend_name, redact
+
+            name = {"postgres": "PostgreSQL", "spark": "Spark"}.get(backend_name(p), p)
+            raise StoreOpenError(
+                f"{redact(p)} is a {name} store; this command works on a DuckDB store only "
+                "(ingest, measures, status, quarantine and export-lake take any store)"
+            )
         if read_only and p != ":memory:" and not Path(p).exists():
             raise StoreNotFoundError(f"no store at {p}: load records first with `forcestat ingest`")
         if p != ":memory:":
@@ -223,9 +236,45 @@ class Store:
         self.close()
 
 
+def open_store(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    lake: str | os.PathLike[str] | None = None,
+) -> Any:
+    """Open the store a ``--db`` value names (default ``$FORCESTAT_DB`` or ./forcestat.duckdb).
+
+    A path opens the DuckDB file (:class:`Store`); ``postgresql://...`` a PostgreSQL store
+    (:class:`forcestat.backends.postgres.PostgresStore`, tables created if missing unless
+    ``read_only``); ``spark://local[2]``, ``spark://host:7077`` or ``sc://host:15002`` a Spark
+    session reading the Parquet lake at ``lake`` (read-only,
+    :class:`forcestat.backends.spark.SparkStore`). Each has ``.backend``, ``.ibis`` (what the
+    measures read), ``.table(name)``, ``.has_table(name)``, ``.status()`` and ``.close()``.
+    """
+    from .backends import backend_name
+
+    url = str(db) if db is not None else default_db_path()
+    which = backend_name(url)
+    if which == "postgres":
+        from .backends.postgres import PostgresStore
+
+        return PostgresStore.open(url, read_only=read_only)
+    if which == "spark":
+        from .backends.spark import SparkStore
+
+        return SparkStore.open(url, lake=lake)
+    if lake is not None:
+        raise InputError("--lake is for Spark stores (--db spark://local[2] or sc://host:15002)")
+    return Store.open(url, read_only=read_only)
+
+
 def connect_backend(url: str) -> Any:
-    """An Ibis connection to another backend, e.g. ``postgres://user@127.0.0.1/db``;
-    a path ending .duckdb opens that DuckDB file."""
-    if url.endswith(".duckdb") or url == ":memory:":
-        return Store.open(url).ibis
-    return ibis.connect(url)
+    """An Ibis connection to any store :func:`open_store` opens, or to another Ibis backend
+    by its URL (``trino://...``)."""
+    from .backends import backend_name
+
+    try:
+        backend_name(url)
+    except StoreError:
+        return ibis.connect(url)
+    return open_store(url).ibis

@@ -20,7 +20,8 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar="FORCESTAT_DB",
-        help="The store: a DuckDB file (default ./forcestat.duckdb).",
+        help="The store: a DuckDB file (default ./forcestat.duckdb), postgresql://user@host/db, "
+        "spark://local[2] or sc://host:15002 (Spark reads --lake).",
         default_factory=default_db_path,
         show_default=False,
         callback=_checked_db,

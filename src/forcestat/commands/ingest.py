@@ -11,10 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..ingest import LoadResult, data_files, ingest_paths, list_quarantine
-from ..ingest.quarantine import quarantine_summary
+from ..backends import redact
+from ..ingest import LoadResult, data_files
+from ..ingest.anystore import ingest_paths, quarantine_counts, quarantined_rows
 from ..safe import visible
-from ..store import Store
+from ..store import open_store
 from . import DbOption, JsonOption
 
 out = Console(markup=False, highlight=False)
@@ -39,7 +40,7 @@ def ingest(
 ) -> None:
     """Validate and load record files; every row is loaded, quarantined or skipped."""
     total = len(data_files(paths))
-    with Store.open(db) as store:
+    with open_store(db) as store:
         if as_json:
             for r in ingest_paths(store, paths, kind=kind, replace=replace):
                 print(json.dumps(r.as_dict()))
@@ -59,10 +60,11 @@ def ingest(
                 bar.update(task, completed=done, description=Path(file).name)
 
             results = ingest_paths(store, paths, kind=kind, replace=replace, progress=advance)
-    out.print(_results_table(results, db))
+    out.print(_results_table(results, getattr(store, "path", db)))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
-        out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {visible(db)}")
+        where = visible(getattr(store, "path", db))
+        out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {where}")
 
 
 def _results_table(results: list[LoadResult], db: str) -> Table:
@@ -85,9 +87,9 @@ def quarantine(
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
-    with Store.open(db, read_only=True) as store:
-        rows = list_quarantine(store, limit=limit, kind=kind, load_id=load)
-        summary = quarantine_summary(store)
+    with open_store(db, read_only=True) as store:
+        rows = quarantined_rows(store, limit=limit, kind=kind, load_id=load)
+        summary = quarantine_counts(store)
     if as_json:
         for r in rows:
             print(json.dumps(r, default=str))
@@ -109,15 +111,21 @@ def quarantine(
     out.print(t)
 
 
-def status(db: DbOption, as_json: JsonOption = False) -> None:
+def status(
+    db: DbOption,
+    as_json: JsonOption = False,
+    lake: Annotated[
+        Path | None, typer.Option(help="Parquet lake Spark reads (--db spark://...)")
+    ] = None,
+) -> None:
     """Each table's rows, month range and quarantined rows."""
-    with Store.open(db, read_only=True) as store:
+    with open_store(db, read_only=True, lake=lake) as store:
         rows = store.status()
     if as_json:
         for r in rows:
             print(json.dumps(r))
         return
-    t = Table(title=f"forcestat store {visible(db)}")
+    t = Table(title=f"forcestat store {visible(redact(db))}")
     for col in ("table", "rows", "first_month", "last_month", "quarantined"):
         t.add_column(col, justify="right" if col in ("rows", "quarantined") else "left")
     for r in rows:
@@ -126,7 +134,7 @@ def status(db: DbOption, as_json: JsonOption = False) -> None:
             f"{r['rows']:,}",
             r["first_month"] or "-",
             r["last_month"] or "-",
-            f"{r['quarantined']:,}",
+            "-" if r["quarantined"] is None else f"{r['quarantined']:,}",
         )
     out.print(t)
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from ..errors import InputError
 from ..periods import Period, parse_period
 from ..safe import to_csv, visible
-from ..store import Store
+from ..store import open_store
 from . import DbOption
 from .paths import check_output_file
 
@@ -45,6 +45,10 @@ def measures(
         str | None,
         typer.Option(help="Break a count down by a column, e.g. crime_type or lsoa_code"),
     ] = None,
+    lake: Annotated[
+        Path | None,
+        typer.Option(help="Parquet lake Spark reads (--db spark://...), from export-lake"),
+    ] = None,
     show_all: Annotated[
         bool,
         typer.Option("--all", help="Every measure asked for, including those with no data"),
@@ -74,7 +78,7 @@ def measures(
         raise InputError("--format parquet needs --out FILE")
     if out_file is not None:
         check_output_file(out_file)
-    with Store.open(db, read_only=True) as store:
+    with open_store(db, read_only=True, lake=lake) as store:
         if by is not None:
             _breakdowns(store, measure or [], p, grain, by, fmt, out_file)
             return
@@ -125,7 +129,7 @@ def _write(data: Any, fmt: str, out_file: Path | None) -> None:
 
 
 def _breakdowns(
-    store: Store,
+    store: Any,
     keys: list[str],
     period: Period,
     grain: str,
