@@ -9,19 +9,20 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..backends import redact
 from ..errors import InputError
-from ..ingest import LoadResult, data_files, ingest_each, list_quarantine
-from ..ingest.quarantine import quarantine_summary
+from ..ingest import LoadResult, data_files
+from ..ingest.anystore import ingest_each, quarantine_counts, quarantined_rows
 from ..ingest.validate import Window
-from ..store import Store
+from ..safe import visible
+from ..store import open_store
 from . import DbOption, JsonOption, WaitOption
 
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 
 COUNT_COLUMNS = ("read", "loaded", "quarantined", "skipped_duplicates")
 
@@ -60,7 +61,7 @@ def ingest(
     """Validate and load record files; every row is loaded, quarantined or skipped."""
     total = len(data_files(paths))
     window = Window.between(earliest, latest)
-    with Store.open(db) as store:
+    with open_store(db) as store:
         if as_json:
             results = ingest_each(store, paths, kind=kind, replace=replace, window=window)
             for r in results:
@@ -84,10 +85,11 @@ def ingest(
             results = ingest_each(
                 store, paths, kind=kind, replace=replace, progress=advance, window=window
             )
-    out.print(_results_table(results, db))
+    out.print(_results_table(results, getattr(store, "path", db)))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
-        out.print(f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {db}[/]")
+        where = visible(getattr(store, "path", db))
+        out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {where}")
     _exit_if_refused(results)
 
 
@@ -107,7 +109,7 @@ def _results_table(results: list[LoadResult], db: str) -> Table:
     counts = list(COUNT_COLUMNS)
     if any(r.replaced or r.deleted for r in results):
         counts += ["replaced", "deleted"]
-    t = Table(title=f"ingested into {db}")
+    t = Table(title=f"ingested into {visible(db)}")
     t.add_column("file", overflow="fold")
     t.add_column("kind")
     t.add_column("outcome", overflow="fold")
@@ -122,7 +124,7 @@ def _results_table(results: list[LoadResult], db: str) -> Table:
             outcome, cells = f"refused: {reason}", ["-"] * len(counts)
         else:
             outcome, cells = "not loaded (another file was refused)", ["-"] * len(counts)
-        t.add_row(escape(str(d["file"])), str(d["kind"]), escape(outcome), *cells)
+        t.add_row(visible(d["file"]), visible(d["kind"]), visible(outcome), *cells)
     return t
 
 
@@ -135,9 +137,9 @@ def quarantine(
     wait: WaitOption = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
-    with Store.open(db) as store:
-        rows = list_quarantine(store, limit=limit, kind=kind, load_id=load)
-        summary = quarantine_summary(store)
+    with open_store(db, read_only=True) as store:
+        rows = quarantined_rows(store, limit=limit, kind=kind, load_id=load)
+        summary = quarantine_counts(store)
     if as_json:
         for r in rows:
             print(json.dumps(r, default=str))
@@ -146,27 +148,35 @@ def quarantine(
     for c in ("kind", "rule", "rows"):
         s.add_column(c, justify="right" if c == "rows" else "left")
     for r in summary:
-        s.add_row(r["kind"], r["rule"], f"{r['rows']:,}")
+        s.add_row(visible(r["kind"]), visible(r["rule"]), f"{r['rows']:,}")
     out.print(s)
     t = Table(title=f"quarantined rows (latest {limit})")
     for c in ("load_id", "file", "line", "column", "rule", "reason"):
         t.add_column(c, justify="right" if c in ("load_id", "line") else "left")
     for r in rows:
         t.add_row(
-            str(r["load_id"]), str(r["file"]), str(r["line"]), r["column"], r["rule"], r["reason"]
+            str(r["load_id"]),
+            *(visible(r[c]) for c in ("file", "line", "column", "rule", "reason")),
         )
     out.print(t)
 
 
-def status(db: DbOption, as_json: JsonOption = False, wait: WaitOption = None) -> None:
+def status(
+    db: DbOption,
+    as_json: JsonOption = False,
+    lake: Annotated[
+        Path | None, typer.Option(help="Parquet lake Spark reads (--db spark://...)")
+    ] = None,
+    wait: WaitOption = None,
+) -> None:
     """Each table's rows, month range and quarantined rows."""
-    with Store.open(db) as store:
+    with open_store(db, read_only=True, lake=lake) as store:
         rows = store.status()
     if as_json:
         for r in rows:
             print(json.dumps(r))
         return
-    t = Table(title=f"forcestat store {db}")
+    t = Table(title=f"forcestat store {visible(redact(db))}")
     for col in ("table", "rows", "first_month", "last_month", "quarantined"):
         t.add_column(col, justify="right" if col in ("rows", "quarantined") else "left")
     for r in rows:
@@ -175,7 +185,7 @@ def status(db: DbOption, as_json: JsonOption = False, wait: WaitOption = None) -
             f"{r['rows']:,}",
             r["first_month"] or "-",
             r["last_month"] or "-",
-            f"{r['quarantined']:,}",
+            "-" if r["quarantined"] is None else f"{r['quarantined']:,}",
         )
     out.print(t)
 
