@@ -73,6 +73,12 @@ SPEEDWATCH_KEYS = (
     "sorn_vehicles_to_dvla",
     "untaxed_vehicles_to_dvla",
 )
+ENCOMPASS_KEYS = (
+    "encompass_notifications",
+    "encompass_pct_before_deadline",
+    "encompass_median_lead_hours",
+    "encompass_late_notifications",
+)
 
 # Which record kind a measure counts, for coverage (a month with no records is missing, not 0).
 KIND_PREFIXES = (
@@ -363,7 +369,15 @@ def _shared_engine(
         return None
     from .summary import SERIES_KEYS
 
-    keys = {*MONTHLY_KEYS, *PERIOD_KEYS, *FYTD_KEYS, *HEADCOUNT_KEYS, *SPEEDWATCH_KEYS, *extra}
+    keys = {
+        *MONTHLY_KEYS,
+        *PERIOD_KEYS,
+        *FYTD_KEYS,
+        *HEADCOUNT_KEYS,
+        *SPEEDWATCH_KEYS,
+        *ENCOMPASS_KEYS,
+        *extra,
+    }
     keys |= set(SERIES_KEYS)
     keys.add("letters_sent_monthly_average")
     keys |= {k for k in catalogue if k.startswith("cpv_")}
@@ -436,6 +450,8 @@ def collect_figures(
         run(SERIES_KEYS, last_months(period, SERIES_MONTHS), "month", "series", cmp=False),
         run(HEADCOUNT_KEYS, day_before(period.start), "total", "at_previous", cmp=False),
         run(HEADCOUNT_KEYS, day_before(year_ago.end), "total", "at_last_year", cmp=False),
+        run(ENCOMPASS_KEYS, period, "total", "period"),
+        run(ENCOMPASS_KEYS, period, "month", "enc_month", False),
     ]
     frames = [p for p in parts if p is not None and not p.empty]
     frame = (
