@@ -184,6 +184,15 @@ class GroupsWithAtLeast:
 
 
 @dataclass(frozen=True)
+class Median:
+    """The median of ``value`` over rows matching ``where`` (a median of a quarter is not a
+    combination of monthly medians, so one query per period)."""
+
+    value: Expr
+    where: Expr | None = None
+
+
+@dataclass(frozen=True)
 class Headcount:
     """People on strength at a date D (the period's last day).
 
@@ -197,7 +206,7 @@ class Headcount:
 
 
 Additive = Count | Sum | Mean | Ratio
-PerPeriod = Distinct | GroupsWithAtLeast | Headcount
+PerPeriod = Distinct | GroupsWithAtLeast | Headcount | Median
 Aggregate = Additive | OfMonths | PerPeriod
 
 
@@ -260,7 +269,7 @@ class Measure:
 
     @property
     def per_period(self) -> bool:
-        return isinstance(self.aggregate, Distinct | GroupsWithAtLeast | Headcount)
+        return isinstance(self.aggregate, Distinct | GroupsWithAtLeast | Headcount | Median)
 
     @property
     def is_count(self) -> bool:

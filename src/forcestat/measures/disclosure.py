@@ -471,7 +471,7 @@ def _derived(values: Mapping[Key, float], marks: dict[Key, str]) -> None:
             if r.kind == "monthly_mean" and r.of_months:
                 if not relations_of(r.of_months).adds_over_months:
                     revealed += [(r.of_months, m) for m in months_of(label)]
-            if r.kind == "mean":  # a mean of times gives no count back, but describes 1 to 4
+            if r.kind in ("mean", "median"):  # no count back, but it describes 1 to 4 records
                 n = values.get((r.mean_count, label)) if r.mean_count else None
                 hit = n is not None and 0 < n < THRESHOLD
             else:

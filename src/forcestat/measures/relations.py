@@ -44,6 +44,7 @@ from .base import (
     Headcount,
     Mean,
     Measure,
+    Median,
     OfMonths,
     Ratio,
     Sum,
@@ -56,6 +57,7 @@ Kind = Literal[
     "count",
     "sum",
     "mean",
+    "median",
     "ratio",
     "monthly_mean",
     "monthly_min",
@@ -218,10 +220,10 @@ def relations_of(key: str) -> MeasureRelations:
             scale=a.scale,
             **base,  # type: ignore[arg-type]
         )
-    if isinstance(a, Mean):
+    if isinstance(a, Mean | Median):
         count = _of(m, Count(a.where))
         return MeasureRelations(
-            kind="mean",
+            kind="mean" if isinstance(a, Mean) else "median",
             adds_over_months=False,
             mean_count=count[0][0] if len(count) == 1 else None,
             **base,  # type: ignore[arg-type]

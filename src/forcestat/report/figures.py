@@ -44,7 +44,18 @@ def kind_of(measure: str, catalogue: dict[str, Any] | None = None) -> str | None
 
 
 #: The scopes a board paper reads, each a period derived from the reporting period.
-SCOPES = ("month", "period", "fytd", "fytd_before", "history", "fy", "at_date", "ytd", "last6")
+SCOPES = (
+    "month",
+    "period",
+    "fytd",
+    "fytd_before",
+    "history",
+    "fy",
+    "at_date",
+    "ytd",
+    "last6",
+    "enc_month",
+)
 
 Reads = dict[str, tuple[str, ...]]
 
@@ -53,10 +64,10 @@ def section_reads() -> Reads:
     """The measures every section of the report reads, by scope: the union of the ``READS``
     each section module declares, with the counts each figure reveals (a percentage's
     numerator and denominator) added, so that disclosure control sees them."""
-    from . import sections, sections_community, sections_contact
+    from . import sections, sections_community, sections_contact, sections_encompass
 
     out: dict[str, list[str]] = {scope: [] for scope in SCOPES}
-    for module in (sections, sections_community, sections_contact):
+    for module in (sections, sections_community, sections_contact, sections_encompass):
         for scope, keys in module.READS.items():
             out[scope] += keys
     return {scope: with_revealed(keys) for scope, keys in out.items()}
@@ -385,6 +396,7 @@ def collect_figures(
         run(reads["at_date"], at_date, "total", "at_date"),
         run(reads["ytd"], calendar_ytd(period), "total", "ytd"),
         run(reads["last6"], last_months(period, 6), "total", "last6", False),
+        run(reads["enc_month"], period, "month", "enc_month", False),
     ]
     frames = [p for p in parts if p is not None and not p.empty]
     frame = (

@@ -9,6 +9,7 @@ DIR/records`` into a fresh store, then ``forcestat measures``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,12 @@ def measure_in_store(
 ) -> StoreCheck:
     """Ingest ``records_dir`` into a fresh store and evaluate every target's measure."""
     from ..ingest import ingest_paths
+    from ..workflows.speedwatch import load_policy, process
 
     with Store.open(db) as store:
         loads = ingest_paths(store, [records_dir])
+        # Speedwatch letters, visits and DVLA referrals are what the workflow decides
+        process(store, load_policy(None))
         return StoreCheck(loads, evaluate_targets(store, targets))
 
 
@@ -82,18 +86,50 @@ def file_views(files: dict[str, Path]) -> duckdb.DuckDBPyConnection:
     return con
 
 
+#: The record kinds the Speedwatch workflow reads: its outcomes are decided, not written.
+SPEEDWATCH_KINDS = (
+    "speedwatch_sites",
+    "speedwatch_sessions",
+    "speedwatch_detections",
+    "vehicle_keepers",
+)
+
+
 def measure_files(files: dict[str, Path], targets: Targets) -> dict[tuple[str, str], float | None]:
-    """The catalogue's value of each target's measure, evaluated over the written files."""
+    """The catalogue's value of each target's measure, evaluated over the written files.
+
+    Measures over tables a workflow makes (Speedwatch letters, visits and DVLA referrals are
+    what its ladder decides) are evaluated on a scratch store holding just the Speedwatch files,
+    processed with the default policy.
+    """
     import ibis
 
+    from ..measures import CATALOGUE
+
     con = file_views(files)
+    views = {str(r[0]) for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+
+    def direct(t: Target) -> bool:
+        m = CATALOGUE.get(t.measure)
+        return m is None or set(m.source.tables) <= views
+
     try:
-        return evaluate_targets(ibis.duckdb.from_connection(con), targets)
+        out = evaluate_targets(ibis.duckdb.from_connection(con), [t for t in targets if direct(t)])
     finally:
         con.close()
+    rest = [t for t in targets if not direct(t)]
+    if rest and "speedwatch_detections" in files:
+        from ..ingest import ingest_paths
+        from ..workflows.speedwatch import load_policy, process
+
+        with Store.open(":memory:") as store:
+            ingest_paths(store, [files[k] for k in SPEEDWATCH_KINDS if k in files])
+            process(store, load_policy(None))
+            out |= evaluate_targets(store, rest)
+    return out
 
 
-def evaluate_targets(store: Any, targets: Targets) -> dict[tuple[str, str], float | None]:
+def evaluate_targets(store: Any, targets: Iterable[Target]) -> dict[tuple[str, str], float | None]:
     """The catalogue's value of each target's measure over the target's period."""
     from ..measures import CATALOGUE, evaluate
 
