@@ -64,6 +64,7 @@ CASES = [
     ("live_chats", "2022-08", 3),
     ("live_chats_answered", "2022-08", 2),
     ("live_chats_abandoned", "2022-08", 1),
+    ("live_chats_pct_abandoned", "2022-08", 100 / 3),  # 1 of 3
     ("live_chats_avg_wait_seconds", "2022-08", 60.0),  # (30 + 90) / 2
     # -- crime: r5 (00:30 BST on 1 September) is September
     ("recorded_crime", "2022-08", 4),
