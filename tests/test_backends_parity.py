@@ -117,7 +117,7 @@ def test_the_catalogue_is_identical_on_duckdb_postgres_and_spark(
         t = time.perf_counter()
         on_pg = catalogue_tables(pg, scopes)
         timings["postgres"] = time.perf_counter() - t
-    with open_store("spark://local[2]", lake=tmp_path / "lake") as spark:
+    with open_store("spark://local[2]?cache=true", lake=tmp_path / "lake") as spark:
         t = time.perf_counter()
         on_spark = catalogue_tables(spark, scopes)
         timings["spark"] = time.perf_counter() - t

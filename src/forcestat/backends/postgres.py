@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import StoreError, StoreVersionError
+from ..errors import StoreOpenError, StoreVersionError
 from ..schema import KINDS, RecordKind
 from ..store import META_DDL, STORE_FORMAT, table_ddl
 from . import dialect_sql, missing_extra, redact
@@ -39,7 +39,7 @@ def connect(url: str, *, autocommit: bool = True) -> Any:
         con = psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
     except psycopg.Error as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise StoreError(f"cannot open store {redact(url)}: {first}") from None
+        raise StoreOpenError(f"cannot open store {redact(url)}: {first}") from None
     with con.cursor() as cur:
         cur.execute("SET TimeZone = 'UTC'")
     if not autocommit:
