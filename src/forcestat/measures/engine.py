@@ -35,6 +35,7 @@ from .base import (
     Headcount,
     Mean,
     Measure,
+    Median,
     OfMonths,
     Ratio,
     Source,
@@ -441,12 +442,23 @@ class Engine:
                 aggs[x.key] = a.value(t).nunique(where=w)
             elif isinstance(a, Headcount):
                 aggs[x.key] = t.count(where=_headcount_pred(a, t, d))
+            elif isinstance(a, Median):
+                w = in_period & a.where(t) if a.where else in_period
+                aggs[x.key] = a.value(t).median(where=w)
         row = self.execute(t.aggregate(**aggs)).iloc[0]
         at_least = [x for x in batch if isinstance(x.aggregate, GroupsWithAtLeast)]
         counts = self._groups_at_least(t, in_period, at_least) if at_least else {}
         for x in batch:
             gap = _per_period_gap(x, p, row)
-            value = counts[x.key] if x.key in counts else row[x.key]
+            if x.key in counts:
+                value = counts[x.key]
+            elif isinstance(x.aggregate, Median):
+                value = row[x.key]
+                if value is None or pd.isna(value):  # a median of no rows
+                    self._period_cache[(x.key, p)] = (None, gap or "no rows in the period")
+                    continue
+            else:
+                value = _as_count(row[x.key])
             self._period_cache[(x.key, p)] = (None, gap) if gap else (float(value), None)
 
     def _groups_at_least(self, t: Any, in_period: Any, ms: list[Measure]) -> dict[str, int]:
@@ -468,7 +480,7 @@ class Engine:
                 assert isinstance(x.aggregate, GroupsWithAtLeast)
                 aggs[x.key] = per.count(where=per._n >= x.aggregate.n)
             row = self.execute(per.aggregate(**aggs)).iloc[0]
-            out.update({x.key: int(row[x.key]) for x in group})
+            out.update({x.key: _as_count(row[x.key]) for x in group})
         return out
 
     # -- entry point --------------------------------------------------------------------------
@@ -479,6 +491,12 @@ class Engine:
         if m.additive:
             return self.additive_values(m, periods)
         return self.per_period_values(m, periods)
+
+
+def _as_count(value: Any) -> int:
+    """A count from a query result. A filtered count over no rows is 0 on DuckDB but NULL on
+    Spark (Ibis compiles it to a SUM there), which pandas returns as NaN."""
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def _scalar(result: Any) -> int:
