@@ -84,6 +84,7 @@ CASES = [
     ("special_constables", "2022-08", 4),  # s1 s2 s3 s5
     ("special_constables_independent", "2022-10-31", 1),  # s2 independent only from Nov
     ("special_constable_hours", "2022-08..2022-10", 18.5),  # 8 + 6.5 + 4; p1 is not a special
+    ("volunteer_hours", "2022-08..2022-10", 23.5),  # 8 + 6.5 + 4 + p1's 5 (h5 is November)
     ("specials_accepted_into_regular_force", "FY2022/23 to 2022-10", 2),  # s6 Apr, s3 Sep
     ("specials_accepted_into_regular_force", "2022-08..2022-10", 1),
     ("police_support_volunteers", "2022-10", 1),  # p2 joins in November
