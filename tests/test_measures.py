@@ -108,6 +108,11 @@ CASES = [
     ("letters_sent", "2022-01..2022-10", 8),
     ("speedwatch_final_letters", "2022-01..2022-10", 1),  # sw03
     ("speedwatch_letters_printed", "2022-01..2022-10", 0),  # decided, but no batch printed
+    # -- Operation Encompass: n1 1 h early, n2 1 h late, n3 3 h early, all September
+    ("encompass_notifications", "2022-09", 3),
+    ("encompass_pct_before_deadline", "2022-09", 200 / 3),  # n1 n3 of 3
+    ("encompass_median_lead_hours", "2022-09", 1.0),  # of -1, 1, 3
+    ("encompass_late_notifications", "2022-09", 1),  # n2
     ("vehicles_detected_over_limit", "2022-08..2022-10", 6),
     ("addresses_attended_4th_detection", "2022-08..2022-10", 0),
     ("letters_sent_monthly_average", "2022-08..2022-10", 4 / 3),  # sw09 sw10 sw11 sw12 / 3
