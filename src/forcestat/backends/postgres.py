@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import StoreError, StoreVersionError
 from ..schema import KINDS, RecordKind
+from ..schema.workflow import WORKFLOW_DDL
 from ..store import META_DDL, STORE_FORMAT, table_ddl
 from . import dialect_sql, missing_extra, redact
 
@@ -108,7 +109,7 @@ class PostgresStore:
                 cur.execute(
                     f'CREATE INDEX IF NOT EXISTS "{kind.name}_key" ON "{kind.name}" ({keys})'
                 )
-            for ddl in META_DDL.values():
+            for ddl in (*META_DDL.values(), *WORKFLOW_DDL.values()):
                 cur.execute(dialect_sql(ddl, "postgres"))
             cur.execute("CREATE INDEX IF NOT EXISTS quarantine_load ON quarantine (load_id, line)")
             cur.execute(
