@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..schema.volunteers import CPV_ROLES
-from .base import Count, Expr, Headcount, Measure, Source, Sum, table
+from .base import Count, Expr, Headcount, Measure, Source, Split, Sum, table
 
 VOLUNTEERS = table("volunteers")
 SPECIAL = Expr("kind_special", lambda t: t.kind == "special", "kind is 'special'")
@@ -43,7 +43,20 @@ _at = "at the period's last day D: joined_on <= D and (left_on empty or left_on 
 
 
 def _role(role: str) -> Expr:
+    if role == "other":  # every CPV has exactly one role: 'other' takes the rest
+        named = [r for r in CPV_ROLES if r != "other"]
+        return Expr(
+            "role_other",
+            lambda t: t.role.isnull() | ~t.role.isin(named),
+            f"role is 'other', empty or none of {', '.join(repr(r) for r in named)}",
+        )
     return Expr(f"role_{role}", lambda t: t.role == role, f"role is '{role}'")
+
+
+ROLES = {role: _role(role) for role in CPV_ROLES}
+
+#: Every community policing volunteer has one role: the roles add up to the CPVs.
+SPLITS = (Split(CPV, tuple(ROLES.values())),)
 
 
 MEASURES = [
@@ -112,8 +125,9 @@ MEASURES = [
             f"cpv_{role}",
             f"Community policing volunteers: {role.replace('_', ' ')}",
             "count",
-            aggregate=Headcount(CPV & _role(role)),
-            definition=f"Headcount of community policing volunteers with role '{role}' {_at}.",
+            aggregate=Headcount(CPV & ROLES[role]),
+            definition=f"Headcount of community policing volunteers whose {ROLES[role].text}"
+            f" {_at}. The roles add up to community_policing_volunteers.",
             **_v,
         )
         for role in CPV_ROLES
