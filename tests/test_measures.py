@@ -84,6 +84,7 @@ CASES = [
     ("special_constables", "2022-08", 4),  # s1 s2 s3 s5
     ("special_constables_independent", "2022-10-31", 1),  # s2 independent only from Nov
     ("special_constable_hours", "2022-08..2022-10", 18.5),  # 8 + 6.5 + 4; p1 is not a special
+    ("volunteer_hours", "2022-08..2022-10", 23.5),  # 8 + 6.5 + 4 + p1's 5 (h5 is November)
     ("specials_accepted_into_regular_force", "FY2022/23 to 2022-10", 2),  # s6 Apr, s3 Sep
     ("specials_accepted_into_regular_force", "2022-08..2022-10", 1),
     ("police_support_volunteers", "2022-10", 1),  # p2 joins in November
@@ -107,6 +108,11 @@ CASES = [
     ("letters_sent", "2022-01..2022-10", 8),
     ("speedwatch_final_letters", "2022-01..2022-10", 1),  # sw03
     ("speedwatch_letters_printed", "2022-01..2022-10", 0),  # decided, but no batch printed
+    # -- Operation Encompass: n1 1 h early, n2 1 h late, n3 3 h early, all September
+    ("encompass_notifications", "2022-09", 3),
+    ("encompass_pct_before_deadline", "2022-09", 200 / 3),  # n1 n3 of 3
+    ("encompass_median_lead_hours", "2022-09", 1.0),  # of -1, 1, 3
+    ("encompass_late_notifications", "2022-09", 1),  # n2
     ("vehicles_detected_over_limit", "2022-08..2022-10", 6),
     ("addresses_attended_4th_detection", "2022-08..2022-10", 0),
     ("letters_sent_monthly_average", "2022-08..2022-10", 4 / 3),  # sw09 sw10 sw11 sw12 / 3

@@ -25,6 +25,7 @@ from .commands import (
     retention,
     speedwatch,
     synth,
+    volunteers,
 )
 from .errors import ForcestatError
 from .safe import visible
@@ -55,6 +56,7 @@ for area in (
     speedwatch,
     encompass,
     retention,
+    volunteers,
 ):
     area.register(app)
 

@@ -38,6 +38,21 @@ SPECIALS_DUTIES = Source(
     text="volunteer_duties rows of special constables",
 )
 HOURS = Expr("hours", lambda t: t.hours, "hours of duty")
+
+
+def _duties_with_roles(con):  # type: ignore[no-untyped-def]
+    duties = con.table("volunteer_duties")
+    people = con.table("volunteers").select("volunteer_id", "kind", "role")
+    people = people.distinct(on="volunteer_id", keep="first")
+    return duties.left_join(people, "volunteer_id")
+
+
+DUTIES = Source(
+    "volunteer_duties_with_roles",
+    ("volunteer_duties", "volunteers"),
+    _duties_with_roles,
+    text="volunteer_duties, with each volunteer's kind and role",
+)
 _v: dict[str, Any] = {"family": "volunteers", "source": VOLUNTEERS}
 _at = "at the period's last day D: joined_on <= D and (left_on empty or left_on > D)"
 
@@ -89,6 +104,18 @@ MEASURES = [
         good="up",
         definition="Sum of volunteer_duties.hours with duty_date in the period, for volunteers"
         " of kind 'special'.",
+    ),
+    Measure(
+        "volunteer_hours",
+        "Hours given by special constables and volunteers",
+        "hours",
+        family="volunteers",
+        source=DUTIES,
+        aggregate=Sum(HOURS),
+        good="up",
+        breakdowns=("activity", "kind", "role"),
+        definition="Sum of volunteer_duties.hours with duty_date in the period, every kind of"
+        " volunteer; break it down by activity, kind (special, psv, cpv) or role.",
     ),
     Measure(
         "specials_accepted_into_regular_force",
