@@ -68,15 +68,7 @@ calls = RecordKind(
             "talked through that long (a misread clock?)",
         ),
     ),
-    time_column="arrived_at",
-    plausible=(
-        Rule(
-            "implausible_duration",
-            "ended_at <= arrived_at + INTERVAL 24 HOUR",
-            "ended_at",
-            "a call lasts at most 24 hours from arrival to end",
-        ),
-    ),
+    time_column="arrived_at",  # durations: wait_plausible and talk_plausible above
     derived=(
         Derived(
             "queue_us",
