@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Count, Expr, Measure, OfMonths, Ratio, table
+from .base import Count, Expr, Measure, OfMonths, Ratio, Split, table
 
 CRIMES = table("crimes")
 RECORDED = Expr("recorded", lambda t: t.status == "recorded", "status is 'recorded'")
@@ -94,3 +94,6 @@ MEASURES = [
         **_puk,
     ),
 ]
+
+#: A crime is recorded or cancelled or neither: the two add up to cancelled_crime_pct's base.
+SPLITS = (Split(EITHER, (RECORDED, CANCELLED)),)
