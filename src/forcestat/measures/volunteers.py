@@ -42,8 +42,12 @@ HOURS = Expr("hours", lambda t: t.hours, "hours of duty")
 
 def _duties_with_roles(con):  # type: ignore[no-untyped-def]
     duties = con.table("volunteer_duties")
-    people = con.table("volunteers").select("volunteer_id", "kind", "role")
-    people = people.distinct(on="volunteer_id", keep="first")
+    people = con.table("volunteers")
+    # one row per volunteer; min() rather than distinct(keep="first"), which has no defined
+    # order and compiles to FIRST(), a function PostgreSQL lacks
+    people = people.group_by("volunteer_id").aggregate(
+        kind=people.kind.min(), role=people.role.min()
+    )
     return duties.left_join(people, "volunteer_id")
 
 
