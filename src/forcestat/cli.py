@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.console import Console
 
-from .commands import demand, demo, ingest, measures, report, synth
+from .commands import demand, demo, ingest, measures, report, synth, web
 from .errors import ForcestatError
 
 app = typer.Typer(
@@ -30,7 +30,7 @@ def _root() -> None:
     """Turn a police force's records into its performance-board figures."""
 
 
-for area in (ingest, measures, synth, report, demand, demo):
+for area in (ingest, measures, synth, report, demand, demo, web):
     area.register(app)
 
 

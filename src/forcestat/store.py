@@ -2,8 +2,11 @@
 
 Tables: one per record kind (named as the kind, with the kind's derived columns -- ``month``
 and e.g. the calls' queue and talk times -- and the lineage columns ``_load_id`` and
-``_line``), plus ``load_log``, ``quarantine`` and ``audit``. Timestamps are stored as naive
-UTC; ``month`` is the Europe/London calendar month.
+``_line``), plus ``load_log``, ``quarantine`` and ``audit`` (replaced rows), and the access
+tables of :mod:`forcestat.access` (``roles``, ``users``, ``tokens``, ``access_audit``).
+While ``forcestat serve`` runs, a ``.server`` file beside the store names it, and any other
+process opening the store is told to upload through it (:func:`held_by`). Timestamps are
+stored as naive UTC; ``month`` is the Europe/London calendar month.
 
 Any other Ibis backend (Postgres, Spark, ...) can be opened read-only for measures with
 :func:`connect_backend`.
@@ -11,6 +14,7 @@ Any other Ibis backend (Postgres, Spark, ...) can be opened read-only for measur
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +23,8 @@ from typing import Any
 import duckdb
 import ibis
 
-from .errors import StoreError
+from .access import ensure_access_schema
+from .errors import InputError, StoreError
 from .schema import KINDS, RecordKind
 
 DEFAULT_DB = "forcestat.duckdb"
@@ -47,6 +52,62 @@ def default_db_path() -> str:
     return os.environ.get("FORCESTAT_DB") or DEFAULT_DB
 
 
+class StoreHeldError(InputError):
+    """The store is held by a running ``forcestat serve``, its only writer."""
+
+
+def server_file(path: str | os.PathLike[str]) -> Path:
+    """The file beside a store that says a server holds it: ``forcestat.duckdb.server``."""
+    return Path(f"{path}.server")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def held_by(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """What ``forcestat serve`` wrote beside the store (url, pid) if that server still runs."""
+    f = server_file(path)
+    try:
+        info = json.loads(f.read_text("utf-8"))
+        pid = int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info if pid != os.getpid() and _alive(pid) else None
+
+
+def hold(path: str | os.PathLike[str], url: str) -> Path:
+    """Mark the store as held by this process, serving at ``url``; returns the marker file."""
+    f = server_file(path)
+    f.write_text(json.dumps({"url": url, "pid": os.getpid()}) + "\n", "utf-8")
+    return f
+
+
+def release(path: str | os.PathLike[str]) -> None:
+    f = server_file(path)
+    try:
+        if int(json.loads(f.read_text("utf-8"))["pid"]) == os.getpid():
+            f.unlink()
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+
+
+def held_message(path: str | os.PathLike[str], info: dict[str, Any]) -> str:
+    url = str(info.get("url", "")).rstrip("/")
+    return (
+        f"store {path} is held by `forcestat serve` at {url} (pid {info.get('pid')}), "
+        f"its only writer while it runs: upload files to it with "
+        f"`curl -H 'Authorization: Bearer TOKEN' -F file=@FILE {url}/api/v1/ingest` "
+        f"(an analyst's token), or stop the server first"
+    )
+
+
 def table_ddl(kind: RecordKind) -> str:
     cols = [f'"{c.name}" {c.sql_type}' for c in kind.columns]
     cols += [f'"{d.name}" {d.sql_type}' for d in kind.derived_columns]
@@ -66,6 +127,8 @@ class Store:
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
         p = str(path) if path is not None else default_db_path()
+        if p != ":memory:" and (info := held_by(p)) is not None:
+            raise StoreHeldError(held_message(p, info))
         if read_only and p != ":memory:" and not Path(p).exists():
             raise StoreError(f"no store at {p}: load records first with `forcestat ingest`")
         if p != ":memory:":
@@ -94,6 +157,7 @@ class Store:
                     self._add_missing_derived(kind, stored[kind.name])
             for ddl in META_DDL.values():
                 self.duck.execute(ddl)
+            ensure_access_schema(self)
             self.duck.execute("COMMIT")
         except Exception:
             self.duck.execute("ROLLBACK")
