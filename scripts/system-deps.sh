@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages forcestat needs at run time (WeasyPrint's Pango/HarfBuzz and a font, poppler
-# for checking PDFs). Installs only what is missing.
+# for checking PDFs), and with --test those its tests need too (Chromium, which Playwright
+# drives for the web tests). Installs only what is missing.
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core poppler-utils; do
+pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core poppler-utils)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(chromium)
+fi
+for p in "${pkgs[@]}"; do
   have "$p" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

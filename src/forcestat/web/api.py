@@ -29,7 +29,7 @@ from . import demand as demand_web
 from . import figures
 from .auth import check_csrf, require
 from .filters import CHANNELS, ParamError, parse_filters, parse_period_param
-from .public import public_page
+from .public import board_period, public_page
 from .state import WebState
 
 
@@ -363,7 +363,8 @@ async def reports(request: Request, user: Board, body: ReportRequest) -> Respons
 @router.get("/public", summary="The public figures: aggregates, small counts suppressed")
 def public(request: Request, user: Anyone, period: PeriodQ = None) -> dict[str, Any]:
     f = _filters(request, period, "month", None)
-    return _web(request).cached(("public", f.period.label), lambda s: public_page(s, f.period))
+    p = f.period if period else board_period(f.period)
+    return _web(request).cached(("public", p.label), lambda s: public_page(s, p))
 
 
 # -- demand ------------------------------------------------------------------------------------

@@ -86,10 +86,13 @@ def xmr_chart(
                         "x": {"field": "month", "type": "temporal"},
                         "y": {"field": "value", "type": "quantitative"},
                         "color": {
-                            "field": "special",
+                            "field": "cause",
                             "type": "nominal",
-                            "scale": {"domain": [False, True], "range": [GREY, ORANGE]},
-                            "legend": {"title": "Special cause"},
+                            "scale": {
+                                "domain": ["common cause", "special cause"],
+                                "range": [GREY, ORANGE],
+                            },
+                            "legend": {"title": None, "orient": "top"},
                         },
                         "tooltip": [
                             {"field": "label", "title": "Month"},
@@ -98,35 +101,48 @@ def xmr_chart(
                         ],
                     },
                 },
-                {
-                    "data": {"values": rules},
-                    "mark": {"type": "rule"},
-                    "encoding": {
-                        "y": {"field": "y", "type": "quantitative"},
-                        "strokeDash": {
-                            "field": "line",
-                            "type": "nominal",
-                            "legend": {"title": None},
-                            "scale": {
-                                "domain": [r["line"] for r in rules],
-                                "range": [[1, 0], [4, 3], [4, 3], [8, 4]][: len(rules)],
-                            },
-                        },
-                        "color": {
-                            "field": "line",
-                            "type": "nominal",
-                            "legend": None,
-                            "scale": {
-                                "domain": [r["line"] for r in rules],
-                                "range": [GREY, GREY, GREY, RED][: len(rules)],
-                            },
-                        },
-                    },
-                },
+                *[_rule(r["y"], r["line"]) for r in rules],
             ],
         }
     )
     return spec
+
+
+RULE_STYLE = {
+    "mean": (GREY, [1, 0]),
+    "upper process limit": (GREY, [4, 3]),
+    "lower process limit": (GREY, [4, 3]),
+    "benchmark": (RED, [8, 4]),
+}
+
+
+def _rule(y: float, line: str) -> dict[str, Any]:
+    """A horizontal line across the chart, labelled at its right end."""
+    color, dash = RULE_STYLE[line]
+    return {
+        "data": {"values": [{"y": y, "line": line}]},
+        "layer": [
+            {
+                "mark": {"type": "rule", "color": color, "strokeDash": dash},
+                "encoding": {"y": {"field": "y", "type": "quantitative"}},
+            },
+            {
+                "mark": {
+                    "type": "text",
+                    "align": "right",
+                    "baseline": "bottom",
+                    "dx": -2,
+                    "color": color,
+                    "x": "width",
+                    "fontSize": 10,
+                },
+                "encoding": {
+                    "y": {"field": "y", "type": "quantitative"},
+                    "text": {"field": "line"},
+                },
+            },
+        ],
+    }
 
 
 def heat_map(cells: list[dict[str, Any]], title: str, field: str, legend: str) -> dict[str, Any]:

@@ -140,6 +140,8 @@ def change_text(m: Measure, value: float | None, other: float | None) -> str | N
     if m.unit == "percent":
         return f"{sign}{abs(d):.2f} pp"
     if m.unit == "seconds":
+        if round(abs(d)) == 0:
+            return "no change"
         return f"{sign}{format_duration(abs(d))}"
     pct = f" ({d / other * 100:+.1f}%)" if other else ""
     places = 1 if m.unit == "count/month" else 0
@@ -181,7 +183,13 @@ def process(m: Measure, points: list[dict[str, Any]]) -> dict[str, Any]:
     for i, p in enumerate(known):
         why = x.reasons.get(i)
         marked.append(
-            {**p, "special": why is not None, "why": why or "", "shown": shown(m, p["value"])}
+            {
+                **p,
+                "special": why is not None,
+                "cause": "special cause" if why else "common cause",
+                "why": why or "",
+                "shown": shown(m, p["value"]),
+            }
         )
     variation = spc.variation(x, m.good)
     assurance = spc.assurance(
@@ -344,6 +352,8 @@ def measure_page(store: Any, key: str, f: Filters) -> dict[str, Any]:
     )
     for r in table + [total]:
         r["shown"] = shown(m, r["value"])
+        r["previous_shown"] = shown(m, r.get("previous_value"))
+        r["last_year_shown"] = shown(m, r.get("last_year_value"))
         r["change_text"] = change_text(m, r["value"], r.get("previous_value"))
         r["last_year_change_text"] = change_text(m, r["value"], r.get("last_year_value"))
     end = f.period.months()[-1]

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..measures import CATALOGUE
 from ..periods import Period
-from ..report.figures import Figures, collect_figures
-from .figures import HEADLINE, clean
+from ..report.figures import MONTHLY_KEYS, PERIOD_KEYS, Figures, collect_figures
+from .figures import clean
 
 
 def public_edition(figures: Figures) -> Figures:
@@ -22,6 +22,17 @@ def public_edition(figures: Figures) -> Figures:
     from ..report import suppress_figures
 
     return suppress_figures(figures)
+
+
+def board_period(p: Period) -> Period:
+    """The three months to ``p``'s last month: the period a board report covers."""
+    from ..periods import add_months, month_range
+
+    last = p.months()[-1]
+    return month_range(add_months(last, -2), last)
+
+
+_BLANK: dict[str, Any] = {"value": None, "shown": "", "suppressed": None}
 
 
 def _cell(figures: Figures, key: str, scope: str, label: str | None = None) -> dict[str, Any]:
@@ -40,19 +51,24 @@ def public_page(store: Any, period: Period) -> dict[str, Any]:
 
     extra = [b.measure for b in load_profile(None).benchmarks]
     figures = public_edition(collect_figures(store, period, extra_fytd=extra))
-    months = [f"{m:%Y-%m}" for m in period.months()]
+    months = [f"{m:%Y-%m}" for m in period.months()] if len(period.months()) > 1 else []
     rows = []
-    for key in HEADLINE:
+    # the figures the report publishes for a period, in the report's order
+    for key in PERIOD_KEYS:
         m = CATALOGUE.get(key)
         if m is None:
             continue
+        monthly = key in MONTHLY_KEYS
         rows.append(
             {
                 "key": key,
                 "label": m.label,
                 "unit": m.unit,
+                "family": m.family,
                 "period": _cell(figures, key, "period", period.label),
-                "months": [_cell(figures, key, "month", mo) for mo in months],
+                "months": [
+                    _cell(figures, key, "month", mo) if monthly else _BLANK for mo in months
+                ],
             }
         )
     return {

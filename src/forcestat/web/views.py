@@ -8,9 +8,9 @@ from fastapi import HTTPException
 
 from ..measures import CATALOGUE, FAMILIES
 from . import figures
-from .filters import ParamError, month_of
+from .filters import ParamError
 from .pages import PageContext, page
-from .public import public_page
+from .public import board_period, public_page
 
 
 def _filters(ctx: PageContext) -> Any:
@@ -118,7 +118,8 @@ def public(ctx: PageContext) -> dict[str, Any]:
     f = _filters(ctx)
     if f.district or f.channel:
         raise ParamError("district" if f.district else "channel", "the public page is force-wide")
-    return public_page(ctx.store, f.period if len(f.period.months()) > 0 else month_of(f.period))
+    asked = ctx.request.query_params.get("period")
+    return public_page(ctx.store, f.period if asked else board_period(f.period))
 
 
 @page(
