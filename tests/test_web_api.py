@@ -9,12 +9,12 @@ import subprocess
 import sys
 
 import pytest
-import webtest
-from webtest import PERIOD, Client
 
+import webtest
 from forcestat import access
 from forcestat.measures import evaluate
 from forcestat.measures.format import export_frame
+from webtest import PERIOD, Client
 
 FIXTURE_CALLS = "tests/fixtures/ingest"
 CLI = [sys.executable, "-c", "from forcestat.cli import main; main()"]
@@ -49,9 +49,12 @@ def test_measures_equal_the_engine(site):
     c = client(site, "board")
     r = c.get(
         "/api/v1/measures",
-        params={"measure": ["calls_999_received", "cancelled_crime"], "period": PERIOD,
-                "grain": "month"},
-    )  # fmt: skip
+        params={
+            "measure": ["calls_999_received", "cancelled_crime"],
+            "period": PERIOD,
+            "grain": "month",
+        },
+    )
     assert r.status_code == 200
     got = {(row["measure"], row["period"]): row["value"] for row in r.json()["rows"]}
     df = export_frame(
@@ -86,9 +89,12 @@ def test_measures_not_recorded_by_district_say_so(site):
     c = client(site, "board")
     r = c.get(
         "/api/v1/measures",
-        params={"measure": ["vehicles_detected_over_limit"], "period": PERIOD,
-                "district": "Maidstone"},
-    )  # fmt: skip
+        params={
+            "measure": ["vehicles_detected_over_limit"],
+            "period": PERIOD,
+            "district": "Maidstone",
+        },
+    )
     assert r.status_code == 200
     assert r.json()["rows"] == []
     assert r.json()["not_by_district"] == ["vehicles_detected_over_limit"]
@@ -163,8 +169,9 @@ def test_ingest_upload_keeps_ingests_promises(site, tmp_path):
         "UP-3,999,not a time,,\n",
         "utf-8",
     )
-    before = c.get("/api/v1/measures", params={"measure": "calls_999_received",
-                                               "period": "2022-10"}).json()  # fmt: skip
+    before = c.get(
+        "/api/v1/measures", params={"measure": "calls_999_received", "period": "2022-10"}
+    ).json()
     with good.open("rb") as fh:
         r = c.post("/api/v1/ingest", files={"file": ("calls.csv", fh, "text/csv")})
     assert r.status_code == 200, r.text
@@ -173,8 +180,9 @@ def test_ingest_upload_keeps_ingests_promises(site, tmp_path):
     assert res["file"] == "calls.csv" and res["kind"] == "calls"
     assert (res["read"], res["loaded"], res["quarantined"]) == (3, 2, 1)
     assert res["read"] == res["loaded"] + res["quarantined"] + res["skipped_duplicates"]
-    after = c.get("/api/v1/measures", params={"measure": "calls_999_received",
-                                              "period": "2022-10"}).json()  # fmt: skip
+    after = c.get(
+        "/api/v1/measures", params={"measure": "calls_999_received", "period": "2022-10"}
+    ).json()
     assert after["rows"][0]["value"] == before["rows"][0]["value"] + 2  # the cache was dropped
     with good.open("rb") as fh:
         again = c.post("/api/v1/ingest", files={"file": ("calls.csv", fh, "text/csv")}).json()
@@ -227,8 +235,9 @@ def test_demand_whatif_parameters_are_checked(site):
     assert r.status_code == 400 and r.json()["parameter"] == "hours"
     r = c.get("/api/v1/demand/whatif/chat", params={"max_k": 99})
     assert r.status_code == 422 and r.json()["parameter"] == "max_k"
-    staff = client(site, "analyst").get("/api/v1/demand/staff", params={"channel": "999",
-                                                                        "period": "2022-10"})  # fmt: skip
+    staff = client(site, "analyst").get(
+        "/api/v1/demand/staff", params={"channel": "999", "period": "2022-10"}
+    )
     assert staff.status_code == 200
     assert staff.json()["summary"]["peak_agents"] >= 1
 
@@ -245,8 +254,10 @@ def test_cli_ingest_on_a_served_store_exits_2_naming_the_server(tmp_path):
     info.write_text(json.dumps({"url": "http://127.0.0.1:8150", "pid": os.getppid()}))
     r = subprocess.run(
         [*CLI, "ingest", "--db", str(db), FIXTURE_CALLS],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert r.returncode == 2, r.stderr
     assert "http://127.0.0.1:8150" in r.stderr and "/api/v1/ingest" in r.stderr
     assert "Traceback" not in r.stderr
@@ -261,8 +272,9 @@ def test_users_tokens_and_audit_commands(tmp_path):
     db = str(tmp_path / "u.duckdb")
 
     def run(*args):
-        return subprocess.run([*CLI, *args, "--db", db],
-                              capture_output=True, text=True, check=False)  # fmt: skip
+        return subprocess.run(
+            [*CLI, *args, "--db", db], capture_output=True, text=True, check=False
+        )
 
     added = run("users", "add", "sam", "--role", "analyst")
     assert added.returncode == 0, added.stderr
