@@ -405,7 +405,7 @@ def demand_surge(
     hours: Annotated[int, Query(ge=1, le=24)] = 3,
     factor: Annotated[float, Query(ge=0.1, le=10)] = 2.0,
     divert: Annotated[float, Query(ge=0, le=100)] = 0.0,
-    replications: Annotated[int, Query(ge=1, le=50)] = 10,
+    replications: Annotated[int, Query(ge=2, le=50)] = 10,
 ) -> dict[str, Any]:
     f = _filters(request, period, "month", None)
     p = {

@@ -67,6 +67,8 @@ def create_app(store: Store, *, secret: str | None = None, secure_cookies: bool 
     app.state.web = web
     app.state.limiter = auth.LoginLimiter()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # every value is escaped: the templates end in .j2, which select_autoescape would skip
+    templates.env.autoescape = True
     templates.env.globals["static"] = lambda p: f"/static/{p}"
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -150,10 +152,11 @@ def _safe_next(url: str | None) -> str:
     """Only a path on this site (no scheme, no host, no //): no open redirects."""
     if not url:
         return "/"
+    url = url.replace("\\", "/")  # browsers read /\\host as //host
     parts = urlparse(url)
     if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
         return "/"
-    return url.replace("\\", "/")
+    return url
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -334,7 +337,10 @@ def _form_routes(app: FastAPI) -> None:
 
     @app.get("/measures/{key}/download.{fmt}", include_in_schema=False)
     async def download(
-        request: Request, key: str, fmt: str, user: access.User = Depends(auth.require("board"))
+        request: Request,
+        key: str,
+        fmt: str,
+        user: access.User = Depends(auth.require("board", page=True)),
     ) -> Response:
         from ..measures import CATALOGUE, evaluate
         from ..measures.format import export_frame

@@ -111,7 +111,7 @@ def require(role: str, page: bool = False) -> Any:
         if role == "public" or has_role(request, user, role):
             return user
         if user is PUBLIC:
-            if page:
+            if page and not request.url.path.endswith(".json"):
                 raise LoginRequired(str(request.url.path) + _query(request))
             raise HTTPException(401, f"log in or send a bearer token: needs the {role} role")
         raise HTTPException(403, f"needs the {role} role; {user.name} is {user.role}")

@@ -19,7 +19,7 @@ SURGE_PARAMS: dict[str, tuple[type, Any, float, float]] = {
     "hours": (int, 3, 1, 24),
     "factor": (float, 2.0, 0.1, 10.0),
     "divert": (float, 0.0, 0.0, 100.0),
-    "replications": (int, 10, 1, 50),
+    "replications": (int, 10, 2, 50),
 }
 CHAT_PARAMS: dict[str, tuple[type, Any, float, float]] = {
     "chats_per_hour": (float, 30.0, 0.1, 500.0),
