@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis import checks
-import webtest
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
+
+import webtest
 
 #: simulations and report writing: minutes per hundred examples, covered by test_web_api
 SLOW = ("/api/v1/demand/whatif/", "/api/v1/reports")
