@@ -137,7 +137,8 @@ def measures(
             return []
         con = figures.source(store, f.district)
         df = evaluate(con, [m.key for m in usable], f.period, f.grain, comparisons=comparisons)
-        return figures.rows_of(export_frame(df))
+        # full precision: a value rounded here and again for display can print one unit off
+        return figures.rows_of(export_frame(df, decimals=10))
 
     key = ("api_measures", tuple(m.key for m in ms), f.query(), comparisons)
     rows = web.cached(key, compute)
