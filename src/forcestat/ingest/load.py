@@ -154,6 +154,10 @@ def ingest_file(
         con.execute("BEGIN TRANSACTION")
         try:
             result = job.run()
+            # the store's monthly rollups, if it keeps them, change with the rows they sum
+            from ..measures import rollup
+
+            rollup.refresh(store, [rk.name])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

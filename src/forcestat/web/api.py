@@ -136,7 +136,9 @@ def measures(
         if not usable:
             return []
         con = figures.source(store, f.district)
-        df = evaluate(con, [m.key for m in usable], f.period, f.grain, comparisons=comparisons)
+        eng = figures.engine(store, f.district)
+        keys = [m.key for m in usable]
+        df = evaluate(con, keys, f.period, f.grain, comparisons=comparisons, engine=eng)
         # full precision: a value rounded here and again for display can print one unit off
         return figures.rows_of(export_frame(df, decimals=10))
 

@@ -50,8 +50,13 @@ def wants_json(request: Request) -> bool:
     return p.startswith("/api/") or p.endswith(".json") or p == "/openapi.json"
 
 
-def create_app(store: Store, *, secret: str | None = None, secure_cookies: bool = False) -> FastAPI:
-    """The web app over an open store (which it then uses as the store's only writer)."""
+def create_app(
+    store: Store, *, secret: str | None = None, secure_cookies: bool = False, rollups: bool = True
+) -> FastAPI:
+    """The web app over an open store (which it then uses as the store's only writer).
+
+    With ``rollups`` the store's monthly rollups are built if it has none, so pages answer
+    from them; ingest keeps them in step from then on."""
     from . import views  # noqa: F401  (registers the pages)
     from .api import router
 
@@ -63,6 +68,11 @@ def create_app(store: Store, *, secret: str | None = None, secure_cookies: bool 
         docs_url=None,
         redoc_url=None,
     )
+    if rollups and store.path != ":memory:":
+        from ..measures import rollup
+
+        if not rollup.exists(store):
+            rollup.build(store)
     web = WebState(store, secret or "", secure_cookies=secure_cookies)
     app.state.web = web
     app.state.limiter = auth.LoginLimiter()

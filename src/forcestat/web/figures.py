@@ -79,6 +79,15 @@ def source(store: Any, district: str | None) -> Any:
     return DistrictBackend(store.ibis, district) if district else store
 
 
+def engine(store: Any, district: str | None = None) -> Engine:
+    """An engine over the store (or one district of it) that answers additive measures from
+    the monthly rollups when the store keeps them."""
+    from ..measures import rollup
+
+    hook = rollup.Rollups(store, district) if rollup.exists(store) else None
+    return Engine(source(store, district), CATALOGUE, rollups=hook)
+
+
 def clean(v: Any) -> Any:
     """A JSON-safe plain value: NaN and NA become None, numpy numbers plain numbers."""
     if v is None:
@@ -221,7 +230,7 @@ def tiles(store: Any, keys: list[str], f: Filters) -> list[dict[str, Any]]:
     """One tile per measure: value, changes, benchmark, sparkline and icons."""
     ms = _measures_for(keys, f)
     con = source(store, f.district)
-    eng = Engine(con, CATALOGUE)
+    eng = engine(store, f.district)
     usable = [m for m in ms if not f.district or by_district(m)]
     df = (
         evaluate(con, [m.key for m in usable], f.period, "total", engine=eng)
@@ -321,7 +330,7 @@ def relations_of(m: Measure) -> list[dict[str, str]]:
 def measure_page(store: Any, key: str, f: Filters) -> dict[str, Any]:
     m = CATALOGUE[key]
     con = source(store, f.district)
-    eng = Engine(con, CATALOGUE)
+    eng = engine(store, f.district)
     bench = load_benchmarks().get(m.benchmark) if m.benchmark else None
     info = {
         "key": m.key,
@@ -396,6 +405,7 @@ def s136_grid(store: Any, f: Filters) -> dict[str, Any]:
         "month",
         comparisons=False,
         records=False,
+        engine=engine(store, f.district),
     )
     months = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
     grid: dict[str, dict[str, Any]] = {}
