@@ -70,7 +70,12 @@ def xmr_chart(
                     "data": {"values": values},
                     "mark": {"type": "line", "color": BLUE},
                     "encoding": {
-                        "x": {"field": "month", "type": "temporal", "title": None},
+                        "x": {
+                            "field": "month",
+                            "type": "temporal",
+                            "title": None,
+                            "axis": {"format": "%b %y", "tickCount": {"interval": "month"}},
+                        },
                         "y": {
                             "field": "value",
                             "type": "quantitative",
