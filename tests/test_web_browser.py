@@ -177,9 +177,13 @@ def test_every_filter_is_reachable_by_keyboard(browser, server):
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed: run make install-test")
 @pytest.mark.parametrize(
     "path",
-    ["/?period=2022-10", "/measures/calls_999_pct_not_answered?period=2022-10",
-     "/public?period=2022-08..2022-10", "/login"],
-)  # fmt: skip
+    [
+        "/?period=2022-10",
+        "/measures/calls_999_pct_not_answered?period=2022-10",
+        "/public?period=2022-08..2022-10",
+        "/login",
+    ],
+)
 def test_axe_finds_no_serious_violation(browser, server, path):
     # axe is injected as an inline script, which the page's CSP rightly forbids: this
     # context alone bypasses CSP, for the test's own script

@@ -168,9 +168,13 @@ def test_login_never_redirects_off_site(site):
         c = Client(site["app"])
         r = c.post(
             "/login",
-            data={"username": u["name"], "password": u["password"], "csrf": c.csrf(),
-                  "next": target},
-        )  # fmt: skip
+            data={
+                "username": u["name"],
+                "password": u["password"],
+                "csrf": c.csrf(),
+                "next": target,
+            },
+        )
         assert r.headers["location"].startswith("/") and "evil" not in r.headers["location"][:3]
         assert not r.headers["location"].startswith("//")
 
@@ -200,8 +204,9 @@ def test_a_district_called_script_shows_as_text(site):
         html = c.get(url, params=None).text
         assert EVIL_DISTRICT not in html
         assert "&lt;script&gt;alert(" in html
-    j = c.get("/api/v1/measures", params={"measure": "calls_999_received",
-                                          "district": EVIL_DISTRICT}).json()  # fmt: skip
+    j = c.get(
+        "/api/v1/measures", params={"measure": "calls_999_received", "district": EVIL_DISTRICT}
+    ).json()
     assert j["filters"]["district"] == EVIL_DISTRICT and j["rows"][0]["value"] > 0
 
 

@@ -38,9 +38,13 @@ def test_a_rising_run_of_seven_is_a_special_cause():
 
 @pytest.mark.parametrize(
     ("good", "last", "icon"),
-    [("down", 40, "special_cause_concerning"), ("up", 40, "special_cause_improving"),
-     (None, 40, "special_cause_neither"), ("down", 11, "common_cause")],
-)  # fmt: skip
+    [
+        ("down", 40, "special_cause_concerning"),
+        ("up", 40, "special_cause_improving"),
+        (None, 40, "special_cause_neither"),
+        ("down", 11, "common_cause"),
+    ],
+)
 def test_variation_icon_follows_the_good_direction(good, last, icon):
     assert spc.variation(spc.xmr([10, 11, 10, 11, 10, 11, 10, last]), good) == icon
 
@@ -52,10 +56,15 @@ def test_too_few_months_get_no_verdict():
 
 @pytest.mark.parametrize(
     ("target", "comparison", "icon"),
-    [(100, "at_most", "consistently_meeting"), (1, "at_most", "consistently_failing"),
-     (11, "at_most", "hit_and_miss"), (1, "at_least", "consistently_meeting"),
-     (100, "at_least", "consistently_failing"), (None, None, "no_benchmark")],
-)  # fmt: skip
+    [
+        (100, "at_most", "consistently_meeting"),
+        (1, "at_most", "consistently_failing"),
+        (11, "at_most", "hit_and_miss"),
+        (1, "at_least", "consistently_meeting"),
+        (100, "at_least", "consistently_failing"),
+        (None, None, "no_benchmark"),
+    ],
+)
 def test_assurance_compares_the_benchmark_with_the_limits(target, comparison, icon):
     x = spc.xmr([10, 12, 10, 12, 10, 12])  # limits 5.68 to 16.32
     assert spc.assurance(x, target, comparison) == icon

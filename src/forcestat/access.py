@@ -163,6 +163,11 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
+def token_digest(token: str) -> str:
+    """The SHA-256 a token is stored as."""
+    return _sha(token)
+
+
 def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

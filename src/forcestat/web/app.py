@@ -232,7 +232,7 @@ def _add_page(app: FastAPI, page: Page) -> None:
     async def as_html(request: Request, user: access.User = Depends(dep)) -> Response:
         data, f = await _run(build, request, user)
         web: WebState = request.app.state.web
-        last = figures.last_month(web.store) if f else None
+        last = web.cached(("last_month",), figures.last_month) if f else None
         context = {
             "page": page,
             "title": _title(page, data),

@@ -83,8 +83,11 @@ def current_user(request: Request) -> User:
     user = PUBLIC
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        with web.db() as store:
-            found = access.user_for_token(store, header[7:].strip())
+        token = header[7:].strip()
+        # cached by store version like every figure: a token is looked up once, not per request
+        found = web.cached(
+            ("token", access.token_digest(token)), lambda store: access.user_for_token(store, token)
+        )
         if found is None:
             raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
         user = found

@@ -50,13 +50,11 @@ class WebState:
     def cached(self, key: tuple[Any, ...], compute: Callable[[Store], T]) -> T:
         """``compute(store)`` once per store version and key."""
         full = (self.version, *key)
-        hit = self.cache.get(full)
-        if hit is not None:
-            return hit  # type: ignore[no-any-return]
+        if full in self.cache:
+            return self.cache[full]  # type: ignore[no-any-return]
         with self.lock:
-            hit = self.cache.get(full)
-            if hit is not None:
-                return hit  # type: ignore[no-any-return]
+            if full in self.cache:
+                return self.cache[full]  # type: ignore[no-any-return]
             value = compute(self.store)
             if len(self.cache) >= CACHE_LIMIT:
                 for k in list(self.cache)[: CACHE_LIMIT // 4]:
