@@ -8,8 +8,9 @@ While ``forcestat serve`` runs, a ``.server`` file beside the store names it, an
 process opening the store is told to upload through it (:func:`held_by`). Timestamps are
 stored as naive UTC; ``month`` is the Europe/London calendar month.
 
-Any other Ibis backend (Postgres, Spark, ...) can be opened read-only for measures with
-:func:`connect_backend`.
+The same store can live on PostgreSQL, and its tables can be read by Spark from a Parquet
+lake: :func:`open_store` opens any of them by its ``--db`` value (a path, ``postgresql://...``,
+``spark://local[2]``, ``sc://host:15002``); see :mod:`forcestat.backends` and docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ import duckdb
 import ibis
 
 from .access import ensure_access_schema
-from .errors import InputError, StoreError
+from .errors import InputError, StoreError, StoreNotFoundError, StoreOpenError, StoreVersionError
+from .periods import month_label
 from .schema import KINDS, RecordKind
 
 DEFAULT_DB = "forcestat.duckdb"
+#: the store's format: raised when a change makes a store unreadable by an older forcestat,
+#: which then refuses it with a clear message instead of misreading it
+STORE_FORMAT = 1
 LINEAGE_COLUMNS = (("_load_id", "BIGINT"), ("_line", "BIGINT"))
 
 META_DDL = {
@@ -40,6 +45,8 @@ META_DDL = {
         CREATE TABLE IF NOT EXISTS quarantine (
             load_id BIGINT, file VARCHAR, kind VARCHAR, line BIGINT, "column" VARCHAR,
             rule VARCHAR, reason VARCHAR, raw VARCHAR)""",
+    "forcestat_meta": """
+        CREATE TABLE IF NOT EXISTS forcestat_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     "audit": """
         CREATE TABLE IF NOT EXISTS audit (
             load_id BIGINT, kind VARCHAR, natural_key VARCHAR, old_row VARCHAR,
@@ -108,6 +115,20 @@ def held_message(path: str | os.PathLike[str], info: dict[str, Any]) -> str:
     )
 
 
+def check_store_path(p: str) -> None:
+    """Raise StoreNotFoundError for a path no store can be at: empty, a folder, or in a
+    folder that does not exist (``:memory:`` is an in-memory store, for tests)."""
+    if not p.strip():
+        raise StoreNotFoundError("--db is empty: name a store file, e.g. --db force.duckdb")
+    if p == ":memory:" or "://" in p:
+        return
+    path = Path(p)
+    if path.is_dir():
+        raise StoreNotFoundError(f"cannot open store {p}: it is a folder, not a file")
+    if not path.parent.is_dir():
+        raise StoreNotFoundError(f"cannot open store {p}: folder {path.parent} does not exist")
+
+
 def table_ddl(kind: RecordKind) -> str:
     cols = [f'"{c.name}" {c.sql_type}' for c in kind.columns]
     cols += [f'"{d.name}" {d.sql_type}' for d in kind.derived_columns]
@@ -124,26 +145,61 @@ class Store:
     duck: duckdb.DuckDBPyConnection
     _ibis: Any = None
 
+    backend = "duckdb"
+
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
         p = str(path) if path is not None else default_db_path()
+        if not p.strip():
+            raise StoreNotFoundError("--db is empty: name a store file, e.g. --db force.duckdb")
+        if p.startswith("duckdb://"):
+            p = p.removeprefix("duckdb://") or ":memory:"
+        elif "://" in p:
+            from .backends import backend_name, redact
+
+            name = {"postgres": "PostgreSQL", "spark": "Spark"}.get(backend_name(p), p)
+            raise StoreOpenError(
+                f"{redact(p)} is a {name} store; this command works on a DuckDB store only "
+                "(ingest, measures, status, quarantine and export-lake take any store)"
+            )
         if p != ":memory:" and (info := held_by(p)) is not None:
             raise StoreHeldError(held_message(p, info))
         if read_only and p != ":memory:" and not Path(p).exists():
-            raise StoreError(f"no store at {p}: load records first with `forcestat ingest`")
+            raise StoreNotFoundError(f"no store at {p}: load records first with `forcestat ingest`")
         if p != ":memory:":
             parent = Path(p).parent
             if not parent.exists():
-                raise StoreError(f"cannot open store {p}: folder {parent} does not exist")
+                raise StoreNotFoundError(f"cannot open store {p}: folder {parent} does not exist")
+            if Path(p).is_dir():
+                raise StoreNotFoundError(f"cannot open store {p}: it is a folder, not a file")
         try:
             con = duckdb.connect(p, read_only=read_only and Path(p).exists())
         except duckdb.Error as e:
-            raise StoreError(f"cannot open store {p}: {e}") from e
+            raise StoreOpenError(f"cannot open store {p}: {e}") from e
         con.execute("SET TimeZone = 'UTC'")
         store = cls(p, con)
-        if not (read_only and p != ":memory:" and Path(p).exists()):
-            store.ensure_schema()
+        try:
+            store.check_format()
+            if not (read_only and p != ":memory:" and Path(p).exists()):
+                store.ensure_schema()
+        except BaseException:
+            con.close()
+            raise
         return store
+
+    def check_format(self) -> None:
+        """Refuse a store written by a newer forcestat (its format number is above ours)."""
+        if not self.has_table("forcestat_meta"):
+            return
+        row = self.duck.execute(
+            "SELECT value FROM forcestat_meta WHERE key = 'store_format'"
+        ).fetchone()
+        found = int(row[0]) if row and str(row[0]).isdigit() else 0
+        if found > STORE_FORMAT:
+            raise StoreVersionError(
+                f"store {self.path} was written by a newer forcestat (store format {found};"
+                f" this forcestat reads up to {STORE_FORMAT}): upgrade forcestat to use it"
+            )
 
     def ensure_schema(self) -> None:
         """Create every kind's table and the bookkeeping tables if they are missing, and add
@@ -158,6 +214,10 @@ class Store:
             for ddl in META_DDL.values():
                 self.duck.execute(ddl)
             ensure_access_schema(self)
+            self.duck.execute(
+                "INSERT INTO forcestat_meta VALUES ('store_format', ?) ON CONFLICT DO NOTHING",
+                [str(STORE_FORMAT)],
+            )
             self.duck.execute("COMMIT")
         except Exception:
             self.duck.execute("ROLLBACK")
@@ -223,8 +283,8 @@ class Store:
                 {
                     "table": kind.name,
                     "rows": int(row[0]),
-                    "first_month": row[1].strftime("%Y-%m") if row[1] else None,
-                    "last_month": row[2].strftime("%Y-%m") if row[2] else None,
+                    "first_month": month_label(row[1]) if row[1] else None,
+                    "last_month": month_label(row[2]) if row[2] else None,
                     "quarantined": int(q[0]),
                 }
             )
@@ -240,9 +300,45 @@ class Store:
         self.close()
 
 
+def open_store(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    lake: str | os.PathLike[str] | None = None,
+) -> Any:
+    """Open the store a ``--db`` value names (default ``$FORCESTAT_DB`` or ./forcestat.duckdb).
+
+    A path opens the DuckDB file (:class:`Store`); ``postgresql://...`` a PostgreSQL store
+    (:class:`forcestat.backends.postgres.PostgresStore`, tables created if missing unless
+    ``read_only``); ``spark://local[2]``, ``spark://host:7077`` or ``sc://host:15002`` a Spark
+    session reading the Parquet lake at ``lake`` (read-only,
+    :class:`forcestat.backends.spark.SparkStore`). Each has ``.backend``, ``.ibis`` (what the
+    measures read), ``.table(name)``, ``.has_table(name)``, ``.status()`` and ``.close()``.
+    """
+    from .backends import backend_name
+
+    url = str(db) if db is not None else default_db_path()
+    which = backend_name(url)
+    if which == "postgres":
+        from .backends.postgres import PostgresStore
+
+        return PostgresStore.open(url, read_only=read_only)
+    if which == "spark":
+        from .backends.spark import SparkStore
+
+        return SparkStore.open(url, lake=lake)
+    if lake is not None:
+        raise InputError("--lake is for Spark stores (--db spark://local[2] or sc://host:15002)")
+    return Store.open(url, read_only=read_only)
+
+
 def connect_backend(url: str) -> Any:
-    """An Ibis connection to another backend, e.g. ``postgres://user@127.0.0.1/db``;
-    a path ending .duckdb opens that DuckDB file."""
-    if url.endswith(".duckdb") or url == ":memory:":
-        return Store.open(url).ibis
-    return ibis.connect(url)
+    """An Ibis connection to any store :func:`open_store` opens, or to another Ibis backend
+    by its URL (``trino://...``)."""
+    from .backends import backend_name
+
+    try:
+        backend_name(url)
+    except StoreError:
+        return ibis.connect(url)
+    return open_store(url).ibis

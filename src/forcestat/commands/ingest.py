@@ -11,13 +11,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..ingest import LoadResult, data_files, ingest_paths, list_quarantine
-from ..ingest.quarantine import quarantine_summary
-from ..store import Store
+from ..backends import redact
+from ..ingest import LoadResult, data_files
+from ..ingest.anystore import ingest_paths, quarantine_counts, quarantined_rows
+from ..safe import visible
+from ..store import open_store
 from . import DbOption, JsonOption
 
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 
 COUNT_COLUMNS = ("read", "loaded", "quarantined", "skipped_duplicates")
 
@@ -38,7 +40,7 @@ def ingest(
 ) -> None:
     """Validate and load record files; every row is loaded, quarantined or skipped."""
     total = len(data_files(paths))
-    with Store.open(db) as store:
+    with open_store(db) as store:
         if as_json:
             for r in ingest_paths(store, paths, kind=kind, replace=replace):
                 print(json.dumps(r.as_dict()))
@@ -58,21 +60,22 @@ def ingest(
                 bar.update(task, completed=done, description=Path(file).name)
 
             results = ingest_paths(store, paths, kind=kind, replace=replace, progress=advance)
-    out.print(_results_table(results, db))
+    out.print(_results_table(results, getattr(store, "path", db)))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
-        out.print(f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {db}[/]")
+        where = visible(getattr(store, "path", db))
+        out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {where}")
 
 
 def _results_table(results: list[LoadResult], db: str) -> Table:
-    t = Table(title=f"ingested into {db}")
+    t = Table(title=f"ingested into {visible(db)}")
     t.add_column("file", overflow="fold")
     t.add_column("kind")
     for c in COUNT_COLUMNS:
         t.add_column(c.replace("_", " "), justify="right")
     for r in results:
         d = r.as_dict()
-        t.add_row(str(d["file"]), str(d["kind"]), *(f"{d[c]:,}" for c in COUNT_COLUMNS))
+        t.add_row(visible(d["file"]), visible(d["kind"]), *(f"{d[c]:,}" for c in COUNT_COLUMNS))
     return t
 
 
@@ -84,9 +87,9 @@ def quarantine(
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
-    with Store.open(db) as store:
-        rows = list_quarantine(store, limit=limit, kind=kind, load_id=load)
-        summary = quarantine_summary(store)
+    with open_store(db, read_only=True) as store:
+        rows = quarantined_rows(store, limit=limit, kind=kind, load_id=load)
+        summary = quarantine_counts(store)
     if as_json:
         for r in rows:
             print(json.dumps(r, default=str))
@@ -95,27 +98,34 @@ def quarantine(
     for c in ("kind", "rule", "rows"):
         s.add_column(c, justify="right" if c == "rows" else "left")
     for r in summary:
-        s.add_row(r["kind"], r["rule"], f"{r['rows']:,}")
+        s.add_row(visible(r["kind"]), visible(r["rule"]), f"{r['rows']:,}")
     out.print(s)
     t = Table(title=f"quarantined rows (latest {limit})")
     for c in ("load_id", "file", "line", "column", "rule", "reason"):
         t.add_column(c, justify="right" if c in ("load_id", "line") else "left")
     for r in rows:
         t.add_row(
-            str(r["load_id"]), str(r["file"]), str(r["line"]), r["column"], r["rule"], r["reason"]
+            str(r["load_id"]),
+            *(visible(r[c]) for c in ("file", "line", "column", "rule", "reason")),
         )
     out.print(t)
 
 
-def status(db: DbOption, as_json: JsonOption = False) -> None:
+def status(
+    db: DbOption,
+    as_json: JsonOption = False,
+    lake: Annotated[
+        Path | None, typer.Option(help="Parquet lake Spark reads (--db spark://...)")
+    ] = None,
+) -> None:
     """Each table's rows, month range and quarantined rows."""
-    with Store.open(db) as store:
+    with open_store(db, read_only=True, lake=lake) as store:
         rows = store.status()
     if as_json:
         for r in rows:
             print(json.dumps(r))
         return
-    t = Table(title=f"forcestat store {db}")
+    t = Table(title=f"forcestat store {visible(redact(db))}")
     for col in ("table", "rows", "first_month", "last_month", "quarantined"):
         t.add_column(col, justify="right" if col in ("rows", "quarantined") else "left")
     for r in rows:
@@ -124,7 +134,7 @@ def status(db: DbOption, as_json: JsonOption = False) -> None:
             f"{r['rows']:,}",
             r["first_month"] or "-",
             r["last_month"] or "-",
-            f"{r['quarantined']:,}",
+            "-" if r["quarantined"] is None else f"{r['quarantined']:,}",
         )
     out.print(t)
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..safe import to_csv
 
 BANK_COLUMNS = ("call_id", "date", "vru_exit", "q_start", "q_exit", "q_time", "outcome",
                 "ser_start", "ser_exit", "ser_time", "server")  # fmt: skip
@@ -62,9 +63,14 @@ def read_anonymous_bank(
         # clock times after midnight belong to the next day
         return ts.where(ts >= arrived - pd.Timedelta(hours=1), ts + pd.Timedelta(days=1))
 
-    ser_start = after(_clock(r["date"], r["ser_start"]))
-    ser_exit = after(_clock(r["date"], r["ser_exit"]))
     q_exit = after(_clock(r["date"], r["q_exit"]))
+    # 0:00:00 is the file's "not recorded": a served call with no service clock (about 50 a
+    # month) was answered when it left the queue (or the VRU, if it never queued); read as a
+    # clock time it would roll to the next midnight, a wait of up to 15 hours
+    no_service_clock = r["ser_start"].str.strip().isin(("0:00:00", "00:00:00", ""))
+    left_queue = q_exit.where(queued, arrived)
+    ser_start = after(_clock(r["date"], r["ser_start"])).where(~no_service_clock, left_queue)
+    ser_exit = after(_clock(r["date"], r["ser_exit"])).where(~no_service_clock, ser_start)
     # the VRU and queue clocks disagree by a second now and then: never answer before arrival
     answered = ser_start.where(served).clip(lower=arrived)
     ended = ser_exit.where(served, q_exit)
@@ -86,9 +92,19 @@ def read_anonymous_bank(
             "ended_at": _to_utc(ended, source_tz),
             "district": None,
             "agent_id": server.where(served & (server != "NO_SERVER")),
+            "priority": _bank_priority(r),
         }
     )
     return out.sort_values("arrived_at", kind="stable").reset_index(drop=True)
+
+
+def _bank_priority(r: pd.DataFrame) -> pd.Series:
+    """The bank's service class: 1 for high-priority customers (``priority`` 2), served
+    first, 0 for regular ones (0 and 1); None where the file has no ``priority`` column."""
+    if "priority" not in r:
+        return pd.Series(None, index=r.index, dtype="object")
+    p = pd.to_numeric(r["priority"], errors="coerce")
+    return (p >= 2).astype("Int64").where(p.notna())
 
 
 def _to_utc(ts: pd.Series, tz: str) -> pd.Series:
@@ -180,7 +196,7 @@ def write_calls_csv(calls: pd.DataFrame, path: str | Path) -> Path:
     cols = ["call_id", "channel", "arrived_at", "answered_at", "ended_at", "district", "agent_id"]
     out = out[[c for c in cols if c in out.columns]]
     p = Path(path)
-    out.to_csv(p, index=False)
+    to_csv(out, p)
     return p
 
 
@@ -191,3 +207,32 @@ def load_calls_into(store: object, calls: pd.DataFrame, folder: str | Path) -> l
 
     f = write_calls_csv(calls, Path(folder) / "calls.csv")
     return list(ingest_paths(store, [f], kind="calls"))  # type: ignore[arg-type]
+
+
+#: CAD call-reception values that are calls on each line (911 -> 999; the ten-digit
+#: non-emergency number -> 101); officer, radio and CAD-to-CAD incidents are not calls.
+CAD_RECEPTION = {"999": ("E-911", "Cell Phone", "911 Center"), "101": ("Phone",)}
+
+
+def read_cad_handling(paths: str | Path | Iterable[str | Path]) -> dict[str, float]:
+    """Mean call-handling seconds per line from DECC CAD incident files: ``Phone_Time``
+    (call answered to phone stop) of incidents received on that line, zeros left out."""
+    files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    frames = []
+    for f in files:
+        raw = pd.read_csv(f, dtype=str)
+        raw.columns = [c.strip() for c in raw.columns]
+        if not {"Phone_Time", "Call_Reception"} <= set(raw.columns):
+            raise SchemaError(f"{f}: not a DECC CAD file (no Phone_Time and Call_Reception)")
+        frames.append(raw[["Phone_Time", "Call_Reception"]])
+    if not frames:
+        raise SchemaError("no DECC CAD files given")
+    d = pd.concat(frames, ignore_index=True)
+    t = pd.to_numeric(d["Phone_Time"], errors="coerce")
+    out = {}
+    for ch, kinds in CAD_RECEPTION.items():
+        sel = d["Call_Reception"].str.strip().isin(kinds) & (t > 0)
+        if not sel.any():
+            raise SchemaError(f"the CAD files have no {ch} calls with a Phone_Time")
+        out[ch] = float(t[sel].mean())
+    return out

@@ -5,6 +5,9 @@ from __future__ import annotations
 from .base import Column, Derived, RecordKind, Rule
 
 CHANNELS = ("999", "101")
+#: Longest plausible queue wait and talk time of one call (hours); longer is refused at ingest.
+MAX_WAIT_HOURS = 6
+MAX_TALK_HOURS = 24
 
 
 def microseconds(later: str, earlier: str) -> str:
@@ -47,6 +50,22 @@ calls = RecordKind(
             "ended_at >= arrived_at",
             "ended_at",
             "ended_at must not be before arrived_at",
+        ),
+        # Impossible durations are a misread clock (a "0:00:00" taken as midnight), not a
+        # call: one such row doubles a month's mean patience in the demand model.
+        Rule(
+            "wait_plausible",
+            f"answered_at IS NULL OR answered_at <= arrived_at + INTERVAL {MAX_WAIT_HOURS} HOUR",
+            "answered_at",
+            f"answered_at is more than {MAX_WAIT_HOURS} hours after arrived_at: no caller "
+            "queues that long (a misread clock?)",
+        ),
+        Rule(
+            "talk_plausible",
+            f"answered_at IS NULL OR ended_at <= answered_at + INTERVAL {MAX_TALK_HOURS} HOUR",
+            "ended_at",
+            f"ended_at is more than {MAX_TALK_HOURS} hours after answered_at: no call is "
+            "talked through that long (a misread clock?)",
         ),
     ),
     time_column="arrived_at",
