@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import sys
 from typing import Annotated
 
 import typer
@@ -35,10 +37,13 @@ def serve(
         raise InputError(f"--port must be between 1 and 65535 (got {port})")
     url = f"http://{host}:{port}"
     store = Store.open(db)
-    app = create_app(store)
-    hold(db, url)
-    err.print(f"forcestat serving {db} at {url} (Ctrl-C stops)", highlight=False)
+    hold(db, url)  # from now on other processes are told to upload here
+    # uvicorn re-raises SIGTERM after its graceful shutdown: exit through Python, so the
+    # marker beside the store is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        app = create_app(store)
+        err.print(f"forcestat serving {db} at {url} (Ctrl-C stops)", highlight=False)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         release(db)
