@@ -7,6 +7,7 @@ and write an audit row.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -105,7 +106,12 @@ def me(request: Request, user: Anyone) -> dict[str, Any]:
 
 
 # -- measures ----------------------------------------------------------------------------------
-@router.get("/measures", summary="Measures over a period, by grain, with comparisons")
+@router.get(
+    "/measures",
+    summary="Measures over a period, by grain, with comparisons",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
 def measures(
     request: Request,
     user: Board,
@@ -120,7 +126,9 @@ def measures(
     ] = None,
     district: DistrictQ = None,
     comparisons: bool = True,
-) -> dict[str, Any]:
+) -> Response:
+    """One row per measure and period with evaluate's columns (full precision); the answer
+    is encoded once per store version and served from memory after that."""
     f = _filters(request, period, grain, district)
     keys = measure or None
     try:
@@ -129,7 +137,7 @@ def measures(
         raise ParamError("measure", str(e)) from None
     web = _web(request)
     if by is not None:
-        return {"filters": f.as_dict(), "rows": _breakdowns(web, ms, f, by)}
+        return _json({"filters": f.as_dict(), "rows": _breakdowns(web, ms, f, by)})
 
     def compute(store: Any) -> list[dict[str, Any]]:
         usable = [m for m in ms if not f.district or figures.by_district(m)]
@@ -142,13 +150,21 @@ def measures(
         # full precision: a value rounded here and again for display can print one unit off
         return figures.rows_of(export_frame(df, decimals=10))
 
+    def encoded(store: Any) -> bytes:
+        out: dict[str, Any] = {"filters": f.as_dict(), "rows": compute(store)}
+        skipped = [m.key for m in ms if f.district and not figures.by_district(m)]
+        if skipped:
+            out["not_by_district"] = skipped
+        return json.dumps(jsonable_encoder(out), allow_nan=False).encode()
+
     key = ("api_measures", tuple(m.key for m in ms), f.query(), comparisons)
-    rows = web.cached(key, compute)
-    skipped = [m.key for m in ms if f.district and not figures.by_district(m)]
-    out: dict[str, Any] = {"filters": f.as_dict(), "rows": rows}
-    if skipped:
-        out["not_by_district"] = skipped
-    return out
+    return Response(web.cached(key, encoded), media_type="application/json")
+
+
+def _json(obj: Any) -> Response:
+    return Response(
+        json.dumps(jsonable_encoder(obj), allow_nan=False).encode(), media_type="application/json"
+    )
 
 
 def _breakdowns(web: WebState, ms: list[Any], f: Any, by: str) -> list[dict[str, Any]]:
