@@ -38,18 +38,24 @@ def test_ingest_json_prints_one_object_per_file(tmp_path, db_path):
         {
             "file": str(a),
             "kind": "calls",
+            "status": "loaded",
             "read": 4,
             "loaded": 3,
             "quarantined": 1,
             "skipped_duplicates": 0,
+            "replaced": 0,
+            "deleted": 0,
         },
         {
             "file": str(b),
             "kind": "calls",
+            "status": "loaded",
             "read": 2,
             "loaded": 2,
             "quarantined": 0,
             "skipped_duplicates": 0,
+            "replaced": 0,
+            "deleted": 0,
         },
     ]
 

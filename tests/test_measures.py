@@ -91,17 +91,25 @@ CASES = [
     ("cpv_canine", "2022-10", 2),
     ("cpv_equine", "2022-10", 1),
     ("cpv_aviation", "2022-10", 0),
-    # -- speedwatch, "2022 to date" = 2022-01..2022-10
+    # -- speedwatch, "2022 to date" = 2022-01..2022-10. Thresholds 35 (30 mph), 46 (40 mph):
+    # AB12CDE sw01-sw05 all sightings: letter1 letter2 letter3 (sw03 at exactly 35) visit
+    # referral; XY99ZZZ sw06 45 and sw08 44 below 46, sw07 letter1, sw09 letter2;
+    # SO11RNN sw10 letter1 (SORN); UN22TAX sw11 letter1 sw12 letter2 (untaxed, once)
     ("vehicles_detected_over_limit", "2022-01..2022-10", 12),  # sw01-sw12
     ("speedwatch_distinct_vehicles", "2022-01..2022-10", 4),  # 'ab12 cde' is AB12CDE
-    ("addresses_attended_4th_detection", "2022-01..2022-10", 2),  # AB12CDE 5, XY99ZZZ 4
-    ("drivers_5_plus_detections", "2022-01..2022-10", 1),
+    ("speedwatch_sightings", "2022-01..2022-10", 10),
+    ("speedwatch_vehicles_sighted", "2022-01..2022-10", 4),
+    ("addresses_attended_4th_detection", "2022-01..2022-10", 1),  # sw04
+    ("drivers_5_plus_detections", "2022-01..2022-10", 1),  # sw05
+    ("speedwatch_vehicles_referred", "2022-01..2022-10", 1),
     ("sorn_vehicles_to_dvla", "2022-01..2022-10", 1),
     ("untaxed_vehicles_to_dvla", "2022-01..2022-10", 1),  # NO22TAX was under the limit
-    ("letters_sent", "2022-01..2022-10", 9),
+    ("letters_sent", "2022-01..2022-10", 8),
+    ("speedwatch_final_letters", "2022-01..2022-10", 1),  # sw03
+    ("speedwatch_letters_printed", "2022-01..2022-10", 0),  # decided, but no batch printed
     ("vehicles_detected_over_limit", "2022-08..2022-10", 6),
     ("addresses_attended_4th_detection", "2022-08..2022-10", 0),
-    ("letters_sent_monthly_average", "2022-08..2022-10", 1.0),  # sw08 sw10 sw11 / 3
+    ("letters_sent_monthly_average", "2022-08..2022-10", 4 / 3),  # sw09 sw10 sw11 sw12 / 3
 ]
 
 
@@ -247,4 +255,4 @@ def test_board_period_wordings_are_read(fx):
     # "to 2022-10" is the financial year to date, as the board's specials figure reads it
     assert value_of(fx, "specials_accepted_into_regular_force", "to 2022-10") == 2
     df = evaluate(fx, ["letters_sent"], "last 3 months to 2022-10", comparisons=False)
-    assert (df.period.iloc[0], df.value.iloc[0]) == ("2022-08..2022-10", 3)
+    assert (df.period.iloc[0], df.value.iloc[0]) == ("2022-08..2022-10", 4)

@@ -4,8 +4,8 @@ Roles are rows of the ``roles`` table, each with a rank; a role may do what ever
 lower or equal rank may (``public`` < ``board`` < ``analyst`` < ``manager`` < ``admin``).
 A new role is one :func:`add_role` call, e.g. ``safeguarding`` between analyst and manager.
 Passwords are hashed with Argon2; API tokens are random and stored only as their SHA-256.
-Every read of record-level data is written to ``access_audit`` (who, when, what, how many
-rows) by :func:`record_access`; ``forcestat audit`` lists it.
+Every read of record-level data is written to the store's ``audit_log`` (who, when, what, how
+many rows) by :func:`record_access`; ``forcestat audit`` lists it.
 
 >>> from forcestat.store import Store
 >>> s = Store.open(":memory:")
@@ -19,6 +19,7 @@ rows) by :func:`record_access`; ``forcestat audit`` lists it.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -49,9 +50,10 @@ DDL = (
     """CREATE TABLE IF NOT EXISTS tokens (
         token_sha256 VARCHAR PRIMARY KEY, user_name VARCHAR NOT NULL, created_at TIMESTAMP,
         label VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS access_audit (
-        "at" TIMESTAMP, who VARCHAR, role VARCHAR, action VARCHAR, what VARCHAR, "rows" BIGINT,
-        via VARCHAR)""",
+    # the audit itself is the store's audit_log (forcestat.schema.workflow), one for all
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        logged_at TIMESTAMP, actor VARCHAR, role VARCHAR, action VARCHAR, subject VARCHAR,
+        detail VARCHAR)""",
 )
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -68,7 +70,7 @@ PUBLIC = User("(public)", "public")
 
 
 def ensure_access_schema(store: Any) -> None:
-    """Create the roles, users, tokens and access_audit tables and the default roles."""
+    """Create the roles, users and tokens tables (and audit_log) and the default roles."""
     for ddl in DDL:
         store.duck.execute(ddl)
     for name, rank, text in DEFAULT_ROLES:
@@ -193,23 +195,45 @@ def user_for_token(store: Any, token: str) -> User | None:
 def record_access(
     store: Any, user: User, action: str, what: str, rows: int, via: str = "web"
 ) -> None:
-    """One audit row: ``user`` read ``rows`` record-level rows (``action`` on ``what``)."""
+    """One audit row: ``user`` read ``rows`` record-level rows (``action`` on ``what``).
+
+    Written to the store's one ``audit_log`` (shared with the workflows), the row count and
+    the channel (web or token) in its ``detail``."""
+    detail = json.dumps({"rows": int(rows), "via": via}, sort_keys=True)
     store.duck.execute(
-        "INSERT INTO access_audit VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [_now(), user.name, user.role, action, what, int(rows), via],
+        "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
+        [_now(), user.name, user.role, action, what, detail],
     )
 
 
 def list_access(
     store: Any, limit: int | None = 100, who: str | None = None
 ) -> list[dict[str, Any]]:
-    """Audit rows, newest first."""
-    sql = 'SELECT "at", who, role, action, what, "rows", via FROM access_audit'
+    """Audit rows (the web's reads and the workflows' alike), newest first: at, who, role,
+    action, what, rows (None where the detail holds no count), via."""
+    sql = "SELECT logged_at, actor, role, action, subject, detail FROM audit_log"
     params: list[Any] = []
     if who is not None:
-        sql += " WHERE who = ?"
+        sql += " WHERE actor = ?"
         params.append(who)
-    sql += ' ORDER BY "at" DESC' + (f" LIMIT {int(limit)}" if limit is not None else "")
-    cur = store.duck.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    sql += " ORDER BY logged_at DESC" + (f" LIMIT {int(limit)}" if limit is not None else "")
+    out = []
+    for at, actor, role, action, subject, detail in store.duck.execute(sql, params).fetchall():
+        try:
+            d = json.loads(detail or "{}")
+        except ValueError:
+            d = {}
+        d = d if isinstance(d, dict) else {}
+        rows = d.get("rows")
+        out.append(
+            {
+                "at": at,
+                "who": actor,
+                "role": role,
+                "action": action,
+                "what": subject,
+                "rows": int(rows) if isinstance(rows, int | float) else None,
+                "via": d.get("via", role),
+            }
+        )
+    return out

@@ -62,6 +62,7 @@ def run_demo(
     from .measures import evaluate
     from .report import write_report
     from .synth import generate
+    from .workflows.speedwatch import load_policy, process
 
     say = progress or (lambda _msg: None)
     out = Path(out_dir)
@@ -74,6 +75,8 @@ def run_demo(
     with Store.open(db) as store:
         say("Loading records into the store")
         loads = ingest_paths(store, [out / "records"])
+        say("Processing Speedwatch detections (letters, visits, DVLA)")
+        process(store, load_policy(None))
         say("Computing key figures")
         figures = evaluate(store, list(KEY_MEASURES), p, grain="month", comparisons=False)
         say("Writing the board report")

@@ -6,13 +6,21 @@ from typing import Annotated
 
 import typer
 
-from ..store import check_store_path, default_db_path
+from ..store import WAIT_SECONDS, check_store_path, default_db_path, set_wait
 
 
 def _checked_db(value: str) -> str:
     """Refuse an empty ``--db``, a folder, or a file in a missing folder before any work."""
     check_store_path(value)
     return value
+
+
+def _set_wait(seconds: float | None) -> float | None:
+    if seconds is not None:
+        if seconds < 0:
+            raise typer.BadParameter("must be 0 or more seconds")
+        set_wait(seconds)
+    return seconds
 
 
 DbOption = Annotated[
@@ -28,6 +36,16 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+WaitOption = Annotated[
+    float | None,
+    typer.Option(
+        "--wait",
+        metavar="SECONDS",
+        help=f"Wait this long for a store another process is using (default {WAIT_SECONDS:g}).",
+        callback=_set_wait,
+        show_default=False,
+    ),
+]
 
 
 def period_text(value: str | None) -> str | None:

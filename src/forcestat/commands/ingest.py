@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,11 +13,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..backends import redact
+from ..errors import InputError
 from ..ingest import LoadResult, data_files
-from ..ingest.anystore import ingest_paths, quarantine_counts, quarantined_rows
+from ..ingest.anystore import ingest_each, quarantine_counts, quarantined_rows
+from ..ingest.validate import Window
 from ..safe import visible
 from ..store import open_store
-from . import DbOption, JsonOption
+from . import DbOption, JsonOption, WaitOption
 
 out = Console(markup=False, highlight=False)
 err = Console(stderr=True, markup=False, highlight=False)
@@ -37,13 +40,33 @@ def ingest(
         typer.Option("--replace", help="Replace stored rows whose key matches (audited)."),
     ] = False,
     as_json: JsonOption = False,
+    wait: WaitOption = None,
+    earliest: Annotated[
+        datetime | None,
+        typer.Option(
+            "--earliest",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Quarantine times before this as implausible (default 1990-01-01).",
+        ),
+    ] = None,
+    latest: Annotated[
+        datetime | None,
+        typer.Option(
+            "--latest",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Quarantine times from this on as implausible (default a day after the load).",
+        ),
+    ] = None,
 ) -> None:
     """Validate and load record files; every row is loaded, quarantined or skipped."""
     total = len(data_files(paths))
+    window = Window.between(earliest, latest)
     with open_store(db) as store:
         if as_json:
-            for r in ingest_paths(store, paths, kind=kind, replace=replace):
+            results = ingest_each(store, paths, kind=kind, replace=replace, window=window)
+            for r in results:
                 print(json.dumps(r.as_dict()))
+            _exit_if_refused(results)
             return
         with Progress(
             TextColumn("ingest"),
@@ -59,23 +82,49 @@ def ingest(
             def advance(done: int, _total: int, file: str) -> None:
                 bar.update(task, completed=done, description=Path(file).name)
 
-            results = ingest_paths(store, paths, kind=kind, replace=replace, progress=advance)
+            results = ingest_each(
+                store, paths, kind=kind, replace=replace, progress=advance, window=window
+            )
     out.print(_results_table(results, getattr(store, "path", db)))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
         where = visible(getattr(store, "path", db))
         out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {where}")
+    _exit_if_refused(results)
+
+
+def _exit_if_refused(results: list[LoadResult]) -> None:
+    """After every file's outcome is shown: exit 2 with one line if any file was refused."""
+    refused = [r for r in results if r.status == "refused"]
+    if refused:
+        loaded = sum(r.status == "loaded" for r in results)
+        first = refused[0].error or refused[0].file
+        raise InputError(
+            f"{len(refused)} of {len(results)} files refused ({loaded} loaded and committed); "
+            f"first: {first}"
+        )
 
 
 def _results_table(results: list[LoadResult], db: str) -> Table:
+    counts = list(COUNT_COLUMNS)
+    if any(r.replaced or r.deleted for r in results):
+        counts += ["replaced", "deleted"]
     t = Table(title=f"ingested into {visible(db)}")
     t.add_column("file", overflow="fold")
     t.add_column("kind")
-    for c in COUNT_COLUMNS:
+    t.add_column("outcome", overflow="fold")
+    for c in counts:
         t.add_column(c.replace("_", " "), justify="right")
     for r in results:
         d = r.as_dict()
-        t.add_row(visible(d["file"]), visible(d["kind"]), *(f"{d[c]:,}" for c in COUNT_COLUMNS))
+        if r.status == "loaded":
+            outcome, cells = "loaded", [f"{d[c]:,}" for c in counts]
+        elif r.status == "refused":
+            reason = (r.error or "").removeprefix(f"{r.file}: ")
+            outcome, cells = f"refused: {reason}", ["-"] * len(counts)
+        else:
+            outcome, cells = "not loaded (another file was refused)", ["-"] * len(counts)
+        t.add_row(visible(d["file"]), visible(d["kind"]), visible(outcome), *cells)
     return t
 
 
@@ -85,6 +134,7 @@ def quarantine(
     limit: Annotated[int, typer.Option("--limit", help="Most rows to list.")] = 50,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this record kind.")] = None,
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
+    wait: WaitOption = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
     with open_store(db, read_only=True) as store:
@@ -117,6 +167,7 @@ def status(
     lake: Annotated[
         Path | None, typer.Option(help="Parquet lake Spark reads (--db spark://...)")
     ] = None,
+    wait: WaitOption = None,
 ) -> None:
     """Each table's rows, month range and quarantined rows."""
     with open_store(db, read_only=True, lake=lake) as store:

@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..periods import Period, parse_period
 from ..safe import to_csv, visible
 from ..store import open_store
-from . import DbOption
+from . import DbOption, WaitOption
 from .paths import check_output_file
 
 out = Console(markup=False, highlight=False)
@@ -53,6 +53,7 @@ def measures(
         bool,
         typer.Option("--all", help="Every measure asked for, including those with no data"),
     ] = False,
+    wait: WaitOption = None,
 ) -> None:
     """Compute measures for a period, with comparisons, records and benchmarks.
 

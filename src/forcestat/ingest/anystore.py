@@ -11,9 +11,11 @@ from os import PathLike
 from typing import Any
 
 from ..errors import InputError
-from .load import LoadResult, Progress
+from .load import LoadResult, Progress, data_files, resolve
+from .load import ingest_each as ingest_each_duckdb
 from .load import ingest_paths as ingest_duckdb
 from .quarantine import list_quarantine, quarantine_summary
+from .validate import Window
 
 
 def _backend(store: Any) -> str:
@@ -39,6 +41,51 @@ def ingest_paths(
             "write the lake with `forcestat export-lake`"
         )
     return ingest_duckdb(store, paths, kind=kind, replace=replace, progress=progress)
+
+
+def ingest_each(
+    store: Any,
+    paths: Iterable[str | PathLike[str]],
+    kind: str | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
+    window: Window | None = None,
+) -> list[LoadResult]:
+    """As :func:`ingest_paths`, but every file's outcome is returned (a refused file has
+    ``status`` 'refused' and its ``error``) instead of the first refusal being raised."""
+    backend = _backend(store)
+    if backend == "duckdb":
+        return ingest_each_duckdb(store, paths, kind, replace, progress, window)
+    if backend != "postgres":
+        return ingest_paths(store, paths, kind, replace, progress)  # raises: read-only store
+    from ..store import Store
+    from .postgres import ingest_file as ingest_postgres
+
+    files = data_files(paths)
+    checks: list[str | None] = []
+    with Store.open(":memory:") as probe:
+        for f in files:
+            try:
+                resolve(probe.duck, f, kind, check_only=True)
+                checks.append(None)
+            except InputError as e:
+                checks.append(str(e))
+    if any(checks):
+        out = []
+        for f, why in zip(files, checks, strict=True):
+            r = LoadResult.refused(str(f), why or "not loaded: another file was refused")
+            r.status = "refused" if why else "not_loaded"
+            out.append(r)
+        return out
+    results = []
+    for i, f in enumerate(files, start=1):
+        try:
+            results.append(ingest_postgres(store, f, kind=kind, replace=replace))
+        except InputError as e:
+            results.append(LoadResult.refused(str(f), str(e)))
+        if progress is not None:
+            progress(i, len(files), str(f))
+    return results
 
 
 def quarantined_rows(

@@ -60,7 +60,7 @@ def ingest_paths(
     files = data_files(paths)
     with Store.open(":memory:") as probe:
         for f in files:
-            resolve(probe.duck, f, kind)
+            resolve(probe.duck, f, kind, check_only=True)
     results = []
     for i, f in enumerate(files, start=1):
         results.append(ingest_file(store, f, kind=kind, replace=replace))

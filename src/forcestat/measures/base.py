@@ -154,6 +154,15 @@ class GroupsWithAtLeast:
 
 
 @dataclass(frozen=True)
+class Median:
+    """The median of ``value`` over rows matching ``where`` (a median of a quarter is not a
+    combination of monthly medians, so one query per period)."""
+
+    value: Expr
+    where: Expr | None = None
+
+
+@dataclass(frozen=True)
 class Headcount:
     """People on strength at a date D (the period's last day).
 
@@ -167,7 +176,7 @@ class Headcount:
 
 
 Additive = Count | Sum | Mean | Ratio
-PerPeriod = Distinct | GroupsWithAtLeast | Headcount
+PerPeriod = Distinct | GroupsWithAtLeast | Headcount | Median
 Aggregate = Additive | OfMonths | PerPeriod
 
 
@@ -230,7 +239,7 @@ class Measure:
 
     @property
     def per_period(self) -> bool:
-        return isinstance(self.aggregate, Distinct | GroupsWithAtLeast | Headcount)
+        return isinstance(self.aggregate, Distinct | GroupsWithAtLeast | Headcount | Median)
 
     @property
     def is_count(self) -> bool:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ..errors import UnknownMeasureError
-from . import contact, crime, mental_health, speedwatch, volunteers
+from . import contact, crime, encompass, mental_health, speedwatch, volunteers
 from .base import Measure
 
-FAMILIES = ("contact", "crime", "mental_health", "volunteers", "speedwatch")
+FAMILIES = ("contact", "crime", "mental_health", "volunteers", "speedwatch", "encompass")
 
 CATALOGUE: dict[str, Measure] = {
     m.key: m
-    for module in (contact, crime, mental_health, volunteers, speedwatch)
+    for module in (contact, crime, mental_health, volunteers, speedwatch, encompass)
     for m in module.MEASURES
 }
 

@@ -8,7 +8,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .base import Count, Distinct, Expr, GroupsWithAtLeast, Headcount, Mean, OfMonths, Ratio, Sum
+from .base import (
+    Count,
+    Distinct,
+    Expr,
+    GroupsWithAtLeast,
+    Headcount,
+    Mean,
+    Median,
+    OfMonths,
+    Ratio,
+    Sum,
+)
 from .benchmarks import load_benchmarks
 from .catalogue import CATALOGUE, FAMILIES
 
@@ -83,8 +94,8 @@ headcounts at a date cannot be summed across months and cost one query per perio
 
 Add a `Measure` to the family module in `src/forcestat/measures/` (for example
 `crime.py`): a key, a label, a unit, the source table, an aggregate (`Count`, `Sum`, `Mean`,
-`Ratio`, `OfMonths`, `Distinct`, `GroupsWithAtLeast`, `Headcount`) over named Ibis expressions,
-and its definition in words. Then regenerate this page with
+`Ratio`, `OfMonths`, `Distinct`, `GroupsWithAtLeast`, `Headcount`, `Median`) over named Ibis
+expressions, and its definition in words. Then regenerate this page with
 `python -m forcestat.measures.docs docs/measures.md`. No engine code changes.
 
 ## Checking published figures
@@ -121,6 +132,8 @@ def _aggregate_text(agg: object) -> str:
         return f"vehicles with at least {agg.n} rows{w(agg.where)} (one query per period)"
     if isinstance(agg, Headcount):
         return f"headcount at the period's last day{w(agg.where)} (one query per period)"
+    if isinstance(agg, Median):
+        return f"median of {agg.value.text}{w(agg.where)} (one query per period)"
     return type(agg).__name__
 
 

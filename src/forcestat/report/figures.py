@@ -73,6 +73,12 @@ SPEEDWATCH_KEYS = (
     "sorn_vehicles_to_dvla",
     "untaxed_vehicles_to_dvla",
 )
+ENCOMPASS_KEYS = (
+    "encompass_notifications",
+    "encompass_pct_before_deadline",
+    "encompass_median_lead_hours",
+    "encompass_late_notifications",
+)
 
 # Which record kind a measure counts, for coverage (a month with no records is missing, not 0).
 KIND_PREFIXES = (
@@ -347,7 +353,15 @@ def _shared_engine(
     engine_cls = getattr(mod, "Engine", None)
     if engine_cls is None or "engine" not in inspect.signature(evaluate).parameters:
         return None
-    keys = {*MONTHLY_KEYS, *PERIOD_KEYS, *FYTD_KEYS, *HEADCOUNT_KEYS, *SPEEDWATCH_KEYS, *extra}
+    keys = {
+        *MONTHLY_KEYS,
+        *PERIOD_KEYS,
+        *FYTD_KEYS,
+        *HEADCOUNT_KEYS,
+        *SPEEDWATCH_KEYS,
+        *ENCOMPASS_KEYS,
+        *extra,
+    }
     keys.add("letters_sent_monthly_average")
     keys |= {k for k in catalogue if k.startswith("cpv_")}
     engine = engine_cls(con, mod.CATALOGUE)
@@ -410,6 +424,8 @@ def collect_figures(
         run((*HEADCOUNT_KEYS, *cpv_keys), at_date, "total", "at_date"),
         run(SPEEDWATCH_KEYS, calendar_ytd(period), "total", "ytd"),
         run(("letters_sent_monthly_average",), last_months(period, 6), "total", "last6", False),
+        run(ENCOMPASS_KEYS, period, "total", "period"),
+        run(ENCOMPASS_KEYS, period, "month", "enc_month", False),
     ]
     frames = [p for p in parts if p is not None and not p.empty]
     frame = (

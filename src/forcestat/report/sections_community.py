@@ -157,10 +157,12 @@ def _repeat_offenders(f: Figures, v: dict[str, float | None]) -> str | None:
         "to speak to the driver after a fourth detection"
     )
     if fifth is WITHHELD:
-        return attended + "; the number of vehicles detected 5 or more times is not published."
+        return (
+            attended + "; the number of referrals at a fifth or later detection is not published."
+        )
     return (
-        f"{attended}, and {f.fmt('drivers_5_plus_detections', 'ytd')} vehicles exceeded the "
-        "limit on 5 or more occasions."
+        f"{attended}, and on {f.fmt('drivers_5_plus_detections', 'ytd')} occasions a driver "
+        "exceeded the limit for a fifth time or more and was referred for enforcement."
     )
 
 
@@ -170,7 +172,7 @@ SPEEDWATCH_ROWS = (
     ("Distinct vehicles detected", "speedwatch_distinct_vehicles"),
     ("Letters sent to drivers", "letters_sent"),
     ("Addresses attended (4th detection)", "addresses_attended_4th_detection"),
-    ("Vehicles detected 5 or more times", "drivers_5_plus_detections"),
+    ("Referrals at a 5th or later detection", "drivers_5_plus_detections"),
     ("SORN vehicles passed to DVLA", "sorn_vehicles_to_dvla"),
     ("Untaxed vehicles passed to DVLA", "untaxed_vehicles_to_dvla"),
 )

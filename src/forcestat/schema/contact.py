@@ -69,6 +69,14 @@ calls = RecordKind(
         ),
     ),
     time_column="arrived_at",
+    plausible=(
+        Rule(
+            "implausible_duration",
+            "ended_at <= arrived_at + INTERVAL 24 HOUR",
+            "ended_at",
+            "a call lasts at most 24 hours from arrival to end",
+        ),
+    ),
     derived=(
         Derived(
             "queue_us",
@@ -155,6 +163,14 @@ chats = RecordKind(
         ),
     ),
     time_column="requested_at",
+    plausible=(
+        Rule(
+            "implausible_duration",
+            "ended_at <= requested_at + INTERVAL 24 HOUR",
+            "ended_at",
+            "a chat lasts at most 24 hours from request to end",
+        ),
+    ),
     derived=(
         Derived(
             "wait_us",
@@ -177,6 +193,14 @@ staffing = RecordKind(
     ),
     key=("interval_start", "channel"),
     time_column="interval_start",
+    plausible=(
+        Rule(
+            "implausible_count",
+            "agents <= 10000",
+            "agents",
+            "at most 10,000 agents on duty in one interval",
+        ),
+    ),
 )
 
 KINDS = (calls, digital_contacts, online_crime_reports, chats, staffing)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -35,6 +36,8 @@ class FileFigures:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
         self.kinds = set(files)
+        self.files = files
+        self._sw: Any = None
         for kind, path in files.items():
             reader = "read_parquet" if path.suffix == ".parquet" else "read_csv_auto"
             self.con.execute(f"CREATE VIEW {kind} AS SELECT * FROM {reader}('{path}')")
@@ -42,6 +45,8 @@ class FileFigures:
 
     def close(self) -> None:
         self.con.close()
+        if self._sw is not None:
+            self._sw.close()
 
     def _month(self, col: str) -> str:
         local = f"timezone('Europe/London', CAST({col} AS TIMESTAMPTZ))"
@@ -174,26 +179,36 @@ class FileFigures:
             AND left_on >= DATE '{p.start}' AND left_on < DATE '{p.end}'""")
 
     # -- speedwatch -------------------------------------------------------------------------
-    def speedwatch(self, what: str, p: Period) -> float:
+    def speedwatch(self, key: str, p: Period) -> float | None:
+        """A Speedwatch figure as the workflow gives it: the Speedwatch files ingested into a
+        scratch store and processed with the default policy (letters, visits and DVLA
+        referrals are what the ladder decides, not a column of the files)."""
         if "speedwatch_detections" not in self.kinds:
             return 0.0
-        m = self._month("detected_at")
-        base = (
-            f"SELECT * FROM speedwatch_detections WHERE speed_mph > limit_mph "
-            f"AND {m} >= DATE '{p.start}' AND {m} < DATE '{p.end}'"
-        )
-        repeats = f"SELECT vrm, count(*) AS k FROM ({base}) GROUP BY vrm"
-        letters = f"SELECT count(*) FILTER (WHERE letter_sent) FROM ({base})"
-        sql = {
-            "over": f"SELECT count(*) FROM ({base})",
-            "letters": letters,
-            "letters_avg": f"SELECT ({letters}) / {p.n_months}",
-            "4th": f"SELECT count(*) FROM ({repeats}) WHERE k >= 4",
-            "5+": f"SELECT count(*) FROM ({repeats}) WHERE k >= 5",
-            "sorn": f"SELECT count(DISTINCT vrm) FROM ({base}) WHERE tax_status = 'sorn'",
-            "untaxed": f"SELECT count(DISTINCT vrm) FROM ({base}) WHERE tax_status = 'untaxed'",
-        }[what]
-        return self._scalar(sql)
+        from ..measures import value_of
+
+        v = value_of(self._speedwatch_store(), key, p)
+        return None if v is None or v != v else float(v)
+
+    def _speedwatch_store(self):  # type: ignore[no-untyped-def]
+        if self._sw is None:
+            from ..ingest import ingest_paths
+            from ..store import Store
+            from ..workflows.speedwatch import load_policy, process
+
+            store = Store.open(":memory:")
+            ingest_paths(store, [self.files[k] for k in SPEEDWATCH_KINDS if k in self.files])
+            process(store, load_policy(None))
+            self._sw = store
+        return self._sw
+
+
+SPEEDWATCH_KINDS = (
+    "speedwatch_sites",
+    "speedwatch_sessions",
+    "speedwatch_detections",
+    "vehicle_keepers",
+)
 
 
 def _next_month(m: date) -> date:
@@ -241,13 +256,15 @@ _MEASURES: dict[str, Callable[[FileFigures, Period], float | None]] = {
     "specials_accepted_into_regular_force": lambda f, p: f.to_regular(p),
     "police_support_volunteers": lambda f, p: f._headcount("psv", p),
     "community_policing_volunteers": lambda f, p: f._headcount("cpv", p),
-    "vehicles_detected_over_limit": lambda f, p: f.speedwatch("over", p),
-    "letters_sent": lambda f, p: f.speedwatch("letters", p),
-    "letters_sent_monthly_average": lambda f, p: f.speedwatch("letters_avg", p),
-    "addresses_attended_4th_detection": lambda f, p: f.speedwatch("4th", p),
-    "drivers_5_plus_detections": lambda f, p: f.speedwatch("5+", p),
-    "sorn_vehicles_to_dvla": lambda f, p: f.speedwatch("sorn", p),
-    "untaxed_vehicles_to_dvla": lambda f, p: f.speedwatch("untaxed", p),
+    "vehicles_detected_over_limit": lambda f, p: f.speedwatch("vehicles_detected_over_limit", p),
+    "letters_sent": lambda f, p: f.speedwatch("letters_sent", p),
+    "letters_sent_monthly_average": lambda f, p: f.speedwatch("letters_sent_monthly_average", p),
+    "addresses_attended_4th_detection": lambda f, p: f.speedwatch(
+        "addresses_attended_4th_detection", p
+    ),
+    "drivers_5_plus_detections": lambda f, p: f.speedwatch("drivers_5_plus_detections", p),
+    "sorn_vehicles_to_dvla": lambda f, p: f.speedwatch("sorn_vehicles_to_dvla", p),
+    "untaxed_vehicles_to_dvla": lambda f, p: f.speedwatch("untaxed_vehicles_to_dvla", p),
 }
 
 

@@ -41,9 +41,12 @@ def measure_in_store(
 ) -> StoreCheck:
     """Ingest ``records_dir`` into a fresh store and evaluate every target's measure."""
     from ..ingest import ingest_paths
+    from ..workflows.speedwatch import load_policy, process
 
     with Store.open(db) as store:
         loads = ingest_paths(store, [records_dir])
+        # Speedwatch letters, visits and DVLA referrals are what the workflow decides
+        process(store, load_policy(None))
         return StoreCheck(loads, evaluate_targets(store, targets))
 
 
