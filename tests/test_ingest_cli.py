@@ -42,6 +42,7 @@ def test_ingest_json_prints_one_object_per_file(tmp_path, db_path):
             "loaded": 3,
             "quarantined": 1,
             "skipped_duplicates": 0,
+            "filtered": 0,
         },
         {
             "file": str(b),
@@ -50,6 +51,7 @@ def test_ingest_json_prints_one_object_per_file(tmp_path, db_path):
             "loaded": 2,
             "quarantined": 0,
             "skipped_duplicates": 0,
+            "filtered": 0,
         },
     ]
 

@@ -133,6 +133,7 @@ def test_as_dict_has_exactly_the_published_keys(store, tmp_path):
         "loaded",
         "quarantined",
         "skipped_duplicates",
+        "filtered",
     ]
 
 

@@ -30,7 +30,7 @@ META_DDL = {
         CREATE TABLE IF NOT EXISTS load_log (
             load_id BIGINT PRIMARY KEY, file VARCHAR, file_sha256 VARCHAR, kind VARCHAR,
             loaded_at TIMESTAMP, read BIGINT, loaded BIGINT, quarantined BIGINT,
-            skipped_duplicates BIGINT, replaced BIGINT)""",
+            skipped_duplicates BIGINT, replaced BIGINT, filtered BIGINT DEFAULT 0)""",
     "quarantine": """
         CREATE TABLE IF NOT EXISTS quarantine (
             load_id BIGINT, file VARCHAR, kind VARCHAR, line BIGINT, "column" VARCHAR,
@@ -94,6 +94,10 @@ class Store:
                     self._add_missing_derived(kind, stored[kind.name])
             for ddl in META_DDL.values():
                 self.duck.execute(ddl)
+            # stores made before mapping files: rows a mapping's `where` left out
+            self.duck.execute(
+                "ALTER TABLE load_log ADD COLUMN IF NOT EXISTS filtered BIGINT DEFAULT 0"
+            )
             self.duck.execute("COMMIT")
         except Exception:
             self.duck.execute("ROLLBACK")

@@ -441,13 +441,15 @@ def load_bank_cmd(
     channel: Channel = "101",
     as_json: JsonOption = False,
 ) -> None:
-    """Ingest a Technion 'Anonymous Bank' call file as calls (for trying the model)."""
-    from ..demand.adapters import load_calls_into, read_anonymous_bank
+    """Ingest a Technion 'Anonymous Bank' call file as calls (for trying the model).
 
-    calls = read_anonymous_bank(path, channel=channel)
-    with Store.open(db) as store, tempfile.TemporaryDirectory() as d:
-        results = load_calls_into(store, calls, d)
-    summary = [r.as_dict() for r in results]  # type: ignore[attr-defined]
+    The same as ``forcestat ingest FILE --map anonymous-bank``, with the channel chosen."""
+    from ..demand.adapters import bank_mapping
+    from ..ingest import ingest_paths
+
+    with Store.open(db) as store:
+        results = ingest_paths(store, [path], mapping=bank_mapping(channel))
+    summary = [r.as_dict() for r in results]
     if as_json:
         _emit_json(summary)
     else:

@@ -34,13 +34,25 @@ def ingest(
         bool,
         typer.Option("--replace", help="Replace stored rows whose key matches (audited)."),
     ] = False,
+    map_file: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            metavar="MAP.toml",
+            help="Mapping file (or a shipped mapping's name) for a file whose columns are "
+            "not forcestat's; see docs/ingest.md.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Validate and load record files; every row is loaded, quarantined or skipped."""
+    """Validate and load record files; every row is loaded, quarantined, skipped or filtered."""
+    from ..ingest.mapping import load_mapping
+
+    mapping = load_mapping(map_file) if map_file else None
     total = len(data_files(paths))
     with Store.open(db) as store:
         if as_json:
-            for r in ingest_paths(store, paths, kind=kind, replace=replace):
+            for r in ingest_paths(store, paths, kind=kind, replace=replace, mapping=mapping):
                 print(json.dumps(r.as_dict()))
             return
         with Progress(
@@ -57,22 +69,25 @@ def ingest(
             def advance(done: int, _total: int, file: str) -> None:
                 bar.update(task, completed=done, description=Path(file).name)
 
-            results = ingest_paths(store, paths, kind=kind, replace=replace, progress=advance)
-    out.print(_results_table(results, db))
+            results = ingest_paths(
+                store, paths, kind=kind, replace=replace, progress=advance, mapping=mapping
+            )
+    out.print(_results_table(results, db, filtered=mapping is not None))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
         out.print(f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {db}[/]")
 
 
-def _results_table(results: list[LoadResult], db: str) -> Table:
+def _results_table(results: list[LoadResult], db: str, filtered: bool = False) -> Table:
     t = Table(title=f"ingested into {db}")
     t.add_column("file", overflow="fold")
     t.add_column("kind")
-    for c in COUNT_COLUMNS:
+    counts = COUNT_COLUMNS + (("filtered",) if filtered else ())
+    for c in counts:
         t.add_column(c.replace("_", " "), justify="right")
     for r in results:
         d = r.as_dict()
-        t.add_row(str(d["file"]), str(d["kind"]), *(f"{d[c]:,}" for c in COUNT_COLUMNS))
+        t.add_row(str(d["file"]), str(d["kind"]), *(f"{d[c]:,}" for c in counts))
     return t
 
 

@@ -5,7 +5,8 @@ records, sort the valid ones into new / exact duplicate / conflicting (within th
 against the store), insert the new ones, and log the load. One BEGIN..COMMIT per file: an
 exception (or a killed process: DuckDB's write-ahead log) leaves the store as it was.
 
-Invariant, checked before COMMIT: ``read = loaded + quarantined + skipped_duplicates``.
+Invariant, checked before COMMIT: ``read = loaded + quarantined + skipped_duplicates +
+filtered`` (``filtered``: rows a mapping file's ``where`` leaves out; 0 without a mapping).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..errors import SchemaError, StoreError
 from ..schema import KINDS, RecordKind, detect_kind, get_kind
 from ..store import Store
 from . import dedupe
+from .mapping import Mapping, apply_mapping
 from .readers import DATA_SUFFIXES, FileDigest, Source, open_source, sql_string
 from .validate import Check, checked_select, ident, raw_text_sql, raw_value_sql
 
@@ -46,6 +48,7 @@ class LoadResult:
     replaced: int
     load_id: int
     sha256: str
+    filtered: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """The per-file summary the CLI prints with ``--json``."""
@@ -56,6 +59,7 @@ class LoadResult:
             "loaded": self.loaded,
             "quarantined": self.quarantined,
             "skipped_duplicates": self.skipped_duplicates,
+            "filtered": self.filtered,
         }
 
 
@@ -82,19 +86,21 @@ def ingest_paths(
     kind: str | None = None,
     replace: bool = False,
     progress: Progress | None = None,
+    mapping: Mapping | None = None,
 ) -> list[LoadResult]:
     """Ingest every file in ``paths`` (folders expanded), one transaction per file.
 
     Every file's header is checked before anything is loaded, so a file that is empty,
     unreadable or missing a required column stops the run with the store unchanged.
-    ``progress(done, total, file)`` is called after each file.
+    ``progress(done, total, file)`` is called after each file. With ``mapping`` every file
+    is read through that mapping file (see :mod:`forcestat.ingest.mapping`).
     """
     files = data_files(paths)
     for f in files:  # fail fast, before any file is loaded
-        resolve(store.duck, f, kind)
+        resolve(store.duck, f, kind, mapping)
     results = []
     for i, f in enumerate(files, start=1):
-        results.append(ingest_file(store, f, kind=kind, replace=replace))
+        results.append(ingest_file(store, f, kind=kind, replace=replace, mapping=mapping))
         if progress is not None:
             progress(i, len(files), str(f))
     return results
@@ -114,10 +120,17 @@ def header_name(header: str) -> str:
 
 
 def resolve(
-    con: duckdb.DuckDBPyConnection, path: Path, kind: str | None
+    con: duckdb.DuckDBPyConnection, path: Path, kind: str | None, mapping: Mapping | None = None
 ) -> tuple[Source, RecordKind, dict[str, int]]:
     """Open ``path`` and decide its kind and which header column feeds each kind column."""
     source = open_source(con, path)
+    if mapping is not None:
+        if kind is not None and kind != mapping.kind.name:
+            raise SchemaError(
+                f"{path}: --kind {kind} but the mapping {mapping.source} makes {mapping.kind.name}"
+            )
+        source = apply_mapping(con, source, mapping)
+        kind = mapping.kind.name
     names = [header_name(h) for h in source.header]
     if kind is not None:
         rk = get_kind(kind)
@@ -126,27 +139,31 @@ def resolve(
             rk = detect_kind(names)
         except SchemaError as e:
             raise SchemaError(f"{path}: {e}") from None
-    mapping: dict[str, int] = {}
+    columns: dict[str, int] = {}
     for i, h in enumerate(names):
         name = rk.canonical(h)
-        if name in rk.column_names and name not in mapping:
-            mapping[name] = i
-    missing = [c for c in rk.required_columns if c not in mapping]
+        if name in rk.column_names and name not in columns:
+            columns[name] = i
+    missing = [c for c in rk.required_columns if c not in columns]
     if missing:
         raise SchemaError(f"{path}: missing required columns for {rk.name}: {', '.join(missing)}")
-    return source, rk, mapping
+    return source, rk, columns
 
 
 def ingest_file(
-    store: Store, path: str | PathLike[str], kind: str | None = None, replace: bool = False
+    store: Store,
+    path: str | PathLike[str],
+    kind: str | None = None,
+    replace: bool = False,
+    mapping: Mapping | None = None,
 ) -> LoadResult:
     """Validate and load one file in one transaction; see the module docstring."""
     p = Path(path)
     con = store.duck
-    source, rk, mapping = resolve(con, p, kind)
+    source, rk, columns = resolve(con, p, kind, mapping)
     digest = FileDigest(p)
     digest.start()
-    job = _FileLoad(con, source, rk, mapping, replace, digest)
+    job = _FileLoad(con, source, rk, columns, replace, digest)
     try:
         # Scanning writes only connection-local TEMP tables, so it runs before the transaction
         # (their row ids then number the records from 0); the store is written after BEGIN.
@@ -217,7 +234,8 @@ class _FileLoad:
         self.load_id = self.q("SELECT coalesce(max(load_id), 0) + 1 FROM load_log")
         self.rejected = self.quarantine_rejects() if self.source.rejects else 0
         quarantined = self.rejected + self.quarantine_invalid(self.checks)
-        read = self.q(f"SELECT count(*) FROM {ROWS}") + self.rejected
+        filtered = self.q(self.source.filtered_sql) if self.source.filtered_sql else 0
+        read = self.q(f"SELECT count(*) FROM {ROWS}") + self.rejected + filtered
         fates = dedupe.classify(self.con, self.kind, ROWS, self.replace)
         quarantined += self.quarantine_conflicts() if fates.total else 0
         replaced = self.write_audit() if fates.replaced else 0
@@ -226,10 +244,10 @@ class _FileLoad:
         if quarantined:
             seen = self.forget_requarantined()
             quarantined, skipped = quarantined - seen, skipped + seen
-        if read != loaded + quarantined + skipped:  # never commit a load that loses rows
+        if read != loaded + quarantined + skipped + filtered:  # never lose a row
             raise StoreError(
                 f"{self.file}: internal error: read {read} != loaded {loaded} + quarantined "
-                f"{quarantined} + skipped {skipped}; nothing was loaded"
+                f"{quarantined} + skipped {skipped} + filtered {filtered}; nothing was loaded"
             )
         result = LoadResult(
             self.file,
@@ -241,8 +259,9 @@ class _FileLoad:
             replaced,
             self.load_id,
             self.digest.hexdigest(),
+            filtered,
         )
-        counts = ", ".join(str(n) for n in (read, loaded, quarantined, skipped, replaced))
+        counts = ", ".join(str(n) for n in (read, loaded, quarantined, skipped, replaced, filtered))
         self.con.execute(
             f"INSERT INTO load_log VALUES ({self.load_id}, "
             f"{sql_string(self.file)}, {sql_string(result.sha256)}, "

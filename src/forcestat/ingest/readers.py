@@ -57,6 +57,12 @@ class Source:
     text_sql: str | None = None
     #: the same scan without collecting rejects (CSV: to scan a second time)
     rescan: str | None = None
+    #: zone of wall-clock times without an offset (a mapping file's ``timezone``)
+    timezone: str = "Europe/London"
+    #: keys naming each column's raw value in a quarantined record (default: ``header``)
+    raw_names: list[str] | None = None
+    #: SQL counting the records a mapping's ``where`` leaves out (mapped files only)
+    filtered_sql: str | None = None
 
     @property
     def raw_columns(self) -> list[str]:

@@ -160,4 +160,44 @@ staffing = RecordKind(
     time_column="interval_start",
 )
 
-KINDS = (calls, digital_contacts, online_crime_reports, chats, staffing)
+call_intervals = RecordKind(
+    name="call_intervals",
+    domain="contact",
+    description=(
+        "A telephony system's published statistics for one line in one interval (typically "
+        "an hour): calls offered, answered, abandoned and answered within 10 seconds."
+    ),
+    columns=(
+        Column("interval_start", "timestamp"),
+        Column("interval_minutes", "int", minimum=1, maximum=1440),
+        Column("channel", "str", allowed=CHANNELS, description="999 (emergency) or 101"),
+        Column("offered", "int", minimum=0, description="Calls presented to the line"),
+        Column("answered", "int", minimum=0),
+        Column("abandoned", "int", minimum=0, description="Caller hung up before an answer"),
+        Column(
+            "answered_within_10s",
+            "int",
+            required=False,
+            minimum=0,
+            description="Answered within 10 seconds (the Home Office 999 standard)",
+        ),
+    ),
+    key=("interval_start", "channel"),
+    rules=(
+        Rule(
+            "offered_adds_up",
+            "offered = answered + abandoned",
+            "offered",
+            "offered must equal answered + abandoned",
+        ),
+        Rule(
+            "within_10s_answered",
+            "answered_within_10s IS NULL OR answered_within_10s <= answered",
+            "answered_within_10s",
+            "answered_within_10s must not exceed answered",
+        ),
+    ),
+    time_column="interval_start",
+)
+
+KINDS = (calls, digital_contacts, online_crime_reports, chats, staffing, call_intervals)
