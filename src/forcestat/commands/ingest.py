@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..ingest import LoadResult, data_files, ingest_paths, list_quarantine
+from ..ingest import LoadResult, Refusal, data_files, ingest_each, list_quarantine
 from ..ingest.quarantine import quarantine_summary
 from ..store import Store
 from . import DbOption, JsonOption
@@ -45,15 +45,25 @@ def ingest(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Validate and load record files; every row is loaded, quarantined, skipped or filtered."""
+    """Validate and load record files; every row is loaded, quarantined, skipped or filtered.
+
+    Each file (in a folder or a .zip archive too) is judged on its own: the files that load
+    commit; a file that matches no record kind is listed with the closest kind and why, and
+    the command then exits with code 2."""
     from ..ingest.mapping import load_mapping
 
     mapping = load_mapping(map_file) if map_file else None
     total = len(data_files(paths))
     with Store.open(db) as store:
         if as_json:
-            for r in ingest_paths(store, paths, kind=kind, replace=replace, mapping=mapping):
+            results, refused = ingest_each(
+                store, paths, kind=kind, replace=replace, mapping=mapping
+            )
+            for r in results:
                 print(json.dumps(r.as_dict()))
+            for x in refused:
+                print(json.dumps(x.as_dict()))
+            _exit_if_refused(refused, len(results))
             return
         with Progress(
             TextColumn("ingest"),
@@ -69,13 +79,42 @@ def ingest(
             def advance(done: int, _total: int, file: str) -> None:
                 bar.update(task, completed=done, description=Path(file).name)
 
-            results = ingest_paths(
+            results, refused = ingest_each(
                 store, paths, kind=kind, replace=replace, progress=advance, mapping=mapping
             )
-    out.print(_results_table(results, db, filtered=mapping is not None))
+    if results:
+        out.print(_results_table(results, db, filtered=mapping is not None))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
         out.print(f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {db}[/]")
+    if refused:
+        out.print(_refused_table(refused))
+    _exit_if_refused(refused, len(results))
+
+
+def _exit_if_refused(refused: list[Refusal], loaded_files: int) -> None:
+    """One line on stderr and exit code 2 when any file was refused (the others loaded)."""
+    if not refused:
+        return
+    first = refused[0]
+    more = f" and {len(refused) - 1} more" if len(refused) > 1 else ""
+    err.print(
+        f"[bold red]error:[/] {len(refused)} file(s) refused, {loaded_files} loaded: "
+        f"{first.file}: {first.reason}{more}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(2)
+
+
+def _refused_table(refused: list[Refusal]) -> Table:
+    t = Table(title="files not loaded")
+    t.add_column("file", overflow="fold")
+    t.add_column("closest kind")
+    t.add_column("why", overflow="fold")
+    for x in refused:
+        t.add_row(x.file, x.closest_kind or "-", x.reason)
+    return t
 
 
 def _results_table(results: list[LoadResult], db: str, filtered: bool = False) -> Table:

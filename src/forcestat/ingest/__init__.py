@@ -12,7 +12,7 @@ skipped as an exact duplicate; see ``docs/ingest.md``.
 
 from __future__ import annotations
 
-from .load import LoadResult, data_files, ingest_file, ingest_paths
+from .load import LoadResult, Refusal, data_files, ingest_each, ingest_file, ingest_paths
 from .quarantine import list_quarantine
 from .readers import DATA_SUFFIXES
 
@@ -20,6 +20,8 @@ __all__ = [
     "DATA_SUFFIXES",
     "LoadResult",
     "data_files",
+    "Refusal",
+    "ingest_each",
     "ingest_file",
     "ingest_paths",
     "list_quarantine",

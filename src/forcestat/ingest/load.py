@@ -19,9 +19,10 @@ from pathlib import Path
 import duckdb
 
 from ..errors import SchemaError, StoreError
-from ..schema import KINDS, RecordKind, detect_kind, get_kind
+from ..schema import KINDS, RecordKind, UnknownKindError, detect_kind, get_kind
 from ..store import Store
 from . import dedupe
+from .archive import ARCHIVE_SUFFIXES, unpacked
 from .mapping import Mapping, apply_mapping
 from .readers import DATA_SUFFIXES, FileDigest, Source, open_source, sql_string
 from .validate import Check, checked_select, ident, raw_text_sql, raw_value_sql
@@ -65,19 +66,65 @@ class LoadResult:
 
 # -- public API ------------------------------------------------------------------------------
 def data_files(paths: Iterable[str | PathLike[str]]) -> list[Path]:
-    """The files to ingest: each path itself, or every data file under a folder, sorted."""
+    """The files to ingest: each path itself, or every data file (or .zip archive) under a
+    folder, sorted."""
     out: list[Path] = []
+    wanted = (*DATA_SUFFIXES, *ARCHIVE_SUFFIXES)
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in DATA_SUFFIXES
-            )
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in wanted)
             if not found:
-                raise SchemaError(f"{p}: folder holds no data files ({', '.join(DATA_SUFFIXES)})")
+                raise SchemaError(f"{p}: folder holds no data files ({', '.join(wanted)})")
             out.extend(found)
         else:
             out.append(p)
     return out
+
+
+@dataclass
+class Refusal:
+    """A file that was not loaded, why, and the record kind it came closest to."""
+
+    file: str
+    reason: str
+    closest_kind: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The per-file line the CLI prints with ``--json`` for a refused file."""
+        return {"file": self.file, "refused": self.reason, "closest_kind": self.closest_kind}
+
+
+def ingest_each(
+    store: Store,
+    paths: Iterable[str | PathLike[str]],
+    kind: str | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
+    mapping: Mapping | None = None,
+) -> tuple[list[LoadResult], list[Refusal]]:
+    """Ingest every file in ``paths`` (folders and .zip archives expanded), each judged on its
+    own: a file that loads commits on its own; one that cannot be read or matches no record
+    kind is refused, with the reason, and the others still load."""
+    results: list[LoadResult] = []
+    refused: list[Refusal] = []
+    with unpacked(data_files(paths)) as files:
+        for i, (f, label) in enumerate(files, start=1):
+            try:
+                results.append(
+                    ingest_file(store, f, kind=kind, replace=replace, mapping=mapping, label=label)
+                )
+            except UnknownKindError as e:
+                refused.append(Refusal(label, _relabel(str(e), f), e.closest))
+            except SchemaError as e:
+                refused.append(Refusal(label, _relabel(str(e), f)))
+            if progress is not None:
+                progress(i, len(files), label)
+    return results, refused
+
+
+def _relabel(message: str, path: Path) -> str:
+    """The message without its leading file name (the refusal names the file)."""
+    return message.removeprefix(f"{path}: ")
 
 
 def ingest_paths(
@@ -95,14 +142,21 @@ def ingest_paths(
     ``progress(done, total, file)`` is called after each file. With ``mapping`` every file
     is read through that mapping file (see :mod:`forcestat.ingest.mapping`).
     """
-    files = data_files(paths)
-    for f in files:  # fail fast, before any file is loaded
-        resolve(store.duck, f, kind, mapping)
-    results = []
-    for i, f in enumerate(files, start=1):
-        results.append(ingest_file(store, f, kind=kind, replace=replace, mapping=mapping))
-        if progress is not None:
-            progress(i, len(files), str(f))
+    with unpacked(data_files(paths)) as files:
+        for f, label in files:  # fail fast, before any file is loaded
+            try:
+                resolve(store.duck, f, kind, mapping)
+            except SchemaError as e:
+                if label == str(f):
+                    raise
+                raise SchemaError(str(e).replace(str(f), label)) from None
+        results = []
+        for i, (f, label) in enumerate(files, start=1):
+            results.append(
+                ingest_file(store, f, kind=kind, replace=replace, mapping=mapping, label=label)
+            )
+            if progress is not None:
+                progress(i, len(files), label)
     return results
 
 
@@ -136,9 +190,9 @@ def resolve(
         rk = get_kind(kind)
     else:
         try:
-            rk = detect_kind(names)
-        except SchemaError as e:
-            raise SchemaError(f"{path}: {e}") from None
+            rk = detect_kind(names, own=source.header)
+        except UnknownKindError as e:
+            raise UnknownKindError(f"{path}: {e}", e.closest, e.missing) from None
     columns: dict[str, int] = {}
     for i, h in enumerate(names):
         name = rk.canonical(h)
@@ -156,14 +210,20 @@ def ingest_file(
     kind: str | None = None,
     replace: bool = False,
     mapping: Mapping | None = None,
+    label: str | None = None,
 ) -> LoadResult:
-    """Validate and load one file in one transaction; see the module docstring."""
+    """Validate and load one file in one transaction; see the module docstring.
+
+    ``label`` names the file in load_log, quarantine and the result (a member of an archive
+    is named ``archive.zip/folder/file.csv``); by default its path."""
     p = Path(path)
     con = store.duck
     source, rk, columns = resolve(con, p, kind, mapping)
     digest = FileDigest(p)
     digest.start()
     job = _FileLoad(con, source, rk, columns, replace, digest)
+    if label:
+        job.file = label
     try:
         # Scanning writes only connection-local TEMP tables, so it runs before the transaction
         # (their row ids then number the records from 0); the store is written after BEGIN.

@@ -171,9 +171,9 @@ call_intervals = RecordKind(
         Column("interval_start", "timestamp"),
         Column("interval_minutes", "int", minimum=1, maximum=1440),
         Column("channel", "str", allowed=CHANNELS, description="999 (emergency) or 101"),
-        Column("offered", "int", minimum=0, description="Calls presented to the line"),
-        Column("answered", "int", minimum=0),
-        Column("abandoned", "int", minimum=0, description="Caller hung up before an answer"),
+        Column("offered", "int", description="Calls presented to the line"),
+        Column("answered", "int"),
+        Column("abandoned", "int", description="Caller hung up before an answer"),
         Column(
             "answered_within_10s",
             "int",
@@ -185,10 +185,16 @@ call_intervals = RecordKind(
     key=("interval_start", "channel"),
     rules=(
         Rule(
-            "offered_adds_up",
-            "offered = answered + abandoned",
+            "counts_not_negative",
+            "offered >= 0 AND answered >= 0 AND abandoned >= 0",
             "offered",
-            "offered must equal answered + abandoned",
+            "offered, answered and abandoned must not be negative",
+        ),
+        Rule(
+            "offered_covers_outcomes",
+            "answered + abandoned <= offered",
+            "offered",
+            "answered + abandoned must not exceed offered",
         ),
         Rule(
             "within_10s_answered",
