@@ -78,7 +78,12 @@ def run_demo(
         figures = evaluate(store, list(KEY_MEASURES), p, grain="month", comparisons=False)
         say("Writing the board report")
         report = write_report(
-            store, p, out / "report", published=packaged_seed_figures(), formats=formats
+            store,
+            p,
+            out / "report",
+            published=packaged_seed_figures(),
+            profile="kent",  # the demo's records are calibrated to Kent's board report
+            formats=formats,
         )
     calibration = getattr(synth, "calibration_path", None) or out / "calibration.json"
     return DemoResult(out, db, loads, figures, report, Path(calibration))
