@@ -119,6 +119,13 @@ def build_report(
         report = report.add_section(build(figures, profile))
     if policeuk is not None:
         report = report.add_section(policeuk_section(policeuk, public=figures.public))
+    if not report.sections:
+        report = report.add_section(
+            Section("no-records", "No Records for the Period").add_paragraph(
+                f"The store holds no records for {span}, so this report has no figures. "
+                "Load records with `forcestat ingest`; the data coverage appendix lists what is held."
+            )
+        )
     shown_puk = policeuk_measures(policeuk) if policeuk is not None else []
     report = report.add_appendix(
         appendix.definitions(figures, extra=shown_puk, only_held=only_held)
