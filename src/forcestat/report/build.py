@@ -123,7 +123,7 @@ def build_report(
         report = report.add_section(
             Section("no-records", "No Records for the Period").add_paragraph(
                 f"The store holds no records for {span}, so this report has no figures. "
-                "Load records with `forcestat ingest`; the data coverage appendix lists what is held."
+                "Load records with `forcestat ingest`; the coverage appendix lists what is held."
             )
         )
     shown_puk = policeuk_measures(policeuk) if policeuk is not None else []
