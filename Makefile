@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= demo-out
 
-.PHONY: install install-test system-deps demo test lint bench clean
+.PHONY: install install-test system-deps demo test lint bench clean snapshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint:
 
 test: install-test lint
 	bash scripts/run-tests.sh
+
+# After an intended change to a measure's query: rewrite the SQL snapshots, then read the diff.
+snapshots: install-test
+	$(BIN)/python -m pytest tests/test_measures_sql.py --snapshot-update -q
 
 bench: install-test
 	$(BIN)/python bench/ingest.py

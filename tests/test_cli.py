@@ -36,10 +36,18 @@ def test_usage_error_exits_2_with_message():
 
 def test_status_on_a_new_store_lists_every_table(tmp_path):
     db = tmp_path / "new.duckdb"
+    Store.open(db).close()
     result = run_cli("status", "--db", str(db), "--json")
     assert result.returncode == 0, result.stderr
     assert '"table": "calls"' in result.stdout
-    assert db.exists()
+
+
+def test_status_never_creates_a_store(tmp_path):
+    db = tmp_path / "typo.duckdb"
+    result = run_cli("status", "--db", str(db), "--json")
+    assert result.returncode == 2
+    assert "no store at" in result.stderr
+    assert not db.exists()
 
 
 def test_a_read_only_open_never_creates_a_store(tmp_path):
@@ -51,6 +59,6 @@ def test_a_read_only_open_never_creates_a_store(tmp_path):
 
 def test_store_in_a_missing_folder_is_a_clear_error(tmp_path):
     result = run_cli("status", "--db", str(tmp_path / "nowhere" / "x.duckdb"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "does not exist" in result.stderr
     assert "Traceback" not in result.stderr

@@ -10,6 +10,9 @@ The CLI turns them into exit codes (2 for bad input), the web API into 4xx JSON:
      |    +-- TargetsError          a synth targets file with unknown or impossible figures
      |    +-- ParameterError        a demand-model parameter out of range
      +-- StoreError                 the store cannot be opened or written
+          +-- StoreNotFoundError    no store at the path a command was given: exit code 2
+          +-- StoreVersionError     the store was written by a newer forcestat: exit code 2
+          +-- StoreOpenError        the file is not a store DuckDB can open: exit code 2
 """
 
 from __future__ import annotations
@@ -49,3 +52,21 @@ class ParameterError(InputError):
 
 class StoreError(ForcestatError):
     """The store could not be opened or written."""
+
+
+class StoreNotFoundError(StoreError):
+    """No store where one was named (a mistyped ``--db``): the same exit code from every command."""
+
+    exit_code = 2
+
+
+class StoreVersionError(StoreError):
+    """The store's format is newer than this forcestat reads: nothing is changed."""
+
+    exit_code = 2
+
+
+class StoreOpenError(StoreError):
+    """The file named as the store is not a database DuckDB can open (or it is locked)."""
+
+    exit_code = 2

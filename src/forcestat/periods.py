@@ -40,10 +40,35 @@ PERIOD_FORMS = (
 )
 
 
+#: the span a period may cover: years 1 to 9999, as Python's dates (a period ends, exclusive,
+#: at the start of a day, so the last day of 9999 cannot be part of one)
+FIRST_DAY = date(1, 1, 1)
+LAST_DAY = date(9999, 12, 31)
+
+
 def add_months(d: date, n: int) -> date:
-    """The first of the month ``n`` months after ``d``'s month."""
+    """The first of the month ``n`` months after ``d``'s month.
+
+    Raises PeriodError outside years 1 to 9999 (not a bare ValueError from ``date``).
+
+    >>> add_months(date(2022, 11, 5), 2)
+    datetime.date(2023, 1, 1)
+    """
     m = d.year * 12 + (d.month - 1) + n
+    if not 12 <= m < 10000 * 12:
+        raise PeriodError("periods must lie within the years 1 to 9999")
     return date(m // 12, m % 12 + 1, 1)
+
+
+def month_label(d: date) -> str:
+    """'2022-08' for a date in August 2022; always four digits of year ('0001-01').
+
+    ``strftime('%Y')`` writes year 1 as '1' on Linux, a label no parser reads back.
+
+    >>> month_label(date(1, 1, 1)), month_label(date(2022, 8, 31))
+    ('0001-01', '2022-08')
+    """
+    return f"{d.year:04d}-{d.month:02d}"
 
 
 def fy_start_year(d: date) -> int:
@@ -53,7 +78,7 @@ def fy_start_year(d: date) -> int:
 
 def fy_label(start_year: int) -> str:
     """'FY2022/23' for the financial year starting April 2022."""
-    return f"FY{start_year}/{(start_year + 1) % 100:02d}"
+    return f"FY{start_year:04d}/{(start_year + 1) % 100:02d}"
 
 
 def local_month(ts: datetime) -> date:
@@ -84,21 +109,23 @@ class Period:
         if self.grain == "date":
             return s.isoformat()
         if self.grain == "month":
-            return f"{s:%Y-%m}"
+            return month_label(s)
         if self.grain == "fy":
             return fy_label(s.year)
         if self.grain == "quarter":
             q = (s.month - 4) % 12 // 3 + 1
             return f"{fy_label(fy_start_year(s))} Q{q}"
         if self.grain == "fytd":
-            return f"{fy_label(s.year)} to {last:%Y-%m}"
+            return f"{fy_label(s.year)} to {month_label(last)}"
         if self.grain == "year":
-            return f"{s.year}"
+            return f"{s.year:04d}"
         if self.grain == "rolling12":
-            return f"R12 {last:%Y-%m}"
-        if self.n_months == 1:
-            return f"{s:%Y-%m}"
-        return f"{s:%Y-%m}..{last:%Y-%m}"
+            return f"R12 {month_label(last)}"
+        if self.whole_months and self.n_months == 1:
+            return month_label(s)
+        if self.whole_months:
+            return f"{month_label(s)}..{month_label(last)}"
+        return f"{s.isoformat()}..{(e - timedelta(days=1)).isoformat()}"
 
     def __str__(self) -> str:
         return self.label
@@ -150,6 +177,8 @@ class Period:
             day = min(self.start.day, d.day)
             s = date(d.year, d.month, day)
             return Period(s, s + timedelta(days=1), "date")
+        if not self.whole_months:
+            raise PeriodError(f"{self.label} is not made of whole months: it cannot be shifted")
         return Period(add_months(self.start, n), add_months(self.end, n), self.grain)
 
     def previous(self) -> Period:
@@ -217,8 +246,25 @@ def _fy_year(y: str, yy: str, text: str) -> int:
 
 
 def parse_period(text: str) -> Period:
-    """Parse a period string; raises PeriodError listing the accepted forms."""
-    t = text.strip()
+    """Parse a period string; raises PeriodError listing the accepted forms.
+
+    Every year from 1 to 9999 reads and prints back the same way:
+
+    >>> parse_period("0001-01").label, parse_period("9999-11").label
+    ('0001-01', '9999-11')
+    >>> parse_period("0001-01-01").label
+    '0001-01-01'
+    """
+    try:
+        return _parse(text.strip(), text)
+    except (ValueError, OverflowError):
+        # date() refuses year 0 and 10000: a period outside what a calendar here can hold
+        raise PeriodError(
+            f"period {text!r} is outside the years 1 to 9999 (a period ends by 9999-12-31)"
+        ) from None
+
+
+def _parse(t: str, text: str) -> Period:
     if m := re.fullmatch(_MONTH, t):
         return month(_ym(*m.groups()))
     if m := re.fullmatch(_MONTH + r"\s*\.\.\s*" + _MONTH, t):
@@ -235,7 +281,7 @@ def parse_period(text: str) -> Period:
         start = _fy_year(m[1], m[2], t)
         to = _ym(m[3], m[4])
         if fy_start_year(to) != start:
-            raise PeriodError(f"{text!r}: {to:%Y-%m} is not in {fy_label(start)}")
+            raise PeriodError(f"{text!r}: {month_label(to)} is not in {fy_label(start)}")
         return fytd(to)
     if m := re.fullmatch(r"(\d{4})", t):
         y = int(m[1])

@@ -19,10 +19,14 @@ from typing import Any
 import duckdb
 import ibis
 
-from .errors import StoreError
+from .errors import StoreNotFoundError, StoreOpenError, StoreVersionError
+from .periods import month_label
 from .schema import KINDS, RecordKind
 
 DEFAULT_DB = "forcestat.duckdb"
+#: the store's format: raised when a change makes a store unreadable by an older forcestat,
+#: which then refuses it with a clear message instead of misreading it
+STORE_FORMAT = 1
 LINEAGE_COLUMNS = (("_load_id", "BIGINT"), ("_line", "BIGINT"))
 
 META_DDL = {
@@ -35,6 +39,8 @@ META_DDL = {
         CREATE TABLE IF NOT EXISTS quarantine (
             load_id BIGINT, file VARCHAR, kind VARCHAR, line BIGINT, "column" VARCHAR,
             rule VARCHAR, reason VARCHAR, raw VARCHAR)""",
+    "forcestat_meta": """
+        CREATE TABLE IF NOT EXISTS forcestat_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     "audit": """
         CREATE TABLE IF NOT EXISTS audit (
             load_id BIGINT, kind VARCHAR, natural_key VARCHAR, old_row VARCHAR,
@@ -45,6 +51,20 @@ META_DDL = {
 def default_db_path() -> str:
     """``$FORCESTAT_DB`` if set, else ``./forcestat.duckdb``."""
     return os.environ.get("FORCESTAT_DB") or DEFAULT_DB
+
+
+def check_store_path(p: str) -> None:
+    """Raise StoreNotFoundError for a path no store can be at: empty, a folder, or in a
+    folder that does not exist (``:memory:`` is an in-memory store, for tests)."""
+    if not p.strip():
+        raise StoreNotFoundError("--db is empty: name a store file, e.g. --db force.duckdb")
+    if p == ":memory:" or "://" in p:
+        return
+    path = Path(p)
+    if path.is_dir():
+        raise StoreNotFoundError(f"cannot open store {p}: it is a folder, not a file")
+    if not path.parent.is_dir():
+        raise StoreNotFoundError(f"cannot open store {p}: folder {path.parent} does not exist")
 
 
 def table_ddl(kind: RecordKind) -> str:
@@ -66,21 +86,44 @@ class Store:
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
         p = str(path) if path is not None else default_db_path()
+        if not p.strip():
+            raise StoreNotFoundError("--db is empty: name a store file, e.g. --db force.duckdb")
         if read_only and p != ":memory:" and not Path(p).exists():
-            raise StoreError(f"no store at {p}: load records first with `forcestat ingest`")
+            raise StoreNotFoundError(f"no store at {p}: load records first with `forcestat ingest`")
         if p != ":memory:":
             parent = Path(p).parent
             if not parent.exists():
-                raise StoreError(f"cannot open store {p}: folder {parent} does not exist")
+                raise StoreNotFoundError(f"cannot open store {p}: folder {parent} does not exist")
+            if Path(p).is_dir():
+                raise StoreNotFoundError(f"cannot open store {p}: it is a folder, not a file")
         try:
             con = duckdb.connect(p, read_only=read_only and Path(p).exists())
         except duckdb.Error as e:
-            raise StoreError(f"cannot open store {p}: {e}") from e
+            raise StoreOpenError(f"cannot open store {p}: {e}") from e
         con.execute("SET TimeZone = 'UTC'")
         store = cls(p, con)
-        if not (read_only and p != ":memory:" and Path(p).exists()):
-            store.ensure_schema()
+        try:
+            store.check_format()
+            if not (read_only and p != ":memory:" and Path(p).exists()):
+                store.ensure_schema()
+        except BaseException:
+            con.close()
+            raise
         return store
+
+    def check_format(self) -> None:
+        """Refuse a store written by a newer forcestat (its format number is above ours)."""
+        if not self.has_table("forcestat_meta"):
+            return
+        row = self.duck.execute(
+            "SELECT value FROM forcestat_meta WHERE key = 'store_format'"
+        ).fetchone()
+        found = int(row[0]) if row and str(row[0]).isdigit() else 0
+        if found > STORE_FORMAT:
+            raise StoreVersionError(
+                f"store {self.path} was written by a newer forcestat (store format {found};"
+                f" this forcestat reads up to {STORE_FORMAT}): upgrade forcestat to use it"
+            )
 
     def ensure_schema(self) -> None:
         """Create every kind's table and the bookkeeping tables if they are missing, and add
@@ -97,6 +140,10 @@ class Store:
             # stores made before mapping files: rows a mapping's `where` left out
             self.duck.execute(
                 "ALTER TABLE load_log ADD COLUMN IF NOT EXISTS filtered BIGINT DEFAULT 0"
+            )
+            self.duck.execute(
+                "INSERT INTO forcestat_meta VALUES ('store_format', ?) ON CONFLICT DO NOTHING",
+                [str(STORE_FORMAT)],
             )
             self.duck.execute("COMMIT")
         except Exception:
@@ -163,8 +210,8 @@ class Store:
                 {
                     "table": kind.name,
                     "rows": int(row[0]),
-                    "first_month": row[1].strftime("%Y-%m") if row[1] else None,
-                    "last_month": row[2].strftime("%Y-%m") if row[2] else None,
+                    "first_month": month_label(row[1]) if row[1] else None,
+                    "last_month": month_label(row[2]) if row[2] else None,
                     "quarantined": int(q[0]),
                 }
             )

@@ -16,16 +16,17 @@ from rich.table import Table
 
 from ..errors import ParameterError
 from ..store import Store
-from . import DbOption, JsonOption
+from . import DbOption, JsonOption, period_text
 
-out = Console()
+out = Console(markup=False, highlight=False)
 demand_app = typer.Typer(help="Demand model: estimate, staff, simulate and what-ifs.")
 whatif_app = typer.Typer(help="What-ifs: a 999 surge, live-chat concurrency.")
 demand_app.add_typer(whatif_app, name="whatif")
 
 Channel = Annotated[str, typer.Option("--channel", "-c", help="999 or 101")]
 Period = Annotated[
-    str | None, typer.Option(help="Records to estimate from, e.g. 2022-10 (default all)")
+    str | None,
+    typer.Option(help="Records to estimate from, e.g. 2022-10 (default all)", callback=period_text),
 ]
 Interval = Annotated[int, typer.Option("--interval", help="Interval length: 15, 30 or 60 min")]
 Tz = Annotated[str, typer.Option("--tz", help="Local time zone the week is read in")]
@@ -122,7 +123,7 @@ def estimate_cmd(
         return
     talk, pat = est.talk.as_dict(), est.patience.as_dict()
     out.print(
-        f"[bold]{channel}[/]: {est.calls:,} calls. Talk time mean {talk['mean_s']:.0f} s, "
+        f"{channel}: {est.calls:,} calls. Talk time mean {talk['mean_s']:.0f} s, "
         f"median {talk['median_s']:.0f} s (lognormal sigma {talk['lognormal_sigma']:.2f}). "
         f"Patience (censored, exponential) mean {pat['mean_patience_s']:.0f} s "
         f"from {pat['abandoned']:,} abandonments.",

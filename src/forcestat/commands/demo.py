@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..demo import run_demo
 
-out = Console()
+out = Console(markup=False, highlight=False)
 
 
 def demo(
@@ -23,7 +23,11 @@ def demo(
 ) -> None:
     """Build a seed-calibrated store, print the key figures and write the board report."""
     from ..measures import CATALOGUE, format_value
+    from ..periods import parse_period
+    from .paths import check_output_dir
 
+    parse_period(period)  # a bad period fails now, not after minutes of building
+    check_output_dir(out_dir)
     with out.status("Starting") as status:
         result = run_demo(out_dir, seed=seed, period=period, progress=status.update)
     loaded = sum(r.loaded for r in result.loads)

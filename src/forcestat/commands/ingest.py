@@ -13,11 +13,12 @@ from rich.table import Table
 
 from ..ingest import LoadResult, Refusal, data_files, ingest_each, list_quarantine
 from ..ingest.quarantine import quarantine_summary
+from ..safe import visible
 from ..store import Store
 from . import DbOption, JsonOption
 
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 
 COUNT_COLUMNS = ("read", "loaded", "quarantined", "skipped_duplicates")
 
@@ -86,7 +87,7 @@ def ingest(
         out.print(_results_table(results, db, filtered=mapping is not None))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
-        out.print(f"{quarantined:,} rows quarantined: see [bold]forcestat quarantine --db {db}[/]")
+        out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {visible(db)}")
     if refused:
         out.print(_refused_table(refused))
     _exit_if_refused(refused, len(results))
@@ -99,9 +100,8 @@ def _exit_if_refused(refused: list[Refusal], loaded_files: int) -> None:
     first = refused[0]
     more = f" and {len(refused) - 1} more" if len(refused) > 1 else ""
     err.print(
-        f"[bold red]error:[/] {len(refused)} file(s) refused, {loaded_files} loaded: "
-        f"{first.file}: {first.reason}{more}",
-        highlight=False,
+        f"error: {len(refused)} file(s) refused, {loaded_files} loaded: "
+        f"{visible(first.file)}: {visible(first.reason)}{more}",
         soft_wrap=True,
     )
     raise typer.Exit(2)
@@ -113,12 +113,12 @@ def _refused_table(refused: list[Refusal]) -> Table:
     t.add_column("closest kind")
     t.add_column("why", overflow="fold")
     for x in refused:
-        t.add_row(x.file, x.closest_kind or "-", x.reason)
+        t.add_row(visible(x.file), x.closest_kind or "-", visible(x.reason))
     return t
 
 
 def _results_table(results: list[LoadResult], db: str, filtered: bool = False) -> Table:
-    t = Table(title=f"ingested into {db}")
+    t = Table(title=f"ingested into {visible(db)}")
     t.add_column("file", overflow="fold")
     t.add_column("kind")
     counts = COUNT_COLUMNS + (("filtered",) if filtered else ())
@@ -126,7 +126,7 @@ def _results_table(results: list[LoadResult], db: str, filtered: bool = False) -
         t.add_column(c.replace("_", " "), justify="right")
     for r in results:
         d = r.as_dict()
-        t.add_row(str(d["file"]), str(d["kind"]), *(f"{d[c]:,}" for c in counts))
+        t.add_row(visible(d["file"]), visible(d["kind"]), *(f"{d[c]:,}" for c in counts))
     return t
 
 
@@ -138,7 +138,7 @@ def quarantine(
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
-    with Store.open(db) as store:
+    with Store.open(db, read_only=True) as store:
         rows = list_quarantine(store, limit=limit, kind=kind, load_id=load)
         summary = quarantine_summary(store)
     if as_json:
@@ -149,27 +149,28 @@ def quarantine(
     for c in ("kind", "rule", "rows"):
         s.add_column(c, justify="right" if c == "rows" else "left")
     for r in summary:
-        s.add_row(r["kind"], r["rule"], f"{r['rows']:,}")
+        s.add_row(visible(r["kind"]), visible(r["rule"]), f"{r['rows']:,}")
     out.print(s)
     t = Table(title=f"quarantined rows (latest {limit})")
     for c in ("load_id", "file", "line", "column", "rule", "reason"):
         t.add_column(c, justify="right" if c in ("load_id", "line") else "left")
     for r in rows:
         t.add_row(
-            str(r["load_id"]), str(r["file"]), str(r["line"]), r["column"], r["rule"], r["reason"]
+            str(r["load_id"]),
+            *(visible(r[c]) for c in ("file", "line", "column", "rule", "reason")),
         )
     out.print(t)
 
 
 def status(db: DbOption, as_json: JsonOption = False) -> None:
     """Each table's rows, month range and quarantined rows."""
-    with Store.open(db) as store:
+    with Store.open(db, read_only=True) as store:
         rows = store.status()
     if as_json:
         for r in rows:
             print(json.dumps(r))
         return
-    t = Table(title=f"forcestat store {db}")
+    t = Table(title=f"forcestat store {visible(db)}")
     for col in ("table", "rows", "first_month", "last_month", "quarantined"):
         t.add_column(col, justify="right" if col in ("rows", "quarantined") else "left")
     for r in rows:

@@ -12,11 +12,14 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import InputError
+from ..periods import Period, parse_period
+from ..safe import to_csv, visible
 from ..store import Store
 from . import DbOption
+from .paths import check_output_file
 
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 FORMATS = ("table", "csv", "json", "parquet")
 
 
@@ -42,9 +45,18 @@ def measures(
         str | None,
         typer.Option(help="Break a count down by a column, e.g. crime_type or lsoa_code"),
     ] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="Every measure asked for, including those with no data"),
+    ] = False,
 ) -> None:
-    """Compute measures for a period, with comparisons, records and benchmarks."""
-    from ..measures import CATALOGUE, evaluate
+    """Compute measures for a period, with comparisons, records and benchmarks.
+
+    By default the table lists only measures with a value in the period, and sums up in one line
+    why the others have none; --all lists every measure with its note. CSV, JSON and Parquet
+    always carry every measure asked for.
+    """
+    from ..measures import CATALOGUE, GRAINS, evaluate
     from ..measures.format import display_rows, export_frame
 
     if list_measures:
@@ -53,25 +65,45 @@ def measures(
         return
     if period is None:
         raise InputError("--period is required, e.g. --period 2022-08..2022-10")
-
+    p = parse_period(period)  # parsed once, here at the edge; the core takes the Period
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if grain not in GRAINS:
+        raise InputError(f"unknown grain {grain!r}; choose one of: {', '.join(GRAINS)}")
     if fmt == "parquet" and out_file is None:
         raise InputError("--format parquet needs --out FILE")
-    if db != ":memory:" and not Path(db).is_file():
-        raise InputError(f"no store at {db}: load records with `forcestat ingest` first")
+    if out_file is not None:
+        check_output_file(out_file)
     with Store.open(db, read_only=True) as store:
         if by is not None:
-            _breakdowns(store, measure or [], period, by, fmt, out_file)
+            _breakdowns(store, measure or [], p, grain, by, fmt, out_file)
             return
-        df = evaluate(store, measure or None, period, grain, comparisons=not no_comparisons)
+        df = evaluate(store, measure or None, p, grain, comparisons=not no_comparisons)
+    hidden = None
+    if not show_all and fmt == "table":  # CSV, JSON and Parquet keep every row for scripts
+        df, hidden = _with_data(df)
     if fmt == "table":
-        _print_table(display_rows(df), period, out_file)
+        _print_table(display_rows(df), p.label, out_file)
         notes = sorted({n for n in df["note"].dropna()})
         for n in notes:
-            out.print(f"* {n}", highlight=False)
+            out.print(f"* {visible(n)}")
+        if hidden:
+            out.print(hidden)
         return
     _write(export_frame(df), fmt, out_file)
+
+
+def _with_data(df: Any) -> tuple[Any, str | None]:
+    """Rows of measures with a value in some output period, and a line on the rest."""
+    has = df.groupby("measure", sort=False)["value"].transform(lambda v: v.notna().any())
+    kept, dropped = df[has], df[~has]
+    if dropped.empty:
+        return kept, None
+    keys = list(dict.fromkeys(dropped["measure"]))
+    reasons = sorted({str(n) for n in dropped["note"].dropna()})
+    why = f" ({'; '.join(reasons[:3])}{'; ...' if len(reasons) > 3 else ''})" if reasons else ""
+    line = f"{len(keys)} measure(s) with no data in the period not shown{why}; --all shows them"
+    return kept, visible(line)
 
 
 def _write(data: Any, fmt: str, out_file: Path | None) -> None:
@@ -82,7 +114,7 @@ def _write(data: Any, fmt: str, out_file: Path | None) -> None:
         out.print(f"wrote {len(data)} rows to {out_file}")
         return
     text = (
-        data.to_csv(index=False)
+        to_csv(data)
         if fmt == "csv"
         else json.dumps(data.to_dict("records"), indent=1, default=str) + "\n"
     )
@@ -93,9 +125,16 @@ def _write(data: Any, fmt: str, out_file: Path | None) -> None:
 
 
 def _breakdowns(
-    store: Store, keys: list[str], period: str, by: str, fmt: str, out_file: Path | None
+    store: Store,
+    keys: list[str],
+    period: Period,
+    grain: str,
+    by: str,
+    fmt: str,
+    out_file: Path | None,
 ) -> None:
-    """Each measure split by one column (police.uk crimes by crime type, ...)."""
+    """Each measure split by one column (police.uk crimes by crime type, ...), for each period
+    of the grain (one block per month with --grain month)."""
     import pandas as pd
 
     from ..measures import breakdown
@@ -104,12 +143,15 @@ def _breakdowns(
         raise InputError("--by needs --measure, e.g. --measure policeuk_crimes --by crime_type")
     frames = []
     for key in keys:
-        df = breakdown(store, key, period, by)
-        if df.attrs.get("note"):  # on stderr, so that CSV and JSON stay clean
-            err.print(f"* {key}: {df.attrs['note']}", highlight=False)
-        frames.append(
-            df.assign(measure=key, period=period)[["measure", "period", by, "value", "share"]]
-        )
+        for part in period.split(grain):
+            df = breakdown(store, key, part, by)
+            if df.attrs.get("note"):  # on stderr, so that CSV and JSON stay clean
+                err.print(f"* {key}, {part.label}: {visible(df.attrs['note'])}")
+            frames.append(
+                df.assign(measure=key, period=part.label)[
+                    ["measure", "period", by, "value", "share"]
+                ]
+            )
     data = pd.concat(frames, ignore_index=True)
     if fmt != "table":
         _write(data.round({"share": 2}), fmt, out_file)
@@ -117,17 +159,18 @@ def _breakdowns(
     rows = [
         {
             "measure": r["measure"],
-            by: str(r[by]),
+            "period": r["period"],
+            by: visible(r[by]),
             "value": f"{r['value']:,}",
             "share": f"{r['share']:.1f}%",
         }
         for r in data.to_dict("records")
     ]
-    _print_table(rows, f"{period}, by {by}", out_file)
+    _print_table(rows, f"{period.label}, by {by}", out_file)
 
 
 def _print_table(rows: list[dict[str, str]], period: str, out_file: Path | None) -> None:
-    t = Table(title=f"Measures, {period}")
+    t = Table(title=f"Measures, {visible(period)}")
     for col in rows[0] if rows else ["measure"]:
         right = col in ("value", "previous", "last year", "share")
         t.add_column(col, justify="right" if right else "left")

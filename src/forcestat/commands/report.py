@@ -10,7 +10,7 @@ from rich.console import Console
 
 from . import DbOption
 
-out = Console()
+out = Console(markup=False, highlight=False)
 
 
 def report(
@@ -46,19 +46,32 @@ def report(
 ) -> None:
     """Write the board report from the records in the store and print the files' paths."""
     from ..errors import InputError
+    from ..periods import parse_period
     from ..report import write_report
     from ..store import Store
+    from .paths import check_output_dir
 
-    if db != ":memory:" and not Path(db).exists():
-        raise InputError(f"no store at {db}: load records with `forcestat ingest` first")
+    p = parse_period(period)
+    check_output_dir(out_dir)
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = sorted(set(wanted) - {"html", "pdf", "docx"})
+    if unknown or not wanted:
+        raise InputError(f"unknown --format {', '.join(unknown) or formats!r}; use html, pdf, docx")
+    from ..report.profile import SHIPPED_PROFILES
+
+    if published is not None and not published.is_file():
+        raise InputError(f"cannot read {published}: no such file")
+    if profile is not None and profile.lower() not in SHIPPED_PROFILES:
+        if not Path(profile).is_file():
+            raise InputError(f"cannot read {profile}: no such file (or 'kent' for Kent's)")
     with Store.open(db, read_only=True) as store, out.status("Writing the board report"):
         paths = write_report(
             store,
-            period,
+            p,
             out_dir,
             published=published,
             profile=profile,
-            formats=formats.split(","),
+            formats=wanted,
             public=public,
         )
     for path in paths.values():

@@ -53,7 +53,15 @@ def register(app: typer.Typer) -> None:
 
         By default the targets are the Kent board report's published figures.
         """
-        console = Console(stderr=as_json)
+        from ..errors import InputError
+        from .paths import check_output_dir
+
+        check_output_dir(out)
+        if targets is not None and not targets.is_file():
+            raise InputError(f"cannot read --targets {targets}: no such file")
+        if not scale > 0 or scale != scale or scale == float("inf"):
+            raise InputError(f"--scale must be a positive number, not {scale}")
+        console = Console(stderr=as_json, markup=False, highlight=False)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -103,7 +111,7 @@ def register(app: typer.Typer) -> None:
         )
         for e in result.missed:
             what = f"{e['measure']} {e['period']}: {e['target']} -> {e['achieved']}"
-            console.print(f"[yellow]missed[/] {what}: {e.get('why', '')}")
+            console.print(f"missed {what}: {e.get('why', '')}")
         if result.profile_path is None:
-            console.print("[yellow]no force profile yet: force_profile.toml not written[/]")
+            console.print("no force profile yet: force_profile.toml not written")
         console.print(f"calibration: {result.calibration_path}")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..safe import to_csv
 
 if TYPE_CHECKING:
     from ..ingest.mapping import Mapping
@@ -156,7 +157,7 @@ def write_calls_csv(calls: pd.DataFrame, path: str | Path) -> Path:
     cols = ["call_id", "channel", "arrived_at", "answered_at", "ended_at", "district", "agent_id"]
     out = out[[c for c in cols if c in out.columns]]
     p = Path(path)
-    out.to_csv(p, index=False)
+    to_csv(out, p)
     return p
 
 

@@ -21,7 +21,9 @@ Every figure of the board report is one entry in `forcestat.measures.CATALOGUE`,
 records by `forcestat measures` (CLI) or `forcestat.measures.evaluate` (Python) for any period:
 a month (`2022-08`), a financial quarter (`FY2022/23 Q2`), a financial year (`FY2022/23`), a
 year to date (`FY2022/23 to 2022-10`), a range (`2022-08..2022-10`), rolling 12 months
-(`R12 2022-10`) or, for headcounts, a date (`2022-10-31`).
+(`R12 2022-10`) or a single day (`2022-10-31`): a day counts the records of that Europe/London
+day (a headcount is taken on it); figures defined by month (a monthly average) say so and have
+no value for a day. Periods read and print for every year from 1 to 9999.
 
 Conventions that hold for every measure:
 
@@ -31,12 +33,17 @@ Conventions that hold for every measure:
   durations in seconds. Tables print them as people read them: `35,634`, `1.16%`, `5m 49s`.
 - A period outside the stored span of a measure's source table has no value (`n/a`, with the
   reason in the `note` column), not zero. police.uk figures are missing for any month without a
-  police.uk file.
+  police.uk file. A store with no records of a measure's kind gives `n/a`, never 0.
 - Each value comes with the previous period (the month before; for a year to date, the year to
   date a month shorter), the same period last year, the change and % change, a significance
   flag on counts (exact Poisson test; two-proportion test for percentages of counts; XmR
   process limits for monthly series in the NHS "Making Data Count" manner), a record
   ("lowest since February 2015 (58)") and, where one exists, a benchmark status.
+- A change of a percentage is in percentage points (`+0.81pp`; `change_unit` is `pp` in CSV
+  and JSON), never a % change of a percentage.
+- Only periods that do not overlap are tested: a year to date against the year to date a month
+  shorter shares its months, so it gets no test, and the note says why. Averages (queue and
+  talk times), sums of hours and headcounts are "not tested", with the reason in the note.
 - `significant` is about the change on the previous period (p < 0.05); `significance_note`
   gives both tests and, for a month with at least 12 months before it, where it sits on an XmR
   chart of up to 24 earlier months (mean +/- 2.66 x mean moving range; a special cause is a
@@ -51,6 +58,8 @@ Conventions that hold for every measure:
 $ forcestat measures --period 2022-08..2022-10 --grain month --measure calls_999_received
 $ forcestat measures --period "FY2022/23 to 2022-10" --measure contact --format csv
 $ forcestat measures --period 2022-08..2022-10 --measure policeuk_crimes --by crime_type
+$ forcestat measures --period 2022-08..2022-10 -m policeuk_crimes --by lsoa_code --grain month
+$ forcestat measures --period 2022-08 --all        # also the measures with no data, and why
 $ forcestat measures --list
 $ forcestat check-published published.csv     # exit 1 when figures contradict each other
 ```

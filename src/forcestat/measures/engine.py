@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import ibis
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ForcestatError
-from ..periods import Period, add_months
+from ..periods import LONDON, Period, add_months, month_label
 from ..periods import month as month_period
 from ..schema import get_kind
 from .base import (
@@ -104,6 +104,57 @@ def _only_where(pred: Any, value: Any) -> Any:
     return ibis.ifelse(pred, value, ibis.null())
 
 
+def _partial_aggregates(
+    s: Any, partials: dict[str, tuple[str, Expr | None, Expr | None]]
+) -> dict[str, Any]:
+    """The aggregate expressions for named partials over ``s`` (values already projected)."""
+    aggs = {}
+    for name, (kind, value, where) in partials.items():
+        pred = where(s) if where is not None else None
+        if kind == "n":
+            aggs[name] = s.count() if pred is None else _count_where(s, pred)
+        else:
+            assert value is not None
+            redundant = where is not None and value.null_unless == where
+            v = s[value.column]
+            aggs[name] = (v if pred is None or redundant else _only_where(pred, v)).sum()
+    return aggs
+
+
+def utc_bounds(p: Period) -> tuple[datetime, datetime]:
+    """The UTC instants (naive, as stored) at which p's first and after-last local days begin."""
+    start = datetime.combine(p.start, time(), LONDON).astimezone(UTC)
+    end = datetime.combine(p.end, time(), LONDON).astimezone(UTC)
+    return start.replace(tzinfo=None), end.replace(tzinfo=None)
+
+
+def span_predicate(source: Source, t: Any, p: Period) -> Any | None:
+    """Rows of ``source`` that fall in p, a span of days that is not whole months.
+
+    Rows are placed by their kind's time column, in Europe/London days. None when the source
+    has no such column (a measure placed in months by another rule cannot be cut into days).
+    """
+    if source.month is not None or len(source.tables) != 1:
+        return None
+    try:
+        kind = get_kind(source.tables[0])
+    except ForcestatError:
+        return None
+    col = kind.time_column
+    if col is None or col not in t.columns:
+        return None
+    ctype = kind.column(col).type
+    if ctype == "date":
+        return (t[col] >= p.start) & (t[col] < p.end)
+    if ctype != "timestamp":
+        return None
+    lo, hi = utc_bounds(p)
+    return (t[col] >= lo) & (t[col] < hi)
+
+
+NOT_IN_DAYS = "defined for whole months only: ask for a month or a range of months"
+
+
 def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(b != 0, a / np.where(b != 0, b, 1), np.nan)
@@ -140,6 +191,7 @@ class Engine:
         self.groups: dict[tuple[str, tuple[str, ...]], MonthlyGroup] = {}
         self._period_cache: dict[tuple[str, Period], Value] = {}
         self._wanted: list[Measure] = []
+        self._rows_cache: dict[str, bool] = {}
         #: (numerator, denominator) of ratio-of-counts measures, for proportion tests
         self.ratio_parts: dict[tuple[str, Period], tuple[float, float]] = {}
         try:
@@ -162,6 +214,13 @@ class Engine:
             return None
         gone = [t for t in source.tables if t not in self._tables]
         return f"no {', '.join(gone)} table in the store" if gone else None
+
+    def _has_rows(self, source: Source) -> bool:
+        """True when every table of ``source`` holds at least one row (one query, cached)."""
+        if source.name not in self._rows_cache:
+            counts = [self.execute(self.backend.table(t).count()) for t in source.tables]
+            self._rows_cache[source.name] = all(_scalar(c) > 0 for c in counts)
+        return self._rows_cache[source.name]
 
     def _month_expr(self, source: Source, t: Any) -> Any:
         return source.month(t) if source.month is not None else t.month
@@ -225,16 +284,7 @@ class Engine:
                 cond.append(s[c].isin(sorted(wanted)))
         if cond:
             s = s.filter(*cond)
-        aggs = {}
-        for name, (kind, value, where) in g.partials.items():
-            pred = where(s) if where is not None else None
-            if kind == "n":
-                aggs[name] = s.count() if pred is None else _count_where(s, pred)
-            else:
-                assert value is not None
-                redundant = where is not None and value.null_unless == where
-                v = s[value.column]
-                aggs[name] = (v if pred is None or redundant else _only_where(pred, v)).sum()
+        aggs = _partial_aggregates(s, g.partials)
         return s.group_by(["_m", *g.slice_cols]).aggregate(**aggs)
 
     def first_month(self, measure: Measure) -> date | None:
@@ -253,6 +303,11 @@ class Engine:
         assert g is not None and g.frame is not None, "plan() and run_monthly() first"
         if g.missing_table:
             return [(None, g.missing_table)] * len(periods)
+        if any(not p.whole_months for p in periods):
+            return [
+                self._span_value(m, g, p) if not p.whole_months else self.additive_values(m, [p])[0]
+                for p in periods
+            ]
         frame = g.frame
         for c, v in m.slice:
             frame = frame[frame[c] == v]
@@ -262,7 +317,8 @@ class Engine:
         sums = member @ monthly.to_numpy(dtype=float)
 
         def col(n: str) -> np.ndarray:
-            return sums[:, names.index(n)]
+            column: np.ndarray = sums[:, names.index(n)]
+            return column
 
         values = _formula(m.aggregate, col)
         if isinstance(m.aggregate, Ratio) and _is_count_ratio(m.aggregate):
@@ -270,6 +326,9 @@ class Engine:
             den = _formula(m.aggregate.denominator, col)
             for i, p in enumerate(periods):
                 self.ratio_parts[(m.key, p)] = (float(num[i]), float(den[i]))
+        if m.coverage == "always" and not g.months_present and not self._has_rows(g.source):
+            # no event in any month is zero only when there are records to have had one
+            return [(None, f"no {g.source.tables[0]} records stored")] * len(periods)
         out: list[Value] = []
         for i, p in enumerate(periods):
             gap = _coverage_gap(p, g, m)
@@ -279,6 +338,35 @@ class Engine:
             else:
                 out.append((None if np.isnan(x) else x, None))
         return out
+
+    def _span_value(self, m: Measure, g: MonthlyGroup, p: Period) -> Value:
+        """An additive measure over days that are not whole months: one query over the rows."""
+        if (m.key, p) in self._period_cache:
+            return self._period_cache[(m.key, p)]
+        gap = _coverage_gap(p, g, m)
+        t = m.source.build(self.backend)
+        pred = span_predicate(m.source, t, p)
+        if gap or pred is None:
+            value: Value = (None, gap or NOT_IN_DAYS)
+        else:
+            partials = {partial_name(*x): x for x in _partials(m.aggregate)}
+            cols = {e.column: e(t) for _k, e, _w in partials.values() if e is not None}
+            s = t.filter(pred, *[t[c] == v for c, v in m.slice])
+            s = s.select(**cols, **{c: s[c] for c in t.columns if c not in cols})
+            row = self.execute(s.aggregate(**_partial_aggregates(s, partials))).iloc[0]
+
+            def col(n: str) -> np.ndarray:
+                x = row[n]
+                return np.array([0.0 if pd.isna(x) else float(x)])
+
+            x = float(_formula(m.aggregate, col)[0])
+            if isinstance(m.aggregate, Ratio) and _is_count_ratio(m.aggregate):
+                num = float(_formula(m.aggregate.numerator, col)[0])
+                den = float(_formula(m.aggregate.denominator, col)[0])
+                self.ratio_parts[(m.key, p)] = (num, den)
+            value = (None if np.isnan(x) else x, None)
+        self._period_cache[(m.key, p)] = value
+        return value
 
     def of_months_values(self, m: Measure, periods: list[Period]) -> list[Value]:
         """Mean / min / max of another measure's monthly values over each period."""
@@ -291,6 +379,9 @@ class Engine:
         )
         out: list[Value] = []
         for p in periods:
+            if not p.whole_months:
+                out.append((None, NOT_IN_DAYS))
+                continue
             vals = [monthly[x] for x in p.months()]
             gaps = [note for v, note in vals if v is None]
             nums = [v for v, _ in vals if v is not None]
@@ -330,6 +421,17 @@ class Engine:
         t = m.source.build(self.backend)
         mo = self._month_expr(m.source, t)
         in_period = (mo >= p.months()[0]) & (mo < add_months(p.months()[-1], 1))
+        if not p.whole_months:
+            span = span_predicate(m.source, t, p)
+            days_only = [x for x in batch if not isinstance(x.aggregate, Headcount)]
+            if span is None:
+                for x in days_only:
+                    self._period_cache[(x.key, p)] = (None, NOT_IN_DAYS)
+                batch = [x for x in batch if x not in days_only]
+                if not batch:
+                    return
+            else:
+                in_period = span
         d = headcount_date(p.start, p.end, p.grain)
         aggs: dict[str, Any] = {"_first": mo.min(), "_last": mo.max(), "_rows": t.count()}
         for x in batch:
@@ -377,6 +479,13 @@ class Engine:
         if m.additive:
             return self.additive_values(m, periods)
         return self.per_period_values(m, periods)
+
+
+def _scalar(result: Any) -> int:
+    """An integer from a scalar query's result (a number, or a one-cell frame on DuckDB)."""
+    if isinstance(result, pd.DataFrame):
+        return int(result.iloc[0, 0])
+    return int(result)
 
 
 def _covers_every_allowed_value(source: Source, column: str, wanted: set[str]) -> bool:
@@ -432,10 +541,10 @@ def _coverage_gap(p: Period, g: MonthlyGroup, m: Measure) -> str | None:
         have = set(present)
         gaps = [mo for mo in months if mo not in have]
         if gaps:
-            return f"no {name} data for {', '.join(f'{x:%Y-%m}' for x in gaps)}"
+            return f"no {name} data for {', '.join(month_label(x) for x in gaps)}"
         return None
     if months[0] < present[0] or months[-1] > present[-1]:
-        return f"{name} records cover {present[0]:%Y-%m} to {present[-1]:%Y-%m} only"
+        return f"{name} records cover {month_label(present[0])} to {month_label(present[-1])} only"
     return None
 
 
@@ -449,5 +558,5 @@ def _per_period_gap(m: Measure, p: Period, row: Any) -> str | None:
     last = pd.Timestamp(row["_last"]).date()
     months = p.months()
     if months[0] < first or months[-1] > last:
-        return f"{name} records cover {first:%Y-%m} to {last:%Y-%m} only"
+        return f"{name} records cover {month_label(first)} to {month_label(last)} only"
     return None

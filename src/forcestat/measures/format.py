@@ -61,6 +61,7 @@ def export_frame(df: Any, decimals: int = 4) -> Any:
     import pandas as pd
 
     out = df.copy()
+    out["change_unit"] = [change_unit(u) for u in out["unit"]]
     for c in ("value", "previous_value", "change", "pct_change", "last_year_value"):
         out[c] = pd.to_numeric(out[c], errors="coerce").round(decimals)
     for c in ("last_year_change", "last_year_pct_change", "benchmark"):
@@ -84,9 +85,11 @@ def display_rows(df: Any) -> list[dict[str, Any]]:
                 "period": r["period"],
                 "value": fv(r["value"]) + ("*" if r.get("note") else ""),
                 "previous": fv(r.get("previous_value")),
-                "change": _pct(r.get("pct_change")),
+                "change": _change(str(unit), r.get("change"), r.get("pct_change")),
                 "last year": fv(r.get("last_year_value")),
-                "change on last year": _pct(r.get("last_year_pct_change")),
+                "change on last year": _change(
+                    str(unit), r.get("last_year_change"), r.get("last_year_pct_change")
+                ),
                 "significant": {True: "yes", False: "no"}.get(r.get("significant"), ""),  # type: ignore[arg-type]
                 "record": r.get("record") or "",
                 "benchmark": r.get("benchmark_status") or "",
@@ -103,6 +106,32 @@ def _num(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(f) else f
+
+
+def change_unit(unit: str) -> str:
+    """The unit a change of a measure is stated in: percentage points for percentages.
+
+    >>> change_unit("percent"), change_unit("count")
+    ('pp', 'count')
+    """
+    return "pp" if unit == "percent" else unit
+
+
+def format_change(unit: str, change: Any, pct_change: Any) -> str:
+    """A change as people read it: "+0.79pp" for a percentage, "+12.5%" for anything else.
+
+    A change of a percentage is in percentage points: 1.16% to 1.97% is +0.81pp, not +70%.
+
+    >>> format_change("percent", 0.8123, 70.1), format_change("count", 57, 5.9)
+    ('+0.81pp', '+5.9%')
+    """
+    if unit == "percent":
+        f = _num(change)
+        return "" if f is None else f"{f:+.2f}pp"
+    return _pct(pct_change)
+
+
+_change = format_change
 
 
 def _pct(v: Any) -> str:

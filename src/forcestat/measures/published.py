@@ -59,7 +59,7 @@ class Figure:
 
     @property
     def half_unit(self) -> float:
-        return 0.5 * 10 ** (-self.decimals)
+        return 0.5 * 10.0 ** (-self.decimals)
 
     @property
     def where(self) -> str:
@@ -240,7 +240,8 @@ def check_published(path: str | Path) -> list[Finding]:
 
 def unchecked_rows(path: str | Path) -> list[dict[str, Any]]:
     """The rows check-published could not check, with the reason."""
-    return check_report(path).as_dict()["not_checked"]
+    rows: list[dict[str, Any]] = check_report(path).as_dict()["not_checked"]
+    return rows
 
 
 __all__ = [

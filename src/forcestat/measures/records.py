@@ -43,7 +43,9 @@ def record(
     if value is None or not history:
         return None
     need = min_run(period)
-    for word, beats in (("lowest", lambda h: h < value), ("highest", lambda h: h > value)):
+    lower: Callable[[float], bool] = lambda h: h < value  # noqa: E731
+    higher: Callable[[float], bool] = lambda h: h > value  # noqa: E731
+    for word, beats in (("lowest", lower), ("highest", higher)):
         run = 0
         for p, h in history:
             if beats(h):

@@ -124,11 +124,22 @@ def _history(eng: Engine, m: Measure, p: Period) -> list[Period]:
     step = 12 if p.grain in ("fy", "fytd", "rolling12", "year") else max(p.n_months, 1)
     out = []
     for k in range(1, MAX_HISTORY + 1):
-        q = p.shift_months(-k * step)
+        try:
+            q = p.shift_months(-k * step)
+        except PeriodError:  # before the year 1: history ends there
+            break
         if q.start < first:
             break
         out.append(q)
     return out
+
+
+def _earlier(q: Period, how: str) -> Period | None:
+    """q's previous period or the same period a year before; None before the year 1."""
+    try:
+        return q.previous() if how == "previous" else q.same_period_last_year()
+    except PeriodError:
+        return None
 
 
 def _measure_rows(
@@ -136,7 +147,7 @@ def _measure_rows(
 ) -> list[dict[str, Any]]:
     plan: list[Period] = list(outputs)
     if comparisons:
-        plan += [q.previous() for q in outputs] + [q.same_period_last_year() for q in outputs]
+        plan += [e for q in outputs for how in ("previous", "last_year") if (e := _earlier(q, how))]
     history = {q: _history(eng, m, q) for q in outputs} if want_records else {}
     for h in history.values():
         plan += h
@@ -184,9 +195,9 @@ def _monthly_record(eng: Engine, m: Measure, q: Period, value: float | None) -> 
     months: list[Period] = []
     mo = q.start
     while len(months) < MAX_HISTORY:
-        mo = add_months(mo, -1)
-        if mo < first:
+        if mo <= first:
             break
+        mo = add_months(mo, -1)
         months.append(month(mo))
     hist = [(h, v) for h, (v, _) in zip(months, eng.values(base, months), strict=True)]
     known = [(h, v) for h, v in hist if v is not None]
@@ -196,27 +207,30 @@ def _monthly_record(eng: Engine, m: Measure, q: Period, value: float | None) -> 
 def _comparison_columns(
     eng: Engine, m: Measure, q: Period, values: dict[Period, Value]
 ) -> dict[str, Any]:
-    prev, ly = q.previous(), q.same_period_last_year()
+    prev, ly = _earlier(q, "previous"), _earlier(q, "last_year")
     value = values[q][0]
-    pv, lv = values[prev][0], values[ly][0]
+    pv = values[prev][0] if prev else None
+    lv = values[ly][0] if ly else None
     ch, pct = compare.change(value, pv)
     lch, lpct = compare.change(value, lv)
     tests = [
-        (label, _test(eng, m, q, other, value, ov))
+        (label, _test(eng, m, q, other, value, ov) if other else (None, ""))
         for label, other, ov in (("previous period", prev, pv), ("same period last year", ly, lv))
     ]
     notes = [
         f"change on {label} {'is' if p < compare.ALPHA else 'is not'} significant ({describe})"
-        for label, (p, describe) in tests
         if p is not None
+        else f"change on {label} not tested: {describe}"
+        for label, (p, describe) in tests
+        if p is not None or describe
     ]
     first = tests[0][1][0]
     return {
-        "previous_period": prev.label,
+        "previous_period": prev.label if prev else None,
         "previous_value": pv,
         "change": ch,
         "pct_change": pct,
-        "last_year_period": ly.label,
+        "last_year_period": ly.label if ly else None,
         "last_year_value": lv,
         "last_year_change": lch,
         "last_year_pct_change": lpct,
@@ -230,6 +244,10 @@ def _test(
 ) -> tuple[float | None, str]:
     if value is None or ov is None:
         return None, ""
+    if q.start < other.end and other.start < q.end:
+        # FYTD to October against FYTD to September: the months they share make the two
+        # figures dependent, and a test for independent samples would overstate significance
+        return None, f"{other.label} overlaps {q.label}, and a test needs periods apart"
     if m.is_count:
         days = (q.end - q.start).days, (other.end - other.start).days
         p = compare.poisson_test(value, ov, *days)
@@ -256,7 +274,7 @@ def _untested_reason(m: Measure) -> str | None:
         Distinct: "a count of distinct vehicles",
         GroupsWithAtLeast: "a count of repeat vehicles",
     }.get(type(m.aggregate), "this kind of figure")
-    return f"no significance test for {kind}"
+    return f"not tested: no significance test for {kind}"
 
 
 def _with_spc(row: dict[str, Any], series: list[float], value: float) -> dict[str, Any]:
