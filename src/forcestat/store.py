@@ -14,14 +14,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import ibis
+from typing import TYPE_CHECKING, Any
 
 from .errors import StoreNotFoundError, StoreOpenError, StoreVersionError
 from .periods import month_label
 from .schema import KINDS, RecordKind
+
+if TYPE_CHECKING:  # imported when a store is opened: `forcestat --help` needs neither
+    import duckdb
 
 DEFAULT_DB = "forcestat.duckdb"
 #: the store's format: raised when a change makes a store unreadable by an older forcestat,
@@ -96,6 +96,8 @@ class Store:
                 raise StoreNotFoundError(f"cannot open store {p}: folder {parent} does not exist")
             if Path(p).is_dir():
                 raise StoreNotFoundError(f"cannot open store {p}: it is a folder, not a file")
+        import duckdb
+
         try:
             con = duckdb.connect(p, read_only=read_only and Path(p).exists())
         except duckdb.Error as e:
@@ -183,6 +185,8 @@ class Store:
     def ibis(self) -> Any:
         """This store as an Ibis DuckDB backend (shares the connection)."""
         if self._ibis is None:
+            import ibis
+
             self._ibis = ibis.duckdb.from_connection(self.duck)
         return self._ibis
 
@@ -232,4 +236,6 @@ def connect_backend(url: str) -> Any:
     a path ending .duckdb opens that DuckDB file."""
     if url.endswith(".duckdb") or url == ":memory:":
         return Store.open(url).ibis
+    import ibis
+
     return ibis.connect(url)

@@ -6,16 +6,17 @@ import json
 import math
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ..errors import ParameterError
 from ..store import Store
+
+if TYPE_CHECKING:  # numpy and pandas load when a demand command runs, not for --help
+    import pandas as pd
 from . import DbOption, JsonOption, period_text
 
 out = Console(markup=False, highlight=False)
@@ -52,6 +53,8 @@ def register(app: typer.Typer) -> None:
 
 # --------------------------------------------------------------------------- helpers
 def _clean(v: Any) -> Any:
+    import numpy as np
+
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, np.generic):
@@ -72,6 +75,8 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _table(df: pd.DataFrame, title: str, digits: int = 1) -> None:
+    import pandas as pd
+
     t = Table(title=title)
     for c in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
@@ -82,6 +87,9 @@ def _table(df: pd.DataFrame, title: str, digits: int = 1) -> None:
 
 
 def _fmt(v: Any, digits: int) -> str:
+    import numpy as np
+    import pandas as pd
+
     if isinstance(v, pd.Timestamp):
         return f"{v:%a %d %b %H:%M}"
     if isinstance(v, (float, np.floating)):
@@ -258,6 +266,9 @@ def simulate_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Simulate the channel's calls from its estimates, and measure them like real calls."""
+    import numpy as np
+    import pandas as pd
+
     from ..demand.adapters import load_calls_into, write_calls_csv
     from ..demand.simulate import Dist, simulate_pool
     from ..demand.staffing import staff_week

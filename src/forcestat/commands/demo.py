@@ -9,8 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..demo import run_demo
-
 out = Console(markup=False, highlight=False)
 
 
@@ -29,6 +27,8 @@ def demo(
     parse_period(period)  # a bad period fails now, not after minutes of building
     check_output_dir(out_dir)
     with out.status("Starting") as status:
+        from ..demo import run_demo
+
         result = run_demo(out_dir, seed=seed, period=period, progress=status.update)
     loaded = sum(r.loaded for r in result.loads)
     read = sum(r.read for r in result.loads)

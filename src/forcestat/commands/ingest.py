@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..ingest import LoadResult, Refusal, data_files, ingest_each, list_quarantine
-from ..ingest.quarantine import quarantine_summary
 from ..safe import visible
 from ..store import Store
 from . import DbOption, JsonOption
+
+if TYPE_CHECKING:  # ingest loads DuckDB: imported when a command runs, not for --help
+    from ..ingest import LoadResult, Refusal
 
 out = Console(markup=False, highlight=False)
 err = Console(stderr=True, markup=False, highlight=False)
@@ -51,6 +51,15 @@ def ingest(
     Each file (in a folder or a .zip archive too) is judged on its own: the files that load
     commit; a file that matches no record kind is listed with the closest kind and why, and
     the command then exits with code 2."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from ..ingest import data_files, ingest_each
     from ..ingest.mapping import load_mapping
 
     mapping = load_mapping(map_file) if map_file else None
@@ -138,6 +147,9 @@ def quarantine(
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
+    from ..ingest import list_quarantine
+    from ..ingest.quarantine import quarantine_summary
+
     with Store.open(db, read_only=True) as store:
         rows = list_quarantine(store, limit=limit, kind=kind, load_id=load)
         summary = quarantine_summary(store)
