@@ -63,7 +63,8 @@ def main() -> None:
             f"{label:34s} {t:6.3f} s  {t / floor:4.2f}x floor  {'ok' if t < TARGET_S else 'SLOW'}"
         )
     print(
-        f"slowest help {worst:.3f} s (target < {TARGET_S} s): {'met' if worst < TARGET_S else 'missed'}"
+        f"slowest help {worst:.3f} s (target < {TARGET_S} s): "
+        f"{'met' if worst < TARGET_S else 'missed'}"
     )
 
 
