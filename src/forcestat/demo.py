@@ -69,11 +69,17 @@ def run_demo(
     p = parse_period(period)
 
     say("Generating seed-calibrated records")
-    synth = generate(out, seed=seed)
+    synth = generate(
+        out, seed=seed, progress=lambda step, done, total: say(f"  synth: {step} ({done}/{total})")
+    )
     db = out / "forcestat.duckdb"
     with Store.open(db) as store:
         say("Loading records into the store")
-        loads = ingest_paths(store, [out / "records"])
+        loads = ingest_paths(
+            store,
+            [out / "records"],
+            progress=lambda done, total, file: say(f"  ingest: {Path(file).name} ({done}/{total})"),
+        )
         say("Computing key figures")
         figures = evaluate(store, list(KEY_MEASURES), p, grain="month", comparisons=False)
         say("Writing the board report")
