@@ -5,6 +5,11 @@
    ours on the whole month, random numbers included. Abandonment and waits side by side.
 2. 10 million calls with interval-varying arrival rates and staffing, one core.
 3. Staffing for 168 hourly intervals x 2 channels: ours vs pyworkforce's ErlangC.
+4. The roster solver on a week of 30-minute intervals (target under 2 s), beside the lower
+   bound of its linear relaxation (how far the rota can be from the fewest hours).
+5. The forecast: 180 days of calls (~75,000) to 28 days ahead, hourly, with intervals.
+
+Run only some: .venv/bin/python bench/demand.py roster forecast
 
 Run: .venv/bin/python bench/demand.py  (prints a table and a JSON line)
 """
@@ -177,14 +182,78 @@ def bench_staffing() -> dict:
     }
 
 
+def bench_roster() -> dict:
+    from forcestat.demand.roster import solve_roster
+
+    t = np.arange(336)
+    hours = (t % 48) / 2
+    shape = 0.35 + 0.65 * np.sin(np.pi * np.clip(hours - 6, 0, 18) / 18) ** 2
+    required = erlang.agents_needed((90 + 410 * shape), 400.0, 0.9, 10.0)
+    cpu, wall, r = best(lambda: solve_roster(required, 30, time_limit_s=10.0), repeat=2)
+    s = r.summary()
+    return {
+        "intervals": int(t.size),
+        "seconds": cpu,
+        "wall_seconds": wall,
+        "status": s["status"],
+        "paid_hours": s["paid_hours"],
+        "required_hours": s["required_hours"],
+        "shifts": s["handlers"],
+    }
+
+
+def bench_forecast() -> dict:
+    import pandas as pd
+
+    from forcestat.demand.forecast import forecast_calls
+
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2022-01-03", periods=180, freq="D")
+    dow = np.array([1.0, 1.1, 1.05, 1.0, 1.2, 0.6, 0.4])
+    parts = []
+    for d in dates:
+        n = rng.poisson(420 * dow[d.day_of_week])
+        parts.append(d + pd.to_timedelta(np.sort(rng.uniform(0, 86400, n)), unit="s"))
+    arrived = pd.DatetimeIndex(np.concatenate(parts))
+    calls = pd.DataFrame({"channel": "101", "arrived_at": arrived})
+    forecast_calls(calls, 28)  # imports and first-call costs out of the timing
+    cpu, wall, _ = best(lambda: forecast_calls(calls, 28), repeat=3)
+    return {"calls": int(len(calls)), "days_ahead": 28, "seconds": cpu, "wall_seconds": wall}
+
+
 def main() -> None:
-    res = {
+    import sys
+
+    only = set(sys.argv[1:])
+
+    def want(name: str) -> bool:
+        return not only or name in only
+
+    res: dict = {
         "date": date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}",
-        "vs_ciw": bench_vs_ciw(),
-        "ten_million": bench_10m(),
-        "staffing": bench_staffing(),
     }
+    if want("roster"):
+        res["roster"] = bench_roster()
+        r = res["roster"]
+        print(
+            f"roster, a week of {r['intervals']} 30-minute intervals: {r['seconds']:.2f} s CPU "
+            f"({r['wall_seconds']:.2f} s wall), {r['shifts']} shifts, {r['paid_hours']:,.0f} "
+            f"paid hours for {r['required_hours']:,.0f} required; {r['status']}"
+        )
+    if want("forecast"):
+        res["forecast"] = bench_forecast()
+        f = res["forecast"]
+        print(
+            f"forecast, {f['calls']:,} calls over 180 days to {f['days_ahead']} days ahead: "
+            f"{f['seconds']:.2f} s CPU ({f['wall_seconds']:.2f} s wall)"
+        )
+    if only and not only & {"ciw", "ten_million", "staffing"}:
+        print(json.dumps(res))
+        return
+    res["vs_ciw"] = bench_vs_ciw()
+    res["ten_million"] = bench_10m()
+    res["staffing"] = bench_staffing()
     c, m, s = res["vs_ciw"], res["ten_million"], res["staffing"]
     print(f"demand benchmarks, {res['date']}, {res['machine']} (rates from CPU time)")
     print(

@@ -3,6 +3,7 @@
     python bench/ingest.py                 # 10 million rows
     python bench/ingest.py --rows 1000000  # quicker
     python bench/ingest.py --pandas-rows 2000000   # cap the pandas comparison (scaled)
+    python bench/ingest.py --jsonl-rows 500000     # JSON Lines size (default 2M rows)
 
 Each measurement runs in its own child process, into a fresh DuckDB file store, so that its
 peak RSS is its own; DuckDB runs are repeated (``--repeat``, default 2) and the fastest kept.
@@ -10,7 +11,10 @@ A plain DuckDB copy of the same file with no checks is measured too, as the floo
 peer reads the same CSV file with ``read_csv`` and applies the same checks (types, required
 values, allowed channel, the three time-order rules, duplicate keys, London month); its
 rows/s is compared with forcestat's on that file. Targets (issue 2): >= 5M rows/s from
-Parquet, >= 1.5M rows/s from CSV, peak RSS < 2 GB, >= 5x pandas.
+Parquet, >= 1.5M rows/s from CSV, peak RSS < 2 GB, >= 5x pandas. Issue 10: validated
+ingest >= 0.8 of the plain DuckDB copy from Parquet and from CSV (with the journal, the
+parser-independent record count and the plausibility rules), and JSON Lines (its own,
+smaller file: ``--jsonl-rows``) at >= 200,000 rows/s, beside DuckDB's own ``read_json``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,35 @@ from pathlib import Path
 
 import duckdb
 
-TARGETS = {"parquet_rows_per_s": 5e6, "csv_rows_per_s": 1.5e6, "rss_bytes": 2e9, "vs_pandas": 5}
+TARGETS = {
+    "parquet_rows_per_s": 5e6,
+    "csv_rows_per_s": 1.5e6,
+    "rss_bytes": 2e9,
+    "vs_pandas": 5,
+    "vs_plain": 0.8,
+    "jsonl_rows_per_s": 2e5,
+}
+
+
+def generate_jsonl(out: Path, rows: int) -> Path:
+    """The same call rows as JSON Lines (London wall-clock text times)."""
+    con = duckdb.connect()
+    path = out / "calls.jsonl"
+    con.execute(
+        f"""COPY (SELECT 'C' || i AS call_id,
+                  CASE WHEN i % 997 = 0 THEN '112' WHEN i % 3 = 0 THEN '101' ELSE '999' END
+                  AS channel,
+                  strftime(TIMESTAMP '2021-01-01' + to_seconds(i * 6), '%Y-%m-%dT%H:%M:%S')
+                  AS arrived_at,
+                  CASE WHEN i % 11 <> 0 THEN strftime(TIMESTAMP '2021-01-01'
+                       + to_seconds(i * 6 + i % 50), '%Y-%m-%dT%H:%M:%S') END AS answered_at,
+                  strftime(TIMESTAMP '2021-01-01' + to_seconds(i * 6 + 240 + i % 50),
+                           '%Y-%m-%dT%H:%M:%S') AS ended_at,
+                  'District ' || (i % 13) AS district
+            FROM range({rows}) t(i)) TO '{path}' (FORMAT json)"""
+    )
+    con.close()
+    return path
 
 
 def generate(out: Path, rows: int) -> tuple[Path, Path]:
@@ -84,7 +116,8 @@ def run_forcestat(path: Path, db: Path) -> dict[str, object]:
 
 def run_plain_duckdb(path: Path, db: Path) -> dict[str, object]:
     """The floor: DuckDB copying the file into a file store with no checks at all."""
-    scan = f"read_parquet('{path}')" if path.suffix == ".parquet" else f"read_csv('{path}')"
+    scan = {".parquet": "read_parquet", ".jsonl": "read_json"}.get(path.suffix, "read_csv")
+    scan = f"{scan}('{path}')"
     con = duckdb.connect(str(db))
     t0 = time.perf_counter()
     con.execute(f"CREATE TABLE calls AS SELECT * FROM {scan}")
@@ -169,9 +202,20 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--pandas-rows", type=int, default=None, help="cap pandas at N rows")
     ap.add_argument("--repeat", type=int, default=2, help="runs per DuckDB measurement (best)")
+    ap.add_argument("--jsonl-rows", type=int, default=2_000_000, help="rows in the JSONL file")
     ap.add_argument(
         "--phase",
-        choices=("generate", "parquet", "csv", "pandas", "plain-parquet", "plain-csv"),
+        choices=(
+            "generate",
+            "generate-jsonl",
+            "parquet",
+            "csv",
+            "jsonl",
+            "pandas",
+            "plain-parquet",
+            "plain-csv",
+            "plain-jsonl",
+        ),
         help=argparse.SUPPRESS,
     )
     ap.add_argument("--file", help=argparse.SUPPRESS)
@@ -179,6 +223,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.phase == "generate":
         generate(Path(args.file), args.rows)
+        return
+    if args.phase == "generate-jsonl":
+        generate_jsonl(Path(args.file), args.rows)
         return
     if args.phase:
         child(args)
@@ -190,7 +237,10 @@ def main() -> None:
         # (Linux keeps ru_maxrss across exec), so the parent must stay small
         cmd = [sys.executable, __file__, "--phase", "generate", "--file", str(work)]
         subprocess.run([*cmd, "--rows", str(args.rows)], check=True)
+        cmd[3] = "generate-jsonl"
+        subprocess.run([*cmd, "--rows", str(args.jsonl_rows)], check=True)
         csv_path, parquet_path = work / "calls.csv", work / "calls.parquet"
+        jsonl_path = work / "calls.jsonl"
         print(
             f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f}s "
             f"(CSV {csv_path.stat().st_size / 1e6:,.0f} MB, "
@@ -203,6 +253,8 @@ def main() -> None:
             "parquet": measure("parquet", parquet_path, work, None, n),
             "plain-csv": measure("plain-csv", csv_path, work, None, n),
             "csv": measure("csv", csv_path, work, None, n),
+            "plain-jsonl": measure("plain-jsonl", jsonl_path, work, None, n),
+            "jsonl": measure("jsonl", jsonl_path, work, None, n),
             "pandas": measure("pandas", csv_path, work, args.pandas_rows),
         }
     report(args, results)
@@ -225,13 +277,21 @@ def report(args: argparse.Namespace, r: dict[str, dict]) -> None:
         )
     scaled = " (pandas on fewer rows: rates compared)" if args.pandas_rows else ""
     print(f"CSV vs pandas read_csv + same checks: {ratio:.1f}x{scaled}")
-    for fmt in ("parquet", "csv"):
-        share = rate[fmt] / rate[f"plain-{fmt}"]
-        print(f"{fmt} with every check vs plain DuckDB copy of the same file: {share:.0%} speed")
+    share = {}
+    for fmt in ("parquet", "csv", "jsonl"):
+        share[fmt] = rate[fmt] / rate[f"plain-{fmt}"]
+        print(
+            f"{fmt} with every check vs plain DuckDB copy of the same file: "
+            f"{share[fmt]:.2f} (ratio of rows/s)"
+        )
     checks = {
+        "Parquet >= 0.8 of plain DuckDB": share["parquet"] >= TARGETS["vs_plain"],
+        "CSV >= 0.8 of plain DuckDB": share["csv"] >= TARGETS["vs_plain"],
+        "JSON Lines >= 200,000 rows/s": rate["jsonl"] >= TARGETS["jsonl_rows_per_s"],
         "Parquet >= 5M rows/s": rate["parquet"] >= TARGETS["parquet_rows_per_s"],
         "CSV >= 1.5M rows/s": rate["csv"] >= TARGETS["csv_rows_per_s"],
-        "peak RSS < 2 GB": max(r["parquet"]["rss"], r["csv"]["rss"]) < TARGETS["rss_bytes"],
+        "peak RSS < 2 GB": max(r[k]["rss"] for k in ("parquet", "csv", "jsonl"))
+        < TARGETS["rss_bytes"],
         ">= 5x pandas": ratio >= TARGETS["vs_pandas"],
     }
     for name, met in checks.items():

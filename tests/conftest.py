@@ -44,3 +44,52 @@ def seed_figures(shared):
     if not p.exists():
         pytest.skip(f"needs {p}")
     return p
+
+
+def _unavailable(reason: str) -> None:
+    """Skip a backend test where its server cannot run here, but fail in CI, where
+    scripts/system-deps.sh and the test extra install everything it needs."""
+    import os
+
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run the backend tests)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of our own on 127.0.0.1, started once per test process."""
+    from servers import LocalPostgres, postgres_bin
+
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable('needs psycopg: pip install -e ".[postgres]"')
+    if postgres_bin() is None:
+        _unavailable("needs PostgreSQL's server (Debian package postgresql)")
+    server = LocalPostgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request):
+    """A fresh, empty database on the test server, named after the test."""
+    import re
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:50]
+    return postgres_server.create_database(name)
+
+
+@pytest.fixture(scope="session")
+def spark_ready():
+    """Skips (fails in CI) where pyspark or a Java runtime is missing."""
+    import shutil
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        _unavailable('needs pyspark: pip install -e ".[spark]"')
+    if not shutil.which("java") and not __import__("os").environ.get("JAVA_HOME"):
+        _unavailable("needs a Java 17 runtime (Debian package openjdk-17-jre-headless)")
+    return True

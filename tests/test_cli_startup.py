@@ -45,6 +45,7 @@ COMMANDS = [
     ["demand"],
     ["demand", "estimate"],
     ["demand", "whatif", "surge"],
+    ["export-lake"],
 ]
 
 

@@ -49,7 +49,9 @@ def test_101_abandonment_follows_the_roster(synth_store):
     assert abs(t.loc["pct_not_answered", "error"]) < 8.0
 
 
-def test_cli_backtest_prints_both_channels(synth_files, tmp_path, monkeypatch, capsys):
+def test_cli_backtest_scores_one_channel_per_weekday_hour(
+    synth_files, tmp_path, monkeypatch, capsys
+):
     from forcestat import cli
     from forcestat.ingest import ingest_paths
     from forcestat.store import Store
@@ -60,9 +62,10 @@ def test_cli_backtest_prints_both_channels(synth_files, tmp_path, monkeypatch, c
     monkeypatch.setattr(
         sys, "argv",
         ["forcestat", "demand", "backtest", "--db", str(db), "--fit", "2022-08",
-         "--test", "2022-09", "--replications", "2", "--json"],
+         "--test", "2022-09", "-c", "999", "--model", "erlang_a", "--json"],
     )  # fmt: skip
     cli.main()
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"999", "101"}
-    assert [r["measure"] for r in data["999"]][0] == "received"
+    assert set(data) == {"models", "baseline", "noise_floor"}
+    assert data["models"][0]["model"] == "erlang_a"
+    assert data["models"][0]["cells"] == data["baseline"]["cells"] > 0

@@ -231,3 +231,32 @@ def test_docstring_examples_hold():
     for module in (erlang, simulate):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0
+
+
+def birth_death_abandonment(lam, mu, theta, n, depth):
+    """P(wait) and P(abandon) of M/M/n+M from its birth-death chain, truncated ``depth``
+    places into the queue and summed in logs (patient callers make very long queues)."""
+    k = np.arange(1, n + depth + 1)
+    rates = np.minimum(k, n) * mu + np.maximum(k - n, 0) * theta
+    log_w = np.concatenate([[0.0], np.cumsum(np.log(lam) - np.log(rates))])
+    w = np.exp(log_w - log_w.max())
+    pi = w / w.sum()
+    queued = np.arange(n + depth + 1) - n
+    # abandonment rate j theta in state n + j, over the arrival rate
+    p_ab = float((pi[n:] * queued[n:] * theta).sum() / lam)
+    return float(pi[n:].sum()), p_ab
+
+
+@pytest.mark.parametrize("patience", [1e2, 1e3, 1e4, 1e5, 1e6])
+@pytest.mark.parametrize(
+    ("calls_per_hour", "aht", "agents"),
+    [(200, 180, 12), (300, 180, 16), (300, 180, 12), (1000, 200, 60)],
+)
+def test_abandonment_is_exact_for_patient_callers(calls_per_hour, aht, agents, patience):
+    lam, mu, theta = calls_per_hour / 3600, 1 / aht, 1 / patience
+    # deep enough that the truncated tail is below 1e-16 of the queue's mass
+    depth = int(max(0.0, lam - agents * mu) / theta + 60 * math.sqrt(lam / theta) + 2000)
+    p_wait, p_ab = birth_death_abandonment(lam, mu, theta, agents, depth)
+    m = erlang.erlang_a(calls_per_hour, aht, patience, agents, 10)
+    assert m.p_wait[0] == pytest.approx(p_wait, rel=1e-9)
+    assert m.p_abandon[0] == pytest.approx(p_ab, rel=1e-9)

@@ -100,3 +100,62 @@ def test_decc_staffing_advice_rises_where_the_standard_slipped(decc_hourly):
     assert np.corrcoef(adm["advised_agents"], adm["shortfall_pct"])[0, 1] > 0.3
     # the advice follows the load and never falls below what the load alone needs
     assert (t["advised_agents"] > t["offered_per_hour"] * 180 / 3600).all()
+
+
+def test_bank_served_calls_without_a_service_clock_wait_seconds_not_hours(bank_calls):
+    # about 50 served calls a month have ser_start 0:00:00; read as a clock they waited
+    # until the next midnight (up to 53,055 s) and doubled the patience estimate
+    waits = (bank_calls["answered_at"] - bank_calls["arrived_at"]).dt.total_seconds()
+    assert waits.max() < 3600
+    est = estimate(bank_calls, "101", 60, tz="Asia/Jerusalem")
+    assert 250 < est.patience.mean_s < 450
+
+
+def test_bank_backtest_out_of_sample_meets_the_accuracy_targets(bank_calls):
+    """Fit 1-14 February, score 15-28 February per weekday-hour cell (>= 30 calls): the
+    calibrated Erlang A model's abandonment MAE at most 0.05 and 0.8x the naive baseline."""
+    from forcestat.demand.backtest import backtest_cells
+    from forcestat.demand.estimate import infer_staffing
+
+    staffing = infer_staffing(bank_calls, 15)
+    r = backtest_cells(
+        bank_calls, staffing, "1999-02-01..1999-02-14", "1999-02-15..1999-02-28",
+        tz="Asia/Jerusalem", models=("erlang_a", "erlang_a_calibrated"),
+    )  # fmt: skip
+    s = r.scores.set_index("model")
+    best = s.loc["erlang_a_calibrated"]
+    assert best["cells"] >= 80
+    assert best["abandonment_mae"] <= 0.05
+    assert best["abandonment_mae"] <= 0.8 * r.baseline["abandonment_mae"]
+    assert best["wait_mae_s"] < r.baseline["wait_mae_s"]
+    assert r.noise_floor < best["abandonment_mae"]
+
+
+def test_decc_last_week_within_10s_is_predicted_better_than_the_week_before(decc_hourly):
+    from forcestat.demand.validate import hourly_backtest
+
+    for ch in ("999", "101"):
+        r = hourly_backtest(decc_hourly, ch)
+        for grain in ("hour_of_day", "hour_of_week"):
+            g = r[grain]
+            assert g["model_mae_pts"] < g["naive_mae_pts"]
+            # a model cannot beat the binomial noise of the hours' few calls
+            assert g["model_mae_pts"] > g["noise_floor_pts"]
+    # the issue's target (3 points per hour) is below what the noise allows per hour of
+    # the week; per hour of the day the 999 model is within about 3 points of it
+    assert hourly_backtest(decc_hourly, "999")["hour_of_day"]["model_mae_pts"] < 6.5
+
+
+def test_decc_handling_from_cad_records_and_one_pool_needs_fewer_hours(shared, decc_hourly):
+    from forcestat.demand.adapters import read_cad_handling
+    from forcestat.demand.validate import hourly_pooled_advice
+
+    cads = sorted((shared / "data" / "decc-911-cad-phone").glob("cad_week*.csv"))
+    if not cads:
+        pytest.skip("no DECC CAD files")
+    aht = read_cad_handling(cads)
+    # the issue's 267-303 s of handling, well above the 180 s default
+    assert 250 < aht["101"] < aht["999"] < 330
+    advice = hourly_pooled_advice(decc_hourly, aht)
+    assert advice["agent_hours_a_day_pooled"] < 0.85 * advice["agent_hours_a_day_apart"]
+    assert len(advice["pooled_by_hour"]) == 24

@@ -239,3 +239,132 @@ def test_cli_chat_from_store_uses_the_chats_table(monkeypatch, capsys, tmp_path)
     assert code == 0
     assert "busiest hour" in out
     assert "concurrency" in out
+
+
+def test_one_pool_taking_both_channels_needs_fewer_hours_than_two_apart():
+    from forcestat.demand.simulate import simulate_shared_pool
+    from forcestat.demand.staffing import pooled_week
+
+    rates = {"999": np.full(24 * 21, 60.0), "101": np.full(24 * 21, 40.0)}
+    dists = {"999": Dist.exponential(240), "101": Dist.exponential(240)}
+    never = {"999": Dist.never(), "101": Dist.never()}
+    calls = simulate_shared_pool(rates, 12, dists, never, seed=1).to_calls()
+    est = {ch: estimate(calls, ch, tz="UTC") for ch in ("999", "101")}
+    pooled = pooled_week(est, shrinkage=0.3)
+    apart = sum(staff_week(est[ch], model="erlang_c").agent_hours for ch in est)
+    assert pooled.agent_hours < apart
+    # the priority formula against the simulator at the plan's median headcount
+    n = int(np.median(pooled.table["agents"]))
+    row = pooled.table[pooled.table["agents"] == n].iloc[0]
+    check = simulate_shared_pool(
+        {"999": np.full(24 * 40, row["calls_per_hour_999"]),
+         "101": np.full(24 * 40, row["calls_per_hour_101"])},
+        n, dists, never, seed=2,
+    )  # fmt: skip
+    sim_999 = check.summary("999", within_s=10)["pct_answered_within"]
+    sim_101 = check.summary("101", within_s=60)["pct_answered_within"]
+    assert sim_999 == pytest.approx(row["service_level_pct"], abs=2.5)
+    assert sim_101 == pytest.approx(row["service_level_101_pct"], abs=4.0)
+    assert sim_999 >= 88 and sim_101 >= 77
+
+
+def test_cli_roster_writes_rota_chart_and_fte(monkeypatch, capsys, cli_db, tmp_path):
+    chart = tmp_path / "rota.svg"
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "roster", "--db", cli_db, "--tz", "UTC", "--json",
+        "--time-limit", "3", "--chart", str(chart),
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["summary"]["intervals_short"] == 0 and data["summary"]["fte"] > 0
+    assert {s["hours"] for s in data["shifts"]} <= {8.0, 10.0, 12.0}
+    assert len(data["coverage"]) == 336
+    assert chart.read_text().lstrip().startswith("<svg")
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "demand", "roster", "--db", cli_db, "--tz", "UTC", "-c", "999",
+        "--shift-hours", "8", "--time-limit", "3",
+    )  # fmt: skip
+    assert code == 0 and "FTE at 30% shrinkage" in out
+
+
+def test_cli_staff_both_channels_shows_the_pool(monkeypatch, capsys, cli_db):
+    code, out, _ = run_cli(monkeypatch, capsys, "demand", "staff", "--db", cli_db, "--tz", "UTC")
+    assert code == 0 and "pooled (999 first)" in out and "staffed apart" in out
+
+
+def _hand_made_chats(slowdown: float, seed: int = 0) -> pd.DataFrame:
+    """One operator's chats, each stretched by the chats open when it was accepted."""
+    rng = np.random.default_rng(seed)
+    rows, t, open_ends = [], 0.0, []
+    for i in range(4000):
+        t += rng.exponential(200.0)
+        open_ends = [e for e in open_ends if e > t]
+        if len(open_ends) >= 3:
+            continue
+        m = len(open_ends) + 1
+        end = t + rng.exponential(300.0) * (1 + slowdown * (m - 1))
+        open_ends.append(end)
+        rows.append((f"C{i}", t, end))
+    base = pd.Timestamp("2022-10-03")
+    return pd.DataFrame(
+        {
+            "call_id": [r[0] for r in rows],
+            "channel": "chat",
+            "arrived_at": [base + pd.Timedelta(seconds=r[1]) for r in rows],
+            "answered_at": [base + pd.Timedelta(seconds=r[1]) for r in rows],
+            "ended_at": [base + pd.Timedelta(seconds=r[2]) for r in rows],
+            "agent_id": "OP1",
+        }
+    )
+
+
+@pytest.mark.parametrize("true_slowdown", [0.0, 0.3, 0.6])
+def test_chat_slowdown_is_estimated_from_overlapping_chats(true_slowdown):
+    from forcestat.demand.estimate import chat_slowdown
+
+    s = chat_slowdown(_hand_made_chats(true_slowdown))
+    assert s.slowdown == pytest.approx(true_slowdown, abs=0.1)
+    # the handling of a chat held alone, not the observed mean that includes concurrency
+    assert s.handling_alone_s == pytest.approx(300.0, rel=0.1)
+    if true_slowdown > 0:
+        assert s.observed_handling_s > 1.1 * s.handling_alone_s
+    assert 1.0 < s.mean_concurrency < 3.0
+
+
+def test_surge_across_midnight_with_redials_and_recovery(two_channels):
+    from forcestat.demand.whatif import surge_day
+
+    est = {ch: estimate(two_channels, ch, tz="UTC") for ch in ("999", "101")}
+    kw = dict(replications=3, seed=2, recovery_intervals=2)
+    plain = surge_day(est, "Sun", 22, 4, 3.0, agents=9, **kw).set_index("scenario")
+    hourly: list[pd.DataFrame] = []
+    again = surge_day(est, "Sun", 22, 4, 3.0, agents=9, redial=0.5, hourly=hourly, **kw)
+    again = again.set_index("scenario")
+    # a window from Sunday 22:00 into Monday is simulated, and its aftermath reported
+    assert "after_pct_999_answered_within_10s" in plain.columns
+    assert plain.loc["surge", "calls_999"] > 2 * plain.loc["normal", "calls_999"]
+    # callers who give up and call back add load: more 101 calls in the window
+    assert again.loc["surge", "calls_101"] >= plain.loc["surge", "calls_101"]
+    assert {h["scenario"].iloc[0] for h in hourly} == {"normal", "surge"}
+    assert len(hourly[0]) == 48
+
+
+def test_surge_pool_from_staffing_records():
+    from forcestat.demand.whatif import roster_agents
+
+    starts = pd.date_range("2022-10-14 00:00", periods=48, freq="30min")
+    roster = pd.DataFrame(
+        {
+            "interval_start": np.repeat(starts, 2),
+            "interval_minutes": 30,
+            "channel": ["999", "101"] * 48,
+            "agents": 3.0,
+        }
+    )
+    a = roster_agents(roster, "2022-10-14", tz="UTC")
+    assert a.shape == (48,)
+    # both channels' records on each half hour: 3 + 3 at every instant of the first day
+    assert a[:24] == pytest.approx(6.0)
+    assert a[24:] == pytest.approx(0.0)
+    with pytest.raises(ParameterError, match="no 999 or 101 agents"):
+        roster_agents(roster, "2022-11-01", tz="UTC")

@@ -25,6 +25,7 @@ def snapshot(store):
 def test_exception_mid_load_leaves_store_unchanged(store, tmp_path, monkeypatch):
     ingest_file(store, write_csv(tmp_path / "a.csv", calls(3)))
     before = snapshot(store)
+    every_table = store.checksums()
     rows = calls(6)
     rows[1]["district"] = "Dover"  # a conflict, so quarantine and fates are written first
     rows[4]["channel"] = "1"
@@ -39,6 +40,7 @@ def test_exception_mid_load_leaves_store_unchanged(store, tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="disk on fire"):
         ingest_file(store, write_csv(tmp_path / "b.csv", rows), replace=True)
     assert snapshot(store) == before
+    assert store.checksums() == every_table  # journal and undo copies included
     monkeypatch.undo()
     # the connection is usable afterwards and the same file now loads
     result = ingest_file(store, tmp_path / "b.csv")

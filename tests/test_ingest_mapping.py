@@ -90,10 +90,11 @@ def test_default_timezone_is_london(store, export, tmp_path):
 
 
 def test_times_with_an_offset_keep_their_instant(store, tmp_path, mapping):
-    f = write(tmp_path, "o.csv", EXPORT.replace("2025-03-01 09:00:00,", "2025-03-01T09:00:00Z,"))
+    # 15:00 UTC is 09:00 in Chicago; read as Chicago wall-clock time it would be 21:00 UTC
+    f = write(tmp_path, "o.csv", EXPORT.replace("2025-03-01 09:00:00,", "2025-03-01T15:00:00Z,"))
     ingest_paths(store, [f], mapping=load_mapping(mapping))
     [(arrived,)] = rows(store, "SELECT arrived_at FROM calls WHERE call_id = 'A1'")
-    assert arrived == datetime(2025, 3, 1, 9, 0)
+    assert arrived == datetime(2025, 3, 1, 15, 0)
 
 
 def test_reloading_a_mapped_file_changes_nothing(store, export, mapping):

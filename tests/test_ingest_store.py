@@ -129,10 +129,13 @@ def test_as_dict_has_exactly_the_published_keys(store, tmp_path):
     assert list(result.as_dict()) == [
         "file",
         "kind",
+        "status",
         "read",
         "loaded",
         "quarantined",
         "skipped_duplicates",
+        "replaced",
+        "deleted",
         "filtered",
     ]
 

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .commands import demand, demo, ingest, measures, report, synth
+from .commands import backends, demand, demo, ingest, measures, report, synth
 from .errors import ForcestatError
 from .safe import visible
 
@@ -33,7 +33,7 @@ def _root() -> None:
     """Turn a police force's records into its performance-board figures."""
 
 
-for area in (ingest, measures, synth, report, demand, demo):
+for area in (ingest, measures, backends, synth, report, demand, demo):
     area.register(app)
 
 
@@ -44,6 +44,13 @@ def main() -> None:
     exits 2; a store that is missing or newer than this forcestat exits 2; anything unexpected
     exits 1 with one line (``FORCESTAT_DEBUG=1`` shows the traceback).
     """
+    from .store import set_wait
+
+    set_wait(
+        notice=lambda msg: err.print(
+            Text("waiting: ", style="yellow") + Text(visible(msg)), soft_wrap=True
+        )
+    )
     try:
         code = app(standalone_mode=False)
         # with standalone_mode=False, Click returns the code of a typer.Exit instead of exiting

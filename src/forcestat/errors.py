@@ -13,6 +13,7 @@ The CLI turns them into exit codes (2 for bad input), the web API into 4xx JSON:
           +-- StoreNotFoundError    no store at the path a command was given: exit code 2
           +-- StoreVersionError     the store was written by a newer forcestat: exit code 2
           +-- StoreOpenError        the file is not a store DuckDB can open: exit code 2
+          +-- StoreBusyError        another process held the store for longer than --wait
 """
 
 from __future__ import annotations
@@ -68,5 +69,12 @@ class StoreVersionError(StoreError):
 
 class StoreOpenError(StoreError):
     """The file named as the store is not a database DuckDB can open (or it is locked)."""
+
+    exit_code = 2
+
+
+class StoreBusyError(StoreError):
+    """Another process held the store for longer than the command would wait; nothing was
+    changed. Exit code 2, as for bad input: running the command again later succeeds."""
 
     exit_code = 2

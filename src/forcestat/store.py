@@ -5,18 +5,38 @@ and e.g. the calls' queue and talk times -- and the lineage columns ``_load_id``
 ``_line``), plus ``load_log``, ``quarantine`` and ``audit``. Timestamps are stored as naive
 UTC; ``month`` is the Europe/London calendar month.
 
-Any other Ibis backend (Postgres, Spark, ...) can be opened read-only for measures with
-:func:`connect_backend`.
+Every load is journalled (table ``load_journal``, status ``started`` -> ``committed``) in a
+transaction of its own before its data, and a ``--replace`` first copies the rows it will
+delete into ``undo_<kind>``. Opening a store undoes any load that never committed (see
+:meth:`Store.recover`), whatever part of it DuckDB's write-ahead log replayed.
+
+A store held by another process is waited for (``wait`` seconds, default
+:data:`WAIT_SECONDS`) before :class:`StoreBusyError` is raised.
+
+
+The same store can live on PostgreSQL, and its tables can be read by Spark from a Parquet
+lake: :func:`open_store` opens any of them by its ``--db`` value (a path, ``postgresql://...``,
+``spark://local[2]``, ``sc://host:15002``); see :mod:`forcestat.backends` and docs/deploy.md.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import StoreNotFoundError, StoreOpenError, StoreVersionError
+from .errors import (
+    InputError,
+    StoreBusyError,
+    StoreError,
+    StoreNotFoundError,
+    StoreOpenError,
+    StoreVersionError,
+)
 from .periods import month_label
 from .schema import KINDS, RecordKind
 
@@ -34,7 +54,7 @@ META_DDL = {
         CREATE TABLE IF NOT EXISTS load_log (
             load_id BIGINT PRIMARY KEY, file VARCHAR, file_sha256 VARCHAR, kind VARCHAR,
             loaded_at TIMESTAMP, read BIGINT, loaded BIGINT, quarantined BIGINT,
-            skipped_duplicates BIGINT, replaced BIGINT, filtered BIGINT DEFAULT 0)""",
+            skipped_duplicates BIGINT, replaced BIGINT)""",
     "quarantine": """
         CREATE TABLE IF NOT EXISTS quarantine (
             load_id BIGINT, file VARCHAR, kind VARCHAR, line BIGINT, "column" VARCHAR,
@@ -45,7 +65,59 @@ META_DDL = {
         CREATE TABLE IF NOT EXISTS audit (
             load_id BIGINT, kind VARCHAR, natural_key VARCHAR, old_row VARCHAR,
             new_row VARCHAR, replaced_at TIMESTAMP)""",
+    "load_journal": """
+        CREATE TABLE IF NOT EXISTS load_journal (
+            load_id BIGINT PRIMARY KEY, file VARCHAR, kind VARCHAR, status VARCHAR,
+            pid BIGINT, host VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP)""",
 }
+#: columns a store made by an older forcestat lacks, added on open
+META_ADDED = {
+    "quarantine": (("raw_bytes", "BLOB"), ("raw_length", "BIGINT"), ("raw_sha256", "VARCHAR")),
+    "load_log": (("deleted", "BIGINT"), ("filtered", "BIGINT")),
+}
+#: seconds a command waits for a store another process holds (``--wait``)
+WAIT_SECONDS = 60.0
+WaitNotice = Callable[[str], None]
+_wait_notice: WaitNotice | None = None
+LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def set_wait(seconds: float | None = None, notice: WaitNotice | None = None) -> None:
+    """Set how long :meth:`Store.open` waits for a busy store by default, and what it calls
+    (once) with a message naming the process that holds it."""
+    global WAIT_SECONDS, _wait_notice
+    if seconds is not None:
+        WAIT_SECONDS = float(seconds)
+    if notice is not None:
+        _wait_notice = notice
+
+
+def undo_table(kind: RecordKind) -> str:
+    """The table holding rows a ``--replace`` of ``kind`` will delete, until it commits."""
+    return f"undo_{kind.name}"
+
+
+def lock_holder(message: str) -> str:
+    """'forcestat ingest big.csv (PID 123)' for the process named in DuckDB's lock error."""
+    m = LOCK_PID.search(message)
+    if not m:
+        return "another process"
+    pid = int(m.group(1))
+    try:  # Linux names a process's command line in /proc
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return f"process {pid}"
+    cmd = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+    if not cmd:
+        return f"process {pid}"
+    shown = " ".join([Path(cmd[0]).name, *cmd[1:6]])
+    if len(cmd) > 1 and Path(cmd[1]).name == "forcestat":
+        shown = "forcestat " + " ".join(cmd[2:6])
+    return f"{shown[:200]} (PID {pid})"
+
+
+def is_lock_error(e: Exception) -> bool:
+    return "Could not set lock on file" in str(e) or "Conflicting lock" in str(e)
 
 
 def default_db_path() -> str:
@@ -83,11 +155,34 @@ class Store:
     duck: duckdb.DuckDBPyConnection
     _ibis: Any = None
 
+    backend = "duckdb"
+
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        wait: float | None = None,
+    ) -> Store:
+        """Open (creating if need be) the store at ``path``.
+
+        A store another process holds is waited for up to ``wait`` seconds (default
+        :data:`WAIT_SECONDS`), then :class:`StoreBusyError`. A load that a killed process left
+        uncommitted is undone first (:meth:`recover`), so no reader sees half of one."""
         p = str(path) if path is not None else default_db_path()
         if not p.strip():
             raise StoreNotFoundError("--db is empty: name a store file, e.g. --db force.duckdb")
+        if p.startswith("duckdb://"):
+            p = p.removeprefix("duckdb://") or ":memory:"
+        elif "://" in p:
+            from .backends import backend_name, redact
+
+            name = {"postgres": "PostgreSQL", "spark": "Spark"}.get(backend_name(p), p)
+            raise StoreOpenError(
+                f"{redact(p)} is a {name} store; this command works on a DuckDB store only "
+                "(ingest, measures, status, quarantine and export-lake take any store)"
+            )
         if read_only and p != ":memory:" and not Path(p).exists():
             raise StoreNotFoundError(f"no store at {p}: load records first with `forcestat ingest`")
         if p != ":memory:":
@@ -96,21 +191,23 @@ class Store:
                 raise StoreNotFoundError(f"cannot open store {p}: folder {parent} does not exist")
             if Path(p).is_dir():
                 raise StoreNotFoundError(f"cannot open store {p}: it is a folder, not a file")
-        import duckdb
-
-        try:
-            con = duckdb.connect(p, read_only=read_only and Path(p).exists())
-        except duckdb.Error as e:
-            raise StoreOpenError(f"cannot open store {p}: {e}") from e
-        con.execute("SET TimeZone = 'UTC'")
+        ro = read_only and p != ":memory:" and Path(p).exists()
+        con = _connect(p, ro, WAIT_SECONDS if wait is None else wait)
         store = cls(p, con)
         try:
             store.check_format()
-            if not (read_only and p != ":memory:" and Path(p).exists()):
+            if not ro:
                 store.ensure_schema()
+                store.recover()
         except BaseException:
             con.close()
             raise
+        if ro and store.pending_loads():
+            # a killed writer left a load behind: undo it with a writable connection first
+            con.close()
+            with cls.open(p, wait=wait):
+                pass
+            store = cls(p, _connect(p, True, WAIT_SECONDS if wait is None else wait))
         return store
 
     def check_format(self) -> None:
@@ -139,10 +236,13 @@ class Store:
                     self._add_missing_derived(kind, stored[kind.name])
             for ddl in META_DDL.values():
                 self.duck.execute(ddl)
-            # stores made before mapping files: rows a mapping's `where` left out
-            self.duck.execute(
-                "ALTER TABLE load_log ADD COLUMN IF NOT EXISTS filtered BIGINT DEFAULT 0"
-            )
+            for table, columns in META_ADDED.items():
+                have = stored.get(table, set())
+                for name, sql_type in columns:
+                    if name not in have:
+                        self.duck.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {sql_type}')
+            for kind in KINDS.values():
+                self._ensure_undo(kind, stored)
             self.duck.execute(
                 "INSERT INTO forcestat_meta VALUES ('store_format', ?) ON CONFLICT DO NOTHING",
                 [str(STORE_FORMAT)],
@@ -151,6 +251,139 @@ class Store:
         except Exception:
             self.duck.execute("ROLLBACK")
             raise
+
+    def _ensure_undo(self, kind: RecordKind, stored: dict[str, set[str]]) -> None:
+        """``undo_<kind>``: the kind's columns and ``undo_load_id``; remade while empty if the
+        kind's table has gained columns since."""
+        name = undo_table(kind)
+        if name in stored:
+            want = {c.name for c in kind.columns} | {d.name for d in kind.derived_columns}
+            if want | {n for n, _ in LINEAGE_COLUMNS} | {"undo_load_id"} == stored[name]:
+                return
+            row = self.duck.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            if row and row[0]:
+                return  # rows of an unfinished load: recover() restores them by name
+            self.duck.execute(f'DROP TABLE "{name}"')
+        ddl = table_ddl(kind).replace(f'"{kind.name}" (', f'"{name}" (', 1)
+        self.duck.execute(ddl.removesuffix(")") + ", undo_load_id BIGINT)")
+
+    # -- the load journal --------------------------------------------------------------------
+    def pending_loads(self) -> list[int]:
+        """Loads journalled as started but never committed by another process (or committed
+        in the journal with no ``load_log`` row: a torn commit), oldest first."""
+        if not self.has_table("load_journal"):
+            return []
+        rows = self.duck.execute(
+            """SELECT j.load_id FROM load_journal j
+            WHERE (j.status = 'started' AND j.pid IS DISTINCT FROM ?)
+               OR (j.status = 'committed'
+                   AND NOT EXISTS (SELECT 1 FROM load_log l WHERE l.load_id = j.load_id))
+            ORDER BY j.load_id""",
+            [os.getpid()],
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def next_load_id(self) -> int:
+        """A load id never used before, by a committed load or one that was undone."""
+        row = self.duck.execute(
+            "SELECT greatest((SELECT coalesce(max(load_id), 0) FROM load_log), "
+            "(SELECT coalesce(max(load_id), 0) FROM load_journal)) + 1"
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def recover(self, load_ids: list[int] | None = None) -> list[int]:
+        """Undo loads that never committed (default: :meth:`pending_loads`).
+
+        For each: delete the rows, quarantine, audit and load_log rows it wrote, put back the
+        rows a ``--replace`` deleted (copied to ``undo_<kind>`` before its data transaction),
+        and mark it ``rolled_back``. One transaction per load, with the journal update last,
+        so a recovery that is itself killed is simply run again. Finally drop undo copies of
+        loads that did commit. Returns the load ids undone."""
+        ids = self.pending_loads() if load_ids is None else load_ids
+        for load_id in ids:
+            self.duck.execute("BEGIN")
+            try:
+                for kind in KINDS.values():
+                    self._undo_kind(kind, load_id)
+                for table in ("quarantine", "audit", "load_log"):
+                    self.duck.execute(f"DELETE FROM {table} WHERE load_id = {load_id}")
+                self.duck.execute(
+                    "UPDATE load_journal SET status = 'rolled_back', "
+                    f"finished_at = now()::TIMESTAMP WHERE load_id = {load_id}"
+                )
+                self.duck.execute("COMMIT")
+            except BaseException:
+                self.duck.execute("ROLLBACK")
+                raise
+        self.forget_undo()
+        return ids
+
+    def forget_load(self, load_id: int) -> None:
+        """Remove the journal entry and undo copies of a load whose data transaction was
+        rolled back (so no table shows it was tried)."""
+        self.duck.execute("BEGIN")
+        try:
+            for kind in KINDS.values():
+                self.duck.execute(
+                    f'DELETE FROM "{undo_table(kind)}" WHERE undo_load_id = {load_id}'
+                )
+            self.duck.execute(f"DELETE FROM load_journal WHERE load_id = {load_id}")
+            self.duck.execute("COMMIT")
+        except BaseException:
+            self.duck.execute("ROLLBACK")
+            raise
+
+    def _undo_kind(self, kind: RecordKind, load_id: int) -> None:
+        table, undo = f'"{kind.name}"', f'"{undo_table(kind)}"'
+        self.duck.execute(f"DELETE FROM {table} WHERE _load_id = {load_id}")
+        has = self.duck.execute(
+            f"SELECT count(*) FROM {undo} WHERE undo_load_id = {load_id}"
+        ).fetchone()
+        if not has or not has[0]:
+            return
+        cols = [c.name for c in kind.columns] + [d.name for d in kind.derived_columns]
+        cols += [n for n, _ in LINEAGE_COLUMNS]
+        same = " AND ".join(f't."{c}" IS NOT DISTINCT FROM u."{c}"' for c in cols)
+        # whichever of the deleted rows survived the torn commit go, then all come back
+        self.duck.execute(
+            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {undo} u "
+            f"WHERE u.undo_load_id = {load_id} AND {same})"
+        )
+        self.duck.execute(
+            f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (undo_load_id) FROM {undo} "
+            f"WHERE undo_load_id = {load_id}"
+        )
+        self.duck.execute(f"DELETE FROM {undo} WHERE undo_load_id = {load_id}")
+
+    def forget_undo(self) -> None:
+        """Drop undo copies kept for loads that have committed or been undone."""
+        for kind in KINDS.values():
+            undo = undo_table(kind)
+            if not self.has_table(undo):
+                continue
+            self.duck.execute(
+                f'DELETE FROM "{undo}" WHERE undo_load_id IN (SELECT load_id FROM load_journal '
+                "WHERE status <> 'started')"
+            )
+
+    def checksums(self) -> dict[str, tuple[int, int]]:
+        """Row count and an order-independent checksum of every table in the store."""
+        names = [
+            r[0]
+            for r in self.duck.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+            ).fetchall()
+        ]
+        out = {}
+        for n in names:
+            row = self.duck.execute(
+                f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{n}" t'
+            ).fetchone()
+            assert row is not None
+            out[n] = (int(row[0]), int(row[1]))
+        return out
 
     def _stored_columns(self) -> dict[str, set[str]]:
         q = "SELECT table_name, column_name FROM information_schema.columns"
@@ -231,11 +464,77 @@ class Store:
         self.close()
 
 
-def connect_backend(url: str) -> Any:
-    """An Ibis connection to another backend, e.g. ``postgres://user@127.0.0.1/db``;
-    a path ending .duckdb opens that DuckDB file."""
-    if url.endswith(".duckdb") or url == ":memory:":
-        return Store.open(url).ibis
-    import ibis
+def _connect(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection, waiting up to ``wait`` seconds while another process holds the
+    file; the wait is announced once, naming that process."""
+    import duckdb
 
-    return ibis.connect(url)
+    deadline = time.monotonic() + max(wait, 0.0)
+    announced = False
+    while True:
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+            con.execute("SET TimeZone = 'UTC'")
+            return con
+        except duckdb.Error as e:
+            if not is_lock_error(e):
+                raise StoreOpenError(f"cannot open store {path}: {e}") from e
+            holder = lock_holder(str(e))
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(
+                    f"store {path} is in use by {holder}; still busy after {wait:g}s "
+                    "(try again later, or --wait SECONDS)"
+                ) from None
+            if not announced and _wait_notice is not None:
+                left = deadline - time.monotonic()
+                _wait_notice(
+                    f"store {path} is in use by {holder}; waiting up to {left:.0f}s for it"
+                )
+            announced = True
+            time.sleep(min(0.2, max(deadline - time.monotonic(), 0.01)))
+
+
+def open_store(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    lake: str | os.PathLike[str] | None = None,
+) -> Any:
+    """Open the store a ``--db`` value names (default ``$FORCESTAT_DB`` or ./forcestat.duckdb).
+
+    A path opens the DuckDB file (:class:`Store`); ``postgresql://...`` a PostgreSQL store
+    (:class:`forcestat.backends.postgres.PostgresStore`, tables created if missing unless
+    ``read_only``); ``spark://local[2]``, ``spark://host:7077`` or ``sc://host:15002`` a Spark
+    session reading the Parquet lake at ``lake`` (read-only,
+    :class:`forcestat.backends.spark.SparkStore`). Each has ``.backend``, ``.ibis`` (what the
+    measures read), ``.table(name)``, ``.has_table(name)``, ``.status()`` and ``.close()``.
+    """
+    from .backends import backend_name
+
+    url = str(db) if db is not None else default_db_path()
+    which = backend_name(url)
+    if which == "postgres":
+        from .backends.postgres import PostgresStore
+
+        return PostgresStore.open(url, read_only=read_only)
+    if which == "spark":
+        from .backends.spark import SparkStore
+
+        return SparkStore.open(url, lake=lake)
+    if lake is not None:
+        raise InputError("--lake is for Spark stores (--db spark://local[2] or sc://host:15002)")
+    return Store.open(url, read_only=read_only)
+
+
+def connect_backend(url: str) -> Any:
+    """An Ibis connection to any store :func:`open_store` opens, or to another Ibis backend
+    by its URL (``trino://...``)."""
+    from .backends import backend_name
+
+    try:
+        backend_name(url)
+    except StoreError:
+        import ibis
+
+        return ibis.connect(url)
+    return open_store(url).ibis

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,12 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..errors import InputError
 from ..safe import visible
-from ..store import Store
-from . import DbOption, JsonOption
+from ..store import open_store
+from . import DbOption, JsonOption, WaitOption
 
 if TYPE_CHECKING:  # ingest loads DuckDB: imported when a command runs, not for --help
-    from ..ingest import LoadResult, Refusal
+    from ..ingest import LoadResult
 
 out = Console(markup=False, highlight=False)
 err = Console(stderr=True, markup=False, highlight=False)
@@ -45,6 +47,23 @@ def ingest(
         ),
     ] = None,
     as_json: JsonOption = False,
+    wait: WaitOption = None,
+    earliest: Annotated[
+        datetime | None,
+        typer.Option(
+            "--earliest",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Quarantine times before this as implausible (default 1990-01-01).",
+        ),
+    ] = None,
+    latest: Annotated[
+        datetime | None,
+        typer.Option(
+            "--latest",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Quarantine times from this on as implausible (default a day after the load).",
+        ),
+    ] = None,
 ) -> None:
     """Validate and load record files; every row is loaded, quarantined, skipped or filtered.
 
@@ -59,21 +78,22 @@ def ingest(
         TimeElapsedColumn,
     )
 
-    from ..ingest import data_files, ingest_each
+    from ..ingest import data_files
+    from ..ingest.anystore import ingest_each
     from ..ingest.mapping import load_mapping
+    from ..ingest.validate import Window
 
     mapping = load_mapping(map_file) if map_file else None
     total = len(data_files(paths))
-    with Store.open(db) as store:
+    window = Window.between(earliest, latest)
+    with open_store(db) as store:
         if as_json:
-            results, refused = ingest_each(
-                store, paths, kind=kind, replace=replace, mapping=mapping
+            results = ingest_each(
+                store, paths, kind=kind, replace=replace, window=window, mapping=mapping
             )
             for r in results:
                 print(json.dumps(r.as_dict()))
-            for x in refused:
-                print(json.dumps(x.as_dict()))
-            _exit_if_refused(refused, len(results))
+            _exit_if_refused(results)
             return
         with Progress(
             TextColumn("ingest"),
@@ -89,53 +109,57 @@ def ingest(
             def advance(done: int, _total: int, file: str) -> None:
                 bar.update(task, completed=done, description=Path(file).name)
 
-            results, refused = ingest_each(
-                store, paths, kind=kind, replace=replace, progress=advance, mapping=mapping
+            results = ingest_each(
+                store,
+                paths,
+                kind=kind,
+                replace=replace,
+                progress=advance,
+                window=window,
+                mapping=mapping,
             )
-    if results:
-        out.print(_results_table(results, db, filtered=mapping is not None))
+    out.print(_results_table(results, getattr(store, "path", db), filtered=mapping is not None))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
-        out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {visible(db)}")
+        where = visible(getattr(store, "path", db))
+        out.print(f"{quarantined:,} rows quarantined: see forcestat quarantine --db {where}")
+    _exit_if_refused(results)
+
+
+def _exit_if_refused(results: list[LoadResult]) -> None:
+    """After every file's outcome is shown: exit 2 with one line if any file was refused."""
+    refused = [r for r in results if r.status == "refused"]
     if refused:
-        out.print(_refused_table(refused))
-    _exit_if_refused(refused, len(results))
-
-
-def _exit_if_refused(refused: list[Refusal], loaded_files: int) -> None:
-    """One line on stderr and exit code 2 when any file was refused (the others loaded)."""
-    if not refused:
-        return
-    first = refused[0]
-    more = f" and {len(refused) - 1} more" if len(refused) > 1 else ""
-    err.print(
-        f"error: {len(refused)} file(s) refused, {loaded_files} loaded: "
-        f"{visible(first.file)}: {visible(first.reason)}{more}",
-        soft_wrap=True,
-    )
-    raise typer.Exit(2)
-
-
-def _refused_table(refused: list[Refusal]) -> Table:
-    t = Table(title="files not loaded")
-    t.add_column("file", overflow="fold")
-    t.add_column("closest kind")
-    t.add_column("why", overflow="fold")
-    for x in refused:
-        t.add_row(visible(x.file), x.closest_kind or "-", visible(x.reason))
-    return t
+        loaded = sum(r.status == "loaded" for r in results)
+        first = refused[0].error or refused[0].file
+        raise InputError(
+            f"{len(refused)} of {len(results)} files refused ({loaded} loaded and committed); "
+            f"first: {first}"
+        )
 
 
 def _results_table(results: list[LoadResult], db: str, filtered: bool = False) -> Table:
+    counts = list(COUNT_COLUMNS) + (["filtered"] if filtered else [])
+    if any(r.replaced or r.deleted for r in results):
+        counts += ["replaced", "deleted"]
     t = Table(title=f"ingested into {visible(db)}")
     t.add_column("file", overflow="fold")
     t.add_column("kind")
-    counts = COUNT_COLUMNS + (("filtered",) if filtered else ())
+    t.add_column("outcome", overflow="fold")
     for c in counts:
         t.add_column(c.replace("_", " "), justify="right")
     for r in results:
         d = r.as_dict()
-        t.add_row(visible(d["file"]), visible(d["kind"]), *(f"{d[c]:,}" for c in counts))
+        if r.status == "loaded":
+            outcome, cells = "loaded", [f"{d[c]:,}" for c in counts]
+        elif r.status == "refused":
+            reason = (r.error or "").removeprefix(f"{r.file}: ")
+            outcome, cells = f"refused: {reason}", ["-"] * len(counts)
+            if r.closest_kind:
+                d["kind"] = f"(closest: {r.closest_kind})"
+        else:
+            outcome, cells = "not loaded (another file was refused)", ["-"] * len(counts)
+        t.add_row(visible(d["file"]), visible(d["kind"]), visible(outcome), *cells)
     return t
 
 
@@ -145,14 +169,14 @@ def quarantine(
     limit: Annotated[int, typer.Option("--limit", help="Most rows to list.")] = 50,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this record kind.")] = None,
     load: Annotated[int | None, typer.Option("--load", help="Only this load_id.")] = None,
+    wait: WaitOption = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
-    from ..ingest import list_quarantine
-    from ..ingest.quarantine import quarantine_summary
+    from ..ingest.anystore import quarantine_counts, quarantined_rows
 
-    with Store.open(db, read_only=True) as store:
-        rows = list_quarantine(store, limit=limit, kind=kind, load_id=load)
-        summary = quarantine_summary(store)
+    with open_store(db, read_only=True) as store:
+        rows = quarantined_rows(store, limit=limit, kind=kind, load_id=load)
+        summary = quarantine_counts(store)
     if as_json:
         for r in rows:
             print(json.dumps(r, default=str))
@@ -174,15 +198,24 @@ def quarantine(
     out.print(t)
 
 
-def status(db: DbOption, as_json: JsonOption = False) -> None:
+def status(
+    db: DbOption,
+    as_json: JsonOption = False,
+    lake: Annotated[
+        Path | None, typer.Option(help="Parquet lake Spark reads (--db spark://...)")
+    ] = None,
+    wait: WaitOption = None,
+) -> None:
     """Each table's rows, month range and quarantined rows."""
-    with Store.open(db, read_only=True) as store:
+    from ..backends import redact
+
+    with open_store(db, read_only=True, lake=lake) as store:
         rows = store.status()
     if as_json:
         for r in rows:
             print(json.dumps(r))
         return
-    t = Table(title=f"forcestat store {visible(db)}")
+    t = Table(title=f"forcestat store {visible(redact(db))}")
     for col in ("table", "rows", "first_month", "last_month", "quarantined"):
         t.add_column(col, justify="right" if col in ("rows", "quarantined") else "left")
     for r in rows:
@@ -191,7 +224,7 @@ def status(db: DbOption, as_json: JsonOption = False) -> None:
             f"{r['rows']:,}",
             r["first_month"] or "-",
             r["last_month"] or "-",
-            f"{r['quarantined']:,}",
+            "-" if r["quarantined"] is None else f"{r['quarantined']:,}",
         )
     out.print(t)
 

@@ -14,8 +14,8 @@ from rich.table import Table
 from ..errors import InputError
 from ..periods import Period, parse_period
 from ..safe import to_csv, visible
-from ..store import Store
-from . import DbOption
+from ..store import open_store
+from . import DbOption, WaitOption
 from .paths import check_output_file
 
 out = Console(markup=False, highlight=False)
@@ -45,10 +45,15 @@ def measures(
         str | None,
         typer.Option(help="Break a count down by a column, e.g. crime_type or lsoa_code"),
     ] = None,
+    lake: Annotated[
+        Path | None,
+        typer.Option(help="Parquet lake Spark reads (--db spark://...), from export-lake"),
+    ] = None,
     show_all: Annotated[
         bool,
         typer.Option("--all", help="Every measure asked for, including those with no data"),
     ] = False,
+    wait: WaitOption = None,
 ) -> None:
     """Compute measures for a period, with comparisons, records and benchmarks.
 
@@ -74,7 +79,7 @@ def measures(
         raise InputError("--format parquet needs --out FILE")
     if out_file is not None:
         check_output_file(out_file)
-    with Store.open(db, read_only=True) as store:
+    with open_store(db, read_only=True, lake=lake) as store:
         if by is not None:
             _breakdowns(store, measure or [], p, grain, by, fmt, out_file)
             return
@@ -125,7 +130,7 @@ def _write(data: Any, fmt: str, out_file: Path | None) -> None:
 
 
 def _breakdowns(
-    store: Store,
+    store: Any,
     keys: list[str],
     period: Period,
     grain: str,

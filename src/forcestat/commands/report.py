@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from . import DbOption
+from . import DbOption, WaitOption
 
 out = Console(markup=False, highlight=False)
 
@@ -43,6 +43,7 @@ def report(
             "them withheld.",
         ),
     ] = False,
+    wait: WaitOption = None,
 ) -> None:
     """Write the board report from the records in the store and print the files' paths."""
     from ..errors import InputError

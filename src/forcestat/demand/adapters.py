@@ -54,11 +54,26 @@ def read_anonymous_bank(
     for c in ("arrived_at", "answered_at", "ended_at"):
         out[c] = pd.to_datetime(out[c])
     out["district"] = None
+    out["priority"] = out["call_id"].map(_bank_priorities(path))
     return out.reset_index(drop=True)
 
 
 #: the shipped mapping :func:`read_anonymous_bank` reads with
 BANK_MAPPING = "anonymous-bank"
+
+
+def _bank_priorities(path: str | Path) -> dict[str, float]:
+    """call_id (as the mapping builds it) -> the bank's service class: 1 for high-priority
+    customers (``priority`` 2), served first, 0 for regular ones (0 and 1); empty where the
+    file has no ``priority`` column. Not a column of ``calls``, so read beside the mapping."""
+    raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    raw.columns = [c.strip().lower() for c in raw.columns]
+    if "priority" not in raw or "call_id" not in raw or "date" not in raw:
+        return {}
+    line = raw["vru+line"].str.strip() if "vru+line" in raw else ""
+    ids = "BANK-" + raw["date"].str.strip() + "-" + line + "-" + raw["call_id"].str.strip()
+    p = pd.to_numeric(raw["priority"], errors="coerce")
+    return dict(zip(ids, (p >= 2).astype(float).where(p.notna()), strict=True))
 
 
 def _sql_text(text: str) -> str:
@@ -168,3 +183,32 @@ def load_calls_into(store: object, calls: pd.DataFrame, folder: str | Path) -> l
 
     f = write_calls_csv(calls, Path(folder) / "calls.csv")
     return list(ingest_paths(store, [f], kind="calls"))  # type: ignore[arg-type]
+
+
+#: CAD call-reception values that are calls on each line (911 -> 999; the ten-digit
+#: non-emergency number -> 101); officer, radio and CAD-to-CAD incidents are not calls.
+CAD_RECEPTION = {"999": ("E-911", "Cell Phone", "911 Center"), "101": ("Phone",)}
+
+
+def read_cad_handling(paths: str | Path | Iterable[str | Path]) -> dict[str, float]:
+    """Mean call-handling seconds per line from DECC CAD incident files: ``Phone_Time``
+    (call answered to phone stop) of incidents received on that line, zeros left out."""
+    files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    frames = []
+    for f in files:
+        raw = pd.read_csv(f, dtype=str)
+        raw.columns = [c.strip() for c in raw.columns]
+        if not {"Phone_Time", "Call_Reception"} <= set(raw.columns):
+            raise SchemaError(f"{f}: not a DECC CAD file (no Phone_Time and Call_Reception)")
+        frames.append(raw[["Phone_Time", "Call_Reception"]])
+    if not frames:
+        raise SchemaError("no DECC CAD files given")
+    d = pd.concat(frames, ignore_index=True)
+    t = pd.to_numeric(d["Phone_Time"], errors="coerce")
+    out = {}
+    for ch, kinds in CAD_RECEPTION.items():
+        sel = d["Call_Reception"].str.strip().isin(kinds) & (t > 0)
+        if not sel.any():
+            raise SchemaError(f"the CAD files have no {ch} calls with a Phone_Time")
+        out[ch] = float(t[sel].mean())
+    return out

@@ -65,6 +65,41 @@ def staffing_chart(plans: dict[str, pd.DataFrame], title: str) -> alt.Chart:
     )
 
 
+def forecast_chart(fc: object, title: str) -> alt.LayerChart:
+    """Forecast calls a day with the prediction interval as a band."""
+    t = fc.daily.assign(date=pd.to_datetime(fc.daily["date"]))  # type: ignore[attr-defined]
+    x = alt.X("date:T", title=None)
+    band = alt.Chart(t).mark_area(opacity=0.25).encode(x=x, y="low:Q", y2="high:Q")
+    line = (
+        alt.Chart(t)
+        .mark_line(point=True)
+        .encode(x=x, y=alt.Y("expected:Q", title="calls a day (prediction interval)"))
+    )
+    return (band + line).properties(title=title, width=900, height=260)
+
+
+def surge_chart(hourly: pd.DataFrame, start: int, hours: int, title: str) -> alt.VConcatChart:
+    """999 % answered within 10 s and 101 % not answered by hour, one line per scenario,
+    the surge window shaded."""
+    t = hourly.assign(hour=hourly["interval"] + 0.0)
+    window = pd.DataFrame({"a": [float(start)], "b": [float(start + hours)]})
+    x = alt.X("hour:Q", title="hours from midnight of the first day")
+
+    def panel(col: str, label: str) -> alt.LayerChart:
+        shade = alt.Chart(window).mark_rect(opacity=0.12).encode(x="a:Q", x2="b:Q")
+        line = (
+            alt.Chart(t)
+            .mark_line(interpolate="step-after")
+            .encode(x=x, y=alt.Y(f"{col}:Q", title=label), color="scenario:N")
+        )
+        return (shade + line).properties(width=900, height=180)
+
+    return alt.vconcat(
+        panel("pct_999_answered_within_10s", "999 answered in 10 s, %"),
+        panel("pct_101_not_answered", "101 not answered, %"),
+    ).properties(title=title)
+
+
 def save(chart: alt.TopLevelMixin, path: str | Path) -> Path:
     """Write a chart; the format follows the suffix (.svg, .png, .html, .json)."""
     p = Path(path)

@@ -441,3 +441,123 @@ def estimate(
         patience(calls),
         int(len(calls)),
     )
+
+
+def infer_staffing(
+    calls: pd.DataFrame,
+    interval_minutes: int = 15,
+    *,
+    break_minutes: float = 20.0,
+) -> pd.DataFrame:
+    """Staffing records (the ``staffing`` schema) inferred from who answered calls.
+
+    The headcount proxy is explicit: an agent is *present* from the answer of one call to
+    the end of their next unless the gap between two calls is over ``break_minutes`` (a
+    break or the end of their shift), and each interval gets the share of it each agent was
+    present (time-weighted agents, :func:`headcount` with ``method="present"``). Intervals
+    are in naive UTC, one set per channel, and every interval from the first call to the
+    last is written (0 agents where nobody was present), so a roster read back from the
+    table covers the whole span.
+
+    Examples
+    --------
+    >>> calls = pd.DataFrame({
+    ...     "call_id": ["a", "b"], "channel": ["101", "101"],
+    ...     "arrived_at": pd.to_datetime(["2022-10-03 09:00", "2022-10-03 09:20"]),
+    ...     "answered_at": pd.to_datetime(["2022-10-03 09:00", "2022-10-03 09:20"]),
+    ...     "ended_at": pd.to_datetime(["2022-10-03 09:10", "2022-10-03 09:30"]),
+    ...     "agent_id": ["A1", "A1"]})
+    >>> infer_staffing(calls, 15)["agents"].tolist()
+    [1.0, 1.0, 0.0]
+    """
+    check_interval_minutes(interval_minutes)
+    _require(calls)
+    step = pd.Timedelta(minutes=interval_minutes)
+    frames = []
+    for ch, part in calls.groupby("channel", sort=True):
+        arrived = pd.to_datetime(part["arrived_at"])
+        grid = pd.date_range(
+            arrived.min().floor(step), pd.to_datetime(part["ended_at"]).max(), freq=step
+        )
+        present = headcount(
+            part, interval_minutes, tz="UTC", method="present", break_minutes=break_minutes
+        )
+        agents = present.reindex(grid, fill_value=0.0).round(6)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "interval_start": grid,
+                    "interval_minutes": interval_minutes,
+                    "channel": str(ch),
+                    "agents": agents.to_numpy(dtype=float),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class ChatSlowdown:
+    """How handling stretches with an operator's concurrent chats, from the chats table.
+
+    ``handling_alone_s``: mean handling of a chat held alone; ``slowdown``: extra handling
+    per extra open chat as a share of it (handling = alone x (1 + slowdown x (m - 1)));
+    ``mean_concurrency``: the operators' open chats when accepting one, on average."""
+
+    chats: int
+    handling_alone_s: float
+    slowdown: float
+    mean_concurrency: float
+    observed_handling_s: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "chats": self.chats,
+            "handling_alone_s": self.handling_alone_s,
+            "slowdown": self.slowdown,
+            "mean_concurrency": self.mean_concurrency,
+            "observed_handling_s": self.observed_handling_s,
+        }
+
+
+def chat_slowdown(chats: pd.DataFrame) -> ChatSlowdown:
+    """Estimate the chat slowdown from operators' overlapping chats.
+
+    For each accepted chat, m is the number of its operator's chats open when it was
+    accepted (itself included); the handling times are regressed on m - 1 by least
+    squares, d = alone x (1 + slowdown x (m - 1)). The intercept is the handling of
+    a chat held alone: a what-if that stretches handling by concurrency must start from
+    it, not from the observed mean, which already includes the operators' usual
+    concurrency (stretching that again would count the slowdown twice). ``chats`` is
+    shaped like calls (:func:`load_chats`)."""
+    done = chats.dropna(subset=["answered_at", "agent_id"])
+    s = pd.to_datetime(done["answered_at"]).to_numpy().astype("datetime64[ns]").astype(float)
+    e = pd.to_datetime(done["ended_at"]).to_numpy().astype("datetime64[ns]").astype(float)
+    ok = e > s
+    s, e, agent = s[ok] / 1e9, e[ok] / 1e9, done["agent_id"].to_numpy()[ok]
+    if s.size < 10:
+        raise ParameterError("chat slowdown needs at least 10 accepted chats with handling")
+    m = np.ones(s.size)
+    for a in np.unique(agent):
+        idx = np.flatnonzero(agent == a)
+        order = idx[np.argsort(s[idx], kind="stable")]
+        ss, ee = s[order], e[order]
+        longest = float((ee - ss).max())
+        for k, i in enumerate(order):
+            lo = np.searchsorted(ss, ss[k] - longest, side="left")
+            before = np.arange(lo, k)
+            # the operator's chats still open when this one was accepted
+            m[i] += float((ee[before] > ss[k]).sum())
+    d = e - s
+    x = np.column_stack([np.ones(d.size), m - 1])
+    (alone, per_extra), *_ = np.linalg.lstsq(x, d, rcond=None)
+    alone = (
+        float(alone) if alone > 0 else float(d[m < 1.05].mean() if (m < 1.05).any() else d.mean())
+    )
+    return ChatSlowdown(
+        chats=int(d.size),
+        handling_alone_s=alone,
+        slowdown=max(float(per_extra) / alone, 0.0),
+        mean_concurrency=float(m.mean()),
+        observed_handling_s=float(d.mean()),
+    )

@@ -138,7 +138,7 @@ def _errors(t: pd.DataFrame) -> pd.DataFrame:
 
 def hourly_service_check(
     hourly: pd.DataFrame,
-    aht_s: float,
+    aht_s: float | dict[str, float],
     *,
     target_pct: float = 90.0,
     within_s: float = 10.0,
@@ -158,9 +158,11 @@ def hourly_service_check(
         100 * t["answered_within_10s"] / t["answered"].where(t["answered"] > 0)
     )
     t["pct_abandoned"] = 100 * t["abandoned"] / t["offered"].where(t["offered"] > 0)
+    aht = t["channel"].map(aht_s) if isinstance(aht_s, dict) else float(aht_s)
     t["advised_agents"] = erlang.agents_needed(
-        t["offered_per_hour"].to_numpy(), aht_s, target_pct / 100, within_s
-    )
+        t["offered_per_hour"].to_numpy(), np.asarray(aht, dtype=float), target_pct / 100,
+        within_s,
+    )  # fmt: skip
     t["shortfall_pct"] = (target_pct - t["pct_answered_within_10s"]).clip(lower=0)
     return t[
         ["channel", "hour", "offered_per_hour", "pct_answered_within_10s", "pct_abandoned",
@@ -240,4 +242,93 @@ def _observed_summary(calls: pd.DataFrame) -> dict[str, float]:
         "avg_queue_seconds": float(wait.mean()) if ok.any() else 0.0,
         "pct_answered_within": 100.0 * float((wait < 10).mean()) if ok.any() else 100.0,
         "avg_talk_seconds": float(talk.mean()) if ok.any() else 0.0,
+    }
+
+
+def hourly_backtest(
+    hourly: pd.DataFrame, channel: str = "999", *, test_days: int = 7
+) -> dict[str, Any]:
+    """Predict the last ``test_days`` days' share answered within 10 s, hour by hour, from
+    the earlier weeks of hourly line statistics (:func:`read_decc_phone`).
+
+    The model is a binomial regression (statsmodels) of each hour's share answered within
+    10 s on its offered calls (linear and squared: service slips as the load rises) and
+    the hour of the day (eight three-hour blocks: the shifts), weighted by answered calls
+    and fitted on the earlier weeks; it is given the test hours' offered calls. The naive
+    baseline is the same hour of the week before. Scored as the mean absolute error in
+    percentage points per hour of the day (the test week's hours pooled) and per hour of
+    the week, each beside the binomial noise floor (what a perfect model would score).
+    """
+    import statsmodels.api as sm
+
+    from .backtest import binomial_noise_floor
+
+    h = hourly[hourly["channel"] == channel].copy()
+    if h.empty:
+        raise ParameterError(f"no hourly statistics for channel {channel!r}")
+    h["hour_start"] = pd.to_datetime(h["hour_start"])
+    cut = h["hour_start"].max().normalize() - pd.Timedelta(days=test_days - 1)
+    fit, test = h[h["hour_start"] < cut], h[h["hour_start"] >= cut]
+    if fit["hour_start"].min() > cut - pd.Timedelta(days=7):
+        raise ParameterError("hourly backtest needs at least a week before the test days")
+
+    def design(d: pd.DataFrame) -> np.ndarray:
+        x = d["offered"].to_numpy(dtype=float)
+        block = (d["hour_start"].dt.hour // 3).to_numpy()
+        cols = [np.ones(len(d)), x / 10, (x / 10) ** 2]
+        cols += [(block == b).astype(float) for b in range(1, 8)]
+        return np.column_stack(cols)
+
+    f = fit[fit["answered"] > 0]
+    y = np.column_stack([f["answered_within_10s"], f["answered"] - f["answered_within_10s"]])
+    model = sm.GLM(y, design(f), family=sm.families.Binomial()).fit()
+    test = test.assign(pred=model.predict(design(test)) * test["answered"])
+    prev = h.set_index("hour_start")["answered_within_10s"] / h.set_index("hour_start")[
+        "answered"
+    ].where(lambda s: s > 0)
+    test = test.assign(
+        naive=prev.reindex(test["hour_start"] - pd.Timedelta(days=7)).to_numpy()
+        * test["answered"].to_numpy()
+    )
+    out: dict[str, Any] = {"channel": channel, "fit_hours": int(len(fit))}
+    for grain, keys in (("hour_of_day", [test["hour_start"].dt.hour]),
+                        ("hour_of_week", [test["hour_start"].dt.day_of_week,
+                                          test["hour_start"].dt.hour])):  # fmt: skip
+        g = test.groupby(keys)[["answered", "answered_within_10s", "pred", "naive"]].sum(
+            min_count=1
+        )
+        g = g[g["answered"] > 0]
+        obs = 100 * g["answered_within_10s"] / g["answered"]
+        out[grain] = {
+            "model_mae_pts": float((100 * g["pred"] / g["answered"] - obs).abs().mean()),
+            "naive_mae_pts": float((100 * g["naive"] / g["answered"] - obs).abs().mean()),
+            "noise_floor_pts": 100
+            * binomial_noise_floor((obs / 100).to_numpy(), g["answered"].to_numpy()),
+            "cells": int(len(g)),
+        }
+    return out
+
+
+def hourly_pooled_advice(
+    hourly: pd.DataFrame, aht_s: dict[str, float], *, target_pct: float = 90.0,
+    within_s: float = 10.0,
+) -> dict[str, Any]:  # fmt: skip
+    """Agent-hours a day the hourly statistics' average load needs: each line staffed
+    apart (Erlang C, the standard on both), against one pool taking both lines with 999
+    answered first (:func:`~forcestat.demand.staffing.pooled_agents`, the same standard
+    for both). ``aht_s`` per channel, e.g. from the CAD records
+    (:func:`~forcestat.demand.adapters.read_cad_handling`)."""
+    from .params import ServiceTarget
+    from .staffing import pooled_agents
+
+    t = hourly_service_check(hourly, aht_s, target_pct=target_pct, within_s=within_s)
+    apart = float(t["advised_agents"].sum())
+    wide = t.pivot(index="hour", columns="channel", values="offered_per_hour").fillna(0.0)
+    tg = {ch: ServiceTarget(ch, target_pct, within_s) for ch in ("999", "101")}
+    n, _, _ = pooled_agents(wide["999"].to_numpy(), wide["101"].to_numpy(), aht_s, tg)
+    return {
+        "aht_s": aht_s,
+        "agent_hours_a_day_apart": apart,
+        "agent_hours_a_day_pooled": float(n.sum()),
+        "pooled_by_hour": [int(x) for x in n],
     }

@@ -21,6 +21,8 @@ from .params import check_fraction, check_non_negative, check_percent, check_pos
 from .simulate import Dist, SimResult, simulate_chat, simulate_pool, simulate_shared_pool
 from .staffing import DEFAULT_TARGETS, required_agents
 
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
 
 @dataclass(frozen=True)
 class SurgeSpec:
@@ -87,6 +89,10 @@ def surge(
     interval_minutes: int = 60,
     replications: int = 10,
     seed: int = 0,
+    redial: float = 0.0,
+    redial_delay_s: float = 300.0,
+    recovery_intervals: int = 0,
+    hourly: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Normal day, surge, and surge with diversion side by side, over the surge window.
 
@@ -111,6 +117,16 @@ def surge(
         Interval length; simulated days per scenario; seed of the first day. Scenarios use
         common random numbers (the same seeds), so their differences are sharper than the
         half-widths suggest.
+    redial, redial_delay_s
+        A share of callers who abandon call back, after an exponential delay with this
+        mean: their calls are added to the following intervals' arrivals (two rounds of a
+        fixed point: the redials' own abandonments redial too).
+    recovery_intervals
+        Also report the intervals after the window (``after_`` columns): how long the
+        queue the surge built takes to clear.
+    hourly
+        If a list is given, one frame per scenario is appended: per interval, the mean over
+        replications of 999 % answered within 10 s and 101 % not answered (for charts).
 
     Returns
     -------
@@ -131,28 +147,88 @@ def surge(
     scenarios = {"normal": (1.0, 0.0), "surge": (spec.factor, 0.0)}
     if spec.divert > 0:
         scenarios[f"surge, {100 * spec.divert:g}% of 101 to digital"] = (spec.factor, spec.divert)
+    check_fraction("redial", redial)
+    check_positive("redial_delay_s", redial_delay_s)
     t0, t1 = spec.first * interval_minutes * 60.0, spec.last * interval_minutes * 60.0
+    t2 = t1 + recovery_intervals * interval_minutes * 60.0
     rows = []
     for name, (factor, divert) in scenarios.items():
-        runs = []
+        runs, series = [], []
         for rep in range(replications):
             s = seed + 1000 * rep
-            rates = {
+            base = {
                 "999": np.where(window, r999 * factor, r999),
                 "101": np.where(window, r101 * (1 - divert), r101),
             }
-            res = simulate_shared_pool(
-                rates, agents, service, patience, interval_minutes=interval_minutes, seed=s
-            )
+            rates = base
+            for _ in range(3 if redial > 0 else 1):
+                res = simulate_shared_pool(
+                    rates, agents, service, patience, interval_minutes=interval_minutes, seed=s
+                )
+                if redial > 0:
+                    rates = {
+                        ch: base[ch]
+                        + _redial_rates(res, ch, redial, redial_delay_s, base[ch].size,
+                                        interval_minutes)
+                        for ch in base
+                    }  # fmt: skip
             digital = None
             if divert > 0:
                 digital = simulate_pool(
                     np.where(window, r101 * divert, 0.0), digital_staff, handling, Dist.never(),
                     interval_minutes=interval_minutes, seed=s + 7, channel="digital",
                 )  # fmt: skip
-            runs.append(_window_metrics(res, digital, t0, t1))
+            m = _window_metrics(res, digital, t0, t1)
+            if recovery_intervals > 0:
+                after = _window_metrics(res, None, t1, t2)
+                for k in ("pct_999_answered_within_10s", "pct_101_not_answered",
+                          "avg_101_queue_s"):  # fmt: skip
+                    m[f"after_{k}"] = after[k]
+            runs.append(m)
+            if hourly is not None:
+                series.append(_per_interval(res, base["999"].size, interval_minutes))
         rows.append(_mean_ci(name, pd.DataFrame(runs)))
+        if hourly is not None:
+            h = pd.concat(series).groupby(level=0).mean()
+            hourly.append(h.assign(scenario=name).reset_index(names="interval"))
     return pd.DataFrame(rows)
+
+
+def _redial_rates(
+    res: SimResult, channel: str, share: float, delay_s: float, n: int, interval_minutes: int
+) -> np.ndarray:
+    """Expected redials per interval (calls per hour): each abandonment at time a comes
+    back with probability ``share`` at a + Exp(delay_s), spread over the intervals."""
+    lost = (res.channel == channel) & np.isnan(res.answered)
+    gave_up = res.ended[lost]
+    width = interval_minutes * 60.0
+    edges = np.arange(n + 1) * width
+    # P(a redial falls in [edge_k, edge_k+1)) for an exponential delay after each a
+    cdf = 1 - np.exp(-np.clip(edges[None, :] - gave_up[:, None], 0, None) / delay_s)
+    out = share * np.diff(cdf, axis=1).sum(axis=0)
+    return out * 3600.0 / width
+
+
+def _per_interval(res: SimResult, n: int, interval_minutes: int) -> pd.DataFrame:
+    width = interval_minutes * 60.0
+    idx = np.minimum((res.arrived // width).astype(int), n - 1)
+    d = pd.DataFrame(
+        {
+            "i": idx,
+            "ch": res.channel,
+            "lost": np.isnan(res.answered),
+            "fast": (res.answered - res.arrived) < 10,
+        }
+    )
+    d999 = d[(d["ch"] == "999") & ~d["lost"]]
+    fast = d999.groupby("i")["fast"].mean()
+    g101 = d[d["ch"] == "101"].groupby("i")
+    return pd.DataFrame(
+        {
+            "pct_999_answered_within_10s": 100 * fast.reindex(range(n)),
+            "pct_101_not_answered": 100 * g101["lost"].mean().reindex(range(n)),
+        }
+    )
 
 
 def _mean_ci(name: str, runs: pd.DataFrame) -> dict[str, Any]:
@@ -175,22 +251,30 @@ def surge_day(
     agents: Any | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
-    """A surge on one day of the estimated week (``day`` "Mon".."Sun", hourly estimates).
+    """A surge starting on one day of the estimated week (``day`` "Mon".."Sun", hourly
+    estimates). The simulated span is that day and the next, so a window may cross
+    midnight (a Friday 22:00 surge of 4 hours runs into Saturday) and the recovery after
+    it is seen.
 
-    Staffing defaults to what meets both channels' targets on a normal day (the sum of each
-    channel's Erlang A requirement), so the table shows what the surge does to a plan that
-    would otherwise work."""
+    ``agents`` is the pool per hour of the two days (48 values; e.g. the ``staffing``
+    records of a real date, :func:`roster_agents`) or one number. By default it is what
+    meets both channels' targets on a normal day (the sum of each channel's Erlang A
+    requirement), an ideal plan: real rosters are usually thinner."""
+    if day not in DAYS:
+        raise ParameterError(f"day must be one of Mon..Sun (got {day!r})")
+    nxt = DAYS[(DAYS.index(day) + 1) % 7]
     rates = {}
     for ch in ("999", "101"):
         r = est[ch].rates
         if est[ch].interval_minutes != 60:
             raise ParameterError("surge_day needs hourly estimates (interval_minutes=60)")
-        if day not in set(r["day"]):
-            raise ParameterError(f"day must be one of Mon..Sun (got {day!r})")
-        rates[ch] = r.loc[r["day"] == day, "calls_per_hour"].to_numpy(dtype=float)
-    if not (0 <= start_hour < 24 and 1 <= hours <= 24 - start_hour):
+        rates[ch] = np.concatenate(
+            [r.loc[r["day"] == d, "calls_per_hour"].to_numpy(dtype=float) for d in (day, nxt)]
+        )
+    if not (0 <= start_hour < 24 and 1 <= hours <= 24):
         raise ParameterError(
-            f"the surge must lie within the day (start_hour {start_hour}, hours {hours})"
+            f"the surge must start within the day and last 1 to 24 hours "
+            f"(start_hour {start_hour}, hours {hours})"
         )
     service = {ch: Dist.lognormal(est[ch].talk.mean_s, est[ch].talk.log_sigma) for ch in rates}
     patience = {ch: _patience_dist(est[ch]) for ch in rates}
@@ -204,6 +288,20 @@ def surge_day(
         )  # fmt: skip
     spec = SurgeSpec(start_hour, start_hour + hours, factor, divert)
     return surge(rates, agents, service, patience, spec, **kwargs)
+
+
+def roster_agents(roster: pd.DataFrame, first_day: str, tz: str = "Europe/London") -> np.ndarray:
+    """The pool per hour of a local date and the next (48 values) from ``staffing`` records
+    (999 and 101 summed: one pool takes both), time-weighted within the hour."""
+    from .backtest import staffing_on_grid
+
+    start = pd.Timestamp(first_day).tz_localize(tz).tz_convert("UTC").tz_localize(None)
+    grid = pd.date_range(start, periods=48, freq="60min")
+    r = roster[roster["channel"].isin(["999", "101"])] if "channel" in roster else roster
+    agents = staffing_on_grid(r, grid, 60)
+    if agents.max(initial=0) <= 0:
+        raise ParameterError(f"the staffing records have no 999 or 101 agents on {first_day}")
+    return agents
 
 
 def _finite(x: float) -> float | None:

@@ -12,15 +12,16 @@ skipped as an exact duplicate; see ``docs/ingest.md``.
 
 from __future__ import annotations
 
-from .load import LoadResult, Refusal, data_files, ingest_each, ingest_file, ingest_paths
+from .load import LoadResult, data_files, ingest_each, ingest_file, ingest_paths
 from .quarantine import list_quarantine
 from .readers import DATA_SUFFIXES
+from .validate import Window
 
 __all__ = [
     "DATA_SUFFIXES",
     "LoadResult",
+    "Window",
     "data_files",
-    "Refusal",
     "ingest_each",
     "ingest_file",
     "ingest_paths",

@@ -12,6 +12,9 @@ one GROUP BY). Fates:
 ``replace``         as ``conflict`` but with ``--replace``: the stored row is replaced and
                     both versions go to ``audit``.
 
+Keys are compared as stored: text keys are trimmed of surrounding spaces at typing
+(:func:`forcestat.ingest.validate.typed_expr`), so ``c03 `` and ``c03`` are one key everywhere.
+
 Kinds whose key may be empty (police.uk anti-social behaviour rows have no Crime ID) are
 identified by their full content instead, counting occurrences: identical ASB rows in one
 file are separate incidents and all load; a file re-ingested skips as many identical rows as
@@ -20,7 +23,11 @@ the store already holds.
 Kinds whose key repeats (``RecordKind.key_repeats``: police.uk gives a few distinct rows the
 same Crime ID) identify every row by content in the same way, so a file loads as published;
 the key then names a group of rows, and a later file whose group for a stored key differs is
-a ``conflict`` (or, with ``--replace``, replaces the whole group).
+a ``conflict``. With ``--replace``, rows of the group that the file repeats exactly stay as
+they are; each changed row of the file replaces one stored row of the group that the file
+does not repeat (paired in file order and stored order, written to ``_fs_pairs``); stored
+rows left without a partner stay, and file rows left without one load as new rows. So a
+correction never deletes a stored row it does not name.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from .validate import ident
 
 FATE = "_fs_fate"
 DUPKEYS = "_fs_dupkeys"
+PAIRS = "_fs_pairs"
 
 
 @dataclass(frozen=True)
@@ -170,8 +178,7 @@ def _repeated_keys_against_store(
     replace: bool,
 ) -> None:
     """A key that repeats names a group of rows. A file row that is not already stored but
-    whose key is: a conflict; with ``--replace`` the file's whole group for that key replaces
-    the stored group (rows identical to stored ones included, as the old group is deleted)."""
+    whose key is: a conflict; with ``--replace`` see :func:`_pair_changed_rows`."""
     on = " AND ".join(f"r.{k} = t.{k}" for k in keys)
     changed = f"""(SELECT DISTINCT {", ".join("r." + k for k in keys)}
         FROM (SELECT * FROM {rows} WHERE {keyed}
@@ -180,8 +187,7 @@ def _repeated_keys_against_store(
     group = f"""SELECT r._line, {_key_text("r", keys)} AS key_text FROM {rows} r
         JOIN {changed} t ON {on} WHERE r._err IS NULL"""
     if replace:
-        con.execute(f"DELETE FROM {FATE} WHERE _line IN (SELECT _line FROM ({group}))")
-        con.execute(f"INSERT INTO {FATE} SELECT _line, 'replace', NULL FROM ({group})")
+        _pair_changed_rows(con, kind, rows, keys, changed)
         return
     con.execute(
         f"""INSERT INTO {FATE}
@@ -189,3 +195,41 @@ def _repeated_keys_against_store(
                || 'rows (ingest with --replace to correct it)'
         FROM ({group}) WHERE _line NOT IN (SELECT _line FROM {FATE})"""
     )
+
+
+def _pair_changed_rows(
+    con: duckdb.DuckDBPyConnection, kind: RecordKind, rows: str, keys: list[str], changed: str
+) -> None:
+    """For ``--replace`` of a kind whose key repeats: pair the file's new rows of each changed
+    key with the stored rows of that key the file does not repeat, by order; paired file rows
+    are ``replace`` and their partners go to ``_fs_pairs``."""
+    cols = [ident(c) for c in kind.column_names]
+    on = " AND ".join(f"x.{k} = c.{k}" for k in keys)
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM f.{c}" for c in cols)
+    con.execute(f"DROP TABLE IF EXISTS {PAIRS}")
+    con.execute(
+        f"""CREATE TEMP TABLE {PAIRS} AS
+        WITH fresh AS (
+            SELECT x._line, {", ".join("x." + k for k in keys)},
+                   row_number() OVER (PARTITION BY {", ".join("x." + k for k in keys)}
+                                      ORDER BY x._line) AS rn
+            FROM {rows} x JOIN {changed} c ON {on}
+            WHERE x._err IS NULL AND x._line NOT IN (SELECT _line FROM {FATE})),
+        copies AS (
+            SELECT {", ".join(cols)}, count(*) AS m FROM {rows} x
+            WHERE x._err IS NULL AND EXISTS (SELECT 1 FROM {changed} c WHERE {on})
+            GROUP BY ALL),
+        old AS (
+            SELECT s._load_id, s._line, {", ".join("s." + k for k in keys)},
+                   row_number() OVER (PARTITION BY {", ".join("s." + k for k in keys)}
+                                      ORDER BY s._load_id, s._line) AS rn
+            FROM (SELECT x.*, row_number() OVER (PARTITION BY {", ".join("x." + c for c in cols)}
+                                                  ORDER BY x._load_id, x._line) AS occ
+                  FROM {ident(kind.name)} x JOIN {changed} c ON {on}) s
+            LEFT JOIN copies f ON {same}
+            WHERE s.occ > coalesce(f.m, 0))
+        SELECT fresh._line, old._load_id AS old_load_id, old._line AS old_line
+        FROM fresh JOIN old ON {" AND ".join(f"fresh.{k} = old.{k}" for k in keys)}
+                          AND fresh.rn = old.rn"""
+    )
+    con.execute(f"INSERT INTO {FATE} SELECT _line, 'replace', NULL FROM {PAIRS}")

@@ -1,16 +1,28 @@
-"""Loading one file into the store: a single transaction, every record accounted for.
+"""Loading one file into the store: every record accounted for, all or nothing.
 
-For each file: scan and validate it set-based into a temporary table, quarantine failing
-records, sort the valid ones into new / exact duplicate / conflicting (within the file and
-against the store), insert the new ones, and log the load. One BEGIN..COMMIT per file: an
-exception (or a killed process: DuckDB's write-ahead log) leaves the store as it was.
+For each file: scan and validate it set-based into TEMP tables, count its records without
+the parser and check the two agree, sort the valid ones into new / exact duplicate /
+conflicting (within the file and against the store) -- all before the store is touched.
+Then two transactions:
+
+1. the journal: ``load_journal`` gets the load as ``started`` and, for ``--replace``, the
+   stored rows it will delete are copied to ``undo_<kind>``;
+2. the data: quarantine, deletes and audit, the rows, ``load_log``, and last the journal's
+   ``committed`` (DuckDB writes a transaction's log in that order).
+
+If the process dies anywhere -- even while DuckDB writes the commit and replays only part of
+it -- the next :meth:`Store.open` finds the load ``started`` and undoes it
+(:meth:`Store.recover`). An exception rolls back and undoes it at once.
 
 Invariant, checked before COMMIT: ``read = loaded + quarantined + skipped_duplicates +
-filtered`` (``filtered``: rows a mapping file's ``where`` leaves out; 0 without a mapping).
+filtered``, with ``read`` the count of records in the file made without the parser and
+``filtered`` the rows a mapping file's ``where`` leaves out (0 without a mapping).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from os import PathLike
@@ -18,27 +30,51 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import SchemaError, StoreError
+from ..errors import InputError, SchemaError
 from ..schema import KINDS, RecordKind, UnknownKindError, detect_kind, get_kind
-from ..store import Store
-from . import dedupe
+from ..store import Store, undo_table
+from . import dedupe, physical
 from .archive import ARCHIVE_SUFFIXES, unpacked
 from .mapping import Mapping, apply_mapping
-from .readers import DATA_SUFFIXES, FileDigest, Source, open_source, sql_string
-from .validate import Check, checked_select, ident, raw_text_sql, raw_value_sql
+from .readers import (
+    DATA_SUFFIXES,
+    MAX_LINE_SIZE,
+    FileDigest,
+    Source,
+    close_source,
+    csv_scan,
+    open_source,
+    sql_string,
+)
+from .validate import Check, Window, checked_select, ident, raw_text_sql, raw_value_sql
 
 CHK = "_fs_chk"
 ROWS = "_fs_rows"
 LINES = "_fs_lines"
 NEWLINES = "_fs_newlines"
-TEMP_TABLES = (CHK, LINES, NEWLINES, dedupe.FATE, "_fs_rejects", "_fs_rejects_scan")
+GONE = "_fs_gone"
+TEMP_TABLES = (
+    CHK,
+    LINES,
+    NEWLINES,
+    GONE,
+    dedupe.FATE,
+    dedupe.PAIRS,
+    "_fs_rejects",
+    "_fs_rejects_scan",
+)
+#: longest raw text quarantine keeps of one record; longer ones keep their length and SHA-256
+RAW_LIMIT = 64 * 1024
 
 Progress = Callable[[int, int, str], None]
 
 
 @dataclass
 class LoadResult:
-    """What happened to one file. ``replaced`` rows are counted in ``loaded`` too."""
+    """What happened to one file. ``replaced`` rows are counted in ``loaded`` too;
+    ``deleted`` stored rows were removed by ``--replace``. A file refused as a whole has
+    ``status`` 'refused' and the reason in ``error`` (and ``closest_kind`` when no record kind
+    fits); nothing of it was loaded."""
 
     file: str
     kind: str
@@ -49,30 +85,59 @@ class LoadResult:
     replaced: int
     load_id: int
     sha256: str
+    deleted: int = 0
+    status: str = "loaded"
+    error: str | None = None
     filtered: int = 0
+    #: for a file refused because it matches no record kind: the kind it came closest to
+    closest_kind: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The per-file summary the CLI prints with ``--json``."""
-        return {
+        d: dict[str, object] = {
             "file": self.file,
             "kind": self.kind,
+            "status": self.status,
             "read": self.read,
             "loaded": self.loaded,
             "quarantined": self.quarantined,
             "skipped_duplicates": self.skipped_duplicates,
+            "replaced": self.replaced,
+            "deleted": self.deleted,
             "filtered": self.filtered,
         }
+        if self.error is not None:
+            d["error"] = self.error
+        if self.closest_kind is not None:
+            d["closest_kind"] = self.closest_kind
+        return d
+
+    @classmethod
+    def refused(
+        cls, file: str, error: str, kind: str = "", closest_kind: str | None = None
+    ) -> LoadResult:
+        return cls(
+            file, kind, 0, 0, 0, 0, 0, 0, "", status="refused", error=error,
+            closest_kind=closest_kind,
+        )  # fmt: skip
 
 
 # -- public API ------------------------------------------------------------------------------
 def data_files(paths: Iterable[str | PathLike[str]]) -> list[Path]:
     """The files to ingest: each path itself, or every data file (or .zip archive) under a
-    folder, sorted."""
+    folder, sorted.
+
+    Folders are walked without following symbolic links to folders (no loops); FIFOs,
+    sockets and devices are not data files and are left out."""
     out: list[Path] = []
     wanted = (*DATA_SUFFIXES, *ARCHIVE_SUFFIXES)
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in wanted)
+            found = sorted(
+                f
+                for f in _walk(p)
+                if f.suffix.lower() in wanted and (f.is_file() or f.is_symlink())
+            )
             if not found:
                 raise SchemaError(f"{p}: folder holds no data files ({', '.join(wanted)})")
             out.extend(found)
@@ -81,50 +146,10 @@ def data_files(paths: Iterable[str | PathLike[str]]) -> list[Path]:
     return out
 
 
-@dataclass
-class Refusal:
-    """A file that was not loaded, why, and the record kind it came closest to."""
-
-    file: str
-    reason: str
-    closest_kind: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        """The per-file line the CLI prints with ``--json`` for a refused file."""
-        return {"file": self.file, "refused": self.reason, "closest_kind": self.closest_kind}
-
-
-def ingest_each(
-    store: Store,
-    paths: Iterable[str | PathLike[str]],
-    kind: str | None = None,
-    replace: bool = False,
-    progress: Progress | None = None,
-    mapping: Mapping | None = None,
-) -> tuple[list[LoadResult], list[Refusal]]:
-    """Ingest every file in ``paths`` (folders and .zip archives expanded), each judged on its
-    own: a file that loads commits on its own; one that cannot be read or matches no record
-    kind is refused, with the reason, and the others still load."""
-    results: list[LoadResult] = []
-    refused: list[Refusal] = []
-    with unpacked(data_files(paths)) as files:
-        for i, (f, label) in enumerate(files, start=1):
-            try:
-                results.append(
-                    ingest_file(store, f, kind=kind, replace=replace, mapping=mapping, label=label)
-                )
-            except UnknownKindError as e:
-                refused.append(Refusal(label, _relabel(str(e), f), e.closest))
-            except SchemaError as e:
-                refused.append(Refusal(label, _relabel(str(e), f)))
-            if progress is not None:
-                progress(i, len(files), label)
-    return results, refused
-
-
-def _relabel(message: str, path: Path) -> str:
-    """The message without its leading file name (the refusal names the file)."""
-    return message.removeprefix(f"{path}: ")
+def _walk(folder: Path) -> Iterable[Path]:
+    for root, _dirs, files in os.walk(folder, followlinks=False):
+        for name in files:
+            yield Path(root) / name
 
 
 def ingest_paths(
@@ -133,31 +158,75 @@ def ingest_paths(
     kind: str | None = None,
     replace: bool = False,
     progress: Progress | None = None,
+    window: Window | None = None,
     mapping: Mapping | None = None,
 ) -> list[LoadResult]:
-    """Ingest every file in ``paths`` (folders expanded), one transaction per file.
+    """Ingest every file in ``paths`` (folders expanded), one load per file.
 
     Every file's header is checked before anything is loaded, so a file that is empty,
     unreadable or missing a required column stops the run with the store unchanged.
-    ``progress(done, total, file)`` is called after each file. With ``mapping`` every file
-    is read through that mapping file (see :mod:`forcestat.ingest.mapping`).
+    ``progress(done, total, file)`` is called after each file. A file refused later (its
+    records could not be read) raises its error; files before it stay loaded: use
+    :func:`ingest_each` to get every file's outcome instead.
     """
-    with unpacked(data_files(paths)) as files:
-        for f, label in files:  # fail fast, before any file is loaded
+    files = data_files(paths)
+    with unpacked(files) as members:
+        for f, label in members:  # fail fast, before any file is loaded
             try:
-                resolve(store.duck, f, kind, mapping)
+                resolve(store.duck, f, kind, check_only=True, mapping=mapping)
             except SchemaError as e:
                 if label == str(f):
                     raise
                 raise SchemaError(str(e).replace(str(f), label)) from None
-        results = []
+    results = ingest_each(store, paths, kind, replace, progress, window, mapping=mapping)
+    for r in results:
+        if r.status == "refused":
+            raise SchemaError(r.error or f"{r.file}: refused")
+    return results
+
+
+def ingest_each(
+    store: Store,
+    paths: Iterable[str | PathLike[str]],
+    kind: str | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
+    window: Window | None = None,
+    mapping: Mapping | None = None,
+) -> list[LoadResult]:
+    """Every file in ``paths`` (folders and .zip archives expanded) judged on its own: a file
+    that loads commits on its own; one that cannot be read, matches no record kind or is
+    refused while loading is reported (``status`` 'refused', its ``error`` and, when no kind
+    fits, the ``closest_kind``) and the others still load. With ``mapping`` every file is
+    read through that mapping file (:mod:`forcestat.ingest.mapping`)."""
+    window = window or Window.default()
+    results: list[LoadResult] = []
+    with unpacked(data_files(paths)) as files:
         for i, (f, label) in enumerate(files, start=1):
-            results.append(
-                ingest_file(store, f, kind=kind, replace=replace, mapping=mapping, label=label)
-            )
+            try:
+                results.append(
+                    ingest_file(
+                        store,
+                        f,
+                        kind=kind,
+                        replace=replace,
+                        window=window,
+                        mapping=mapping,
+                        label=label,
+                    )  # fmt: skip
+                )
+            except UnknownKindError as e:
+                results.append(LoadResult.refused(label, _relabel(e, f, label), "", e.closest))
+            except InputError as e:
+                results.append(LoadResult.refused(label, _relabel(e, f, label)))
             if progress is not None:
                 progress(i, len(files), label)
     return results
+
+
+def _relabel(e: Exception, path: Path, label: str) -> str:
+    """The error naming the file as the user knows it (an archive member by its name)."""
+    return str(e).replace(str(path), label) if label != str(path) else str(e)
 
 
 #: Published header names some kinds map exactly (police.uk's "Crime ID", "Month", ...).
@@ -174,17 +243,38 @@ def header_name(header: str) -> str:
 
 
 def resolve(
-    con: duckdb.DuckDBPyConnection, path: Path, kind: str | None, mapping: Mapping | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: str | None,
+    check_only: bool = False,
+    mapping: Mapping | None = None,
 ) -> tuple[Source, RecordKind, dict[str, int]]:
-    """Open ``path`` and decide its kind and which header column feeds each kind column."""
+    """Open ``path`` and decide its kind and which header column feeds each kind column.
+
+    With ``mapping`` the file is read through it (the Source returned is the mapped one; its
+    ``original`` is the file's own). With ``check_only`` the source is closed again."""
     source = open_source(con, path)
-    if mapping is not None:
-        if kind is not None and kind != mapping.kind.name:
-            raise SchemaError(
-                f"{path}: --kind {kind} but the mapping {mapping.source} makes {mapping.kind.name}"
-            )
-        source = apply_mapping(con, source, mapping)
-        kind = mapping.kind.name
+    try:
+        if mapping is not None:
+            if kind is not None and kind != mapping.kind.name:
+                raise SchemaError(
+                    f"{path}: --kind {kind} but the mapping {mapping.source} makes "
+                    f"{mapping.kind.name}"
+                )
+            mapped = apply_mapping(con, source, mapping)
+            rk, columns = _match(path, mapped, mapping.kind.name)
+            source = mapped
+        else:
+            rk, columns = _match(path, source, kind)
+    except BaseException:
+        close_source(con, source.original or source)
+        raise
+    if check_only:
+        close_source(con, source.original or source)
+    return source, rk, columns
+
+
+def _match(path: Path, source: Source, kind: str | None) -> tuple[RecordKind, dict[str, int]]:
     names = [header_name(h) for h in source.header]
     if kind is not None:
         rk = get_kind(kind)
@@ -193,15 +283,21 @@ def resolve(
             rk = detect_kind(names, own=source.header)
         except UnknownKindError as e:
             raise UnknownKindError(f"{path}: {e}", e.closest, e.missing) from None
-    columns: dict[str, int] = {}
+    mapping: dict[str, int] = {}
     for i, h in enumerate(names):
         name = rk.canonical(h)
-        if name in rk.column_names and name not in columns:
-            columns[name] = i
-    missing = [c for c in rk.required_columns if c not in columns]
+        if name in rk.column_names:
+            if name in mapping:
+                first = source.header[mapping[name]]
+                raise SchemaError(
+                    f"{path}: columns {first!r} and {source.header[i]!r} both name {name} "
+                    "(each column must have its own name)"
+                )
+            mapping[name] = i
+    missing = [c for c in rk.required_columns if c not in mapping]
     if missing:
         raise SchemaError(f"{path}: missing required columns for {rk.name}: {', '.join(missing)}")
-    return source, rk, columns
+    return rk, mapping
 
 
 def ingest_file(
@@ -209,36 +305,32 @@ def ingest_file(
     path: str | PathLike[str],
     kind: str | None = None,
     replace: bool = False,
+    window: Window | None = None,
     mapping: Mapping | None = None,
     label: str | None = None,
 ) -> LoadResult:
-    """Validate and load one file in one transaction; see the module docstring.
+    """Validate and load one file, all or nothing; see the module docstring.
 
-    ``label`` names the file in load_log, quarantine and the result (a member of an archive
-    is named ``archive.zip/folder/file.csv``); by default its path."""
+    ``mapping`` reads the file through a mapping file; ``label`` names the file in load_log,
+    quarantine and the result (an archive member as ``archive.zip/folder/file.csv``)."""
     p = Path(path)
     con = store.duck
-    source, rk, columns = resolve(con, p, kind, mapping)
-    digest = FileDigest(p)
-    digest.start()
-    job = _FileLoad(con, source, rk, columns, replace, digest)
-    if label:
-        job.file = label
+    source, rk, columns = resolve(con, p, kind, mapping=mapping)
+    own = source.original or source
     try:
-        # Scanning writes only connection-local TEMP tables, so it runs before the transaction
-        # (their row ids then number the records from 0); the store is written after BEGIN.
-        job.prepare()
-        con.execute("BEGIN TRANSACTION")
+        digest = FileDigest(p, own)
+        digest.start()
+        job = _FileLoad(store, source, rk, columns, replace, digest, window or Window.default())
+        if label:
+            job.file = label
         try:
-            result = job.run()
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            job.prepare()
+            return job.commit()
+        finally:
+            digest.join()
+            _drop_temp(con)
     finally:
-        digest.join()
-        _drop_temp(con)
-    return result
+        close_source(con, own)
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
@@ -249,27 +341,32 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
 
 # -- one file --------------------------------------------------------------------------------
 class _FileLoad:
-    """The steps of loading one file, all inside the caller's transaction."""
+    """The steps of loading one file: :meth:`prepare` (TEMP tables only), then :meth:`commit`."""
 
     def __init__(
         self,
-        con: duckdb.DuckDBPyConnection,
+        store: Store,
         source: Source,
         kind: RecordKind,
         mapping: dict[str, int],
         replace: bool,
         digest: FileDigest,
+        window: Window,
     ) -> None:
-        self.con = con
+        self.store = store
+        self.con = store.duck
         self.source = source
         self.kind = kind
         self.mapping = mapping
         self.replace = replace
         self.digest = digest
+        self.window = window
         self.file = str(source.path)
         self.load_id = 0
         self.rejected = 0
         self.checks: list[Check] = []
+        self.fates = dedupe.Fates(0, 0, 0)
+        self.deleting = 0
 
     @property
     def origin(self) -> str:
@@ -283,20 +380,61 @@ class _FileLoad:
         return int(row[0]) if row and row[0] is not None else 0
 
     def prepare(self) -> None:
-        """Scan and validate the file into TEMP tables (no store table is touched)."""
+        """Scan, validate and classify the file into TEMP tables (no store table is touched;
+        one process writes a store at a time, so what is read here holds until commit)."""
         _drop_temp(self.con)
         self.con.execute("SET enable_progress_bar = false")  # the CLI draws its own
         self.checks = self.scan()
         self.number_lines()
+        self.fates = dedupe.classify(self.con, self.kind, ROWS, self.replace)
+        self.deleting = self.plan_deletes() if self.fates.replaced else 0
+
+    def commit(self) -> LoadResult:
+        """Journal the load, then write it; undo it if anything fails on the way."""
+        self.load_id = self.store.next_load_id()
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                "INSERT INTO load_journal VALUES (?, ?, ?, 'started', ?, ?, now()::TIMESTAMP, "
+                "NULL)",
+                [self.load_id, self.file, self.kind.name, os.getpid(), socket.gethostname()],
+            )
+            if self.deleting:
+                self.copy_to_undo()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = self.run()
+            # last: a commit DuckDB replays only in part never reaches this row
+            con.execute(
+                "UPDATE load_journal SET status = 'committed', "
+                f"finished_at = now()::TIMESTAMP WHERE load_id = {self.load_id}"
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+                # nothing of the load reached the store: forget it was journalled at all
+                self.store.forget_load(self.load_id)
+            except BaseException:
+                self.store.recover([self.load_id])
+            raise
+        if self.deleting:
+            self.store.forget_undo()
+        return result
 
     def run(self) -> LoadResult:
         """Write quarantine, rows, audit and load_log: call inside a transaction."""
-        self.load_id = self.q("SELECT coalesce(max(load_id), 0) + 1 FROM load_log")
         self.rejected = self.quarantine_rejects() if self.source.rejects else 0
         quarantined = self.rejected + self.quarantine_invalid(self.checks)
         filtered = self.q(self.source.filtered_sql) if self.source.filtered_sql else 0
-        read = self.q(f"SELECT count(*) FROM {ROWS}") + self.rejected + filtered
-        fates = dedupe.classify(self.con, self.kind, ROWS, self.replace)
+        parsed = self.q(f"SELECT count(*) FROM {CHK}")
+        read = self.physical_records(parsed + filtered)
+        fates = self.fates
         quarantined += self.quarantine_conflicts() if fates.total else 0
         replaced = self.write_audit() if fates.replaced else 0
         loaded = self.insert(bool(fates.total))
@@ -305,9 +443,11 @@ class _FileLoad:
             seen = self.forget_requarantined()
             quarantined, skipped = quarantined - seen, skipped + seen
         if read != loaded + quarantined + skipped + filtered:  # never lose a row
-            raise StoreError(
-                f"{self.file}: internal error: read {read} != loaded {loaded} + quarantined "
-                f"{quarantined} + skipped {skipped} + filtered {filtered}; nothing was loaded"
+            total = loaded + quarantined + skipped + filtered
+            raise SchemaError(
+                f"{self.file}: the file holds {read:,} records but {total:,} were read "
+                f"(loaded {loaded:,} + quarantined {quarantined:,} + skipped "
+                f"{skipped:,} + filtered {filtered:,}); refused, nothing was loaded"
             )
         result = LoadResult(
             self.file,
@@ -319,26 +459,96 @@ class _FileLoad:
             replaced,
             self.load_id,
             self.digest.hexdigest(),
-            filtered,
+            deleted=self.deleting,
+            filtered=filtered,
         )
-        counts = ", ".join(str(n) for n in (read, loaded, quarantined, skipped, replaced, filtered))
+        counts = ", ".join(str(n) for n in (read, loaded, quarantined, skipped, replaced))
         self.con.execute(
-            f"INSERT INTO load_log VALUES ({self.load_id}, "
-            f"{sql_string(self.file)}, {sql_string(result.sha256)}, "
-            f"{sql_string(self.kind.name)}, now()::TIMESTAMP, {counts})"
+            f"INSERT INTO load_log BY NAME SELECT {self.load_id} AS load_id, "
+            f"{sql_string(self.file)} AS file, {sql_string(result.sha256)} AS file_sha256, "
+            f"{sql_string(self.kind.name)} AS kind, now()::TIMESTAMP AS loaded_at, "
+            + ", ".join(
+                f"{n} AS {c}"
+                for n, c in zip(
+                    counts.split(", "),
+                    ("read", "loaded", "quarantined", "skipped_duplicates", "replaced"),
+                    strict=True,
+                )
+            )
+            + f", {self.deleting} AS deleted, {filtered} AS filtered"
         )
         return result
+
+    def physical_records(self, parsed: int) -> int:
+        """Records in the file counted without the parser; SchemaError when the parser
+        delivered a different number (``parsed`` rows + rejected records)."""
+        s = self.source
+        if s.physical_records is not None:
+            counted = s.physical_records
+            delivered = parsed
+        else:
+            self.digest.hexdigest()
+            c = self.digest.counted
+            assert c is not None
+            counted = c.records
+            delivered = parsed + self.q("SELECT count(DISTINCT line) FROM _fs_rejects")
+            if c.open_quote:  # the parser splits an unterminated quote's tail into lines
+                return parsed + self.rejected
+        if counted != delivered:
+            raise SchemaError(
+                f"{self.file}: the file holds {counted:,} records but the "
+                f"{s.format.upper()} reader delivered {delivered:,}; refused, nothing was loaded"
+            )
+        return parsed + self.rejected if s.rejects else counted
 
     # -- scanning ----------------------------------------------------------------------------
     def scan(self) -> list[Check]:
         raw_value = raw_value_sql(self.source, self.mapping)
-        select, checks = checked_select(self.source, self.kind, self.mapping, raw_value)
-        try:
-            self.con.execute(f"CREATE TEMP TABLE {CHK} AS {select}")
-        except duckdb.Error as e:
-            msg = str(e).strip().splitlines()[0]
-            raise SchemaError(f"{self.file}: cannot read: {msg}") from e
+        normalised = False
+        for _ in range(3):
+            select, checks = checked_select(
+                self.source, self.kind, self.mapping, raw_value, self.window
+            )
+            try:
+                self.con.execute(f"CREATE TEMP TABLE {CHK} AS {select}")
+            except duckdb.Error as e:
+                msg = str(e).strip().splitlines()[0]
+                if self.source.format == "csv" and "invalid state" in msg and not normalised:
+                    self.scan_line_ends_normalised()  # CRLF and LF mixed in one file
+                    normalised = True
+                    continue
+                raise SchemaError(f"{self.file}: cannot read: {msg}") from e
+            if not self.too_long_for_scan():
+                break
         return checks
+
+    def scan_line_ends_normalised(self) -> None:
+        s = self.source
+        old = s.scan_path or s.path
+        s.scan_path = physical.normalise_line_ends(old)
+        if old != s.path:
+            old.unlink(missing_ok=True)
+        size = MAX_LINE_SIZE
+        if self.digest.counted is not None:
+            size = max(size, self.digest.counted.longest + 1024)
+        s.relation = csv_scan(s, size, rejects=True)
+        s.rescan = csv_scan(s, size, rejects=False)
+        _drop_temp(self.con)
+
+    def too_long_for_scan(self) -> bool:
+        """True (and the scan widened) when a CSV record was longer than the scan allowed:
+        the file is scanned again with room for its longest record, counted independently."""
+        if not self.source.rejects or not self.q(
+            "SELECT count(*) FROM _fs_rejects WHERE error_type = 'LINE SIZE OVER MAXIMUM'"
+        ):
+            return False
+        self.digest.hexdigest()
+        assert self.digest.counted is not None
+        size = self.digest.counted.longest + 1024
+        self.source.relation = csv_scan(self.source, size, rejects=True)
+        self.source.rescan = csv_scan(self.source, size, rejects=False)
+        _drop_temp(self.con)
+        return True
 
     def number_lines(self) -> None:
         """Give every record its ``_line`` (see docs/ingest.md) in relation ``_fs_rows``."""
@@ -400,42 +610,94 @@ class _FileLoad:
         )
 
     def quarantine_rejects(self) -> int:
-        """Quarantine the records the CSV parser rejected, one row per physical line so that
-        an unterminated quote swallowing later lines still counts every line it swallowed."""
+        """Quarantine the records the CSV parser rejected, one row each, named by the file's
+        own column names. When a quote is left open to the end of the file, the parser's
+        last record swallowed every later line: each of those lines is counted and
+        quarantined on its own. Records holding bytes that are not UTF-8 keep their
+        original bytes (``raw_bytes``)."""
         if not self.q("SELECT count(*) FROM _fs_rejects"):
             return 0
-        return self.q(
-            f"""INSERT INTO quarantine
-            SELECT {self.origin}, line + row_number() OVER (PARTITION BY line ORDER BY k) - 1,
-                   coalesce(column_name, ''), rule, reason, piece
+        c = self.digest.counted
+        split = bool(c is not None and c.open_quote)
+        names = " ".join(
+            f"WHEN {sql_string(f'__r{i}')} THEN {sql_string(h or f'column_{i + 1}')}"
+            for i, h in enumerate(self.source.header)
+        )
+        pieces = (
+            "LATERAL (SELECT unnest(string_split(r.csv_line, chr(10))) AS piece, "
+            "generate_subscripts(string_split(r.csv_line, chr(10)), 1) AS k)"
+            if split
+            else "LATERAL (SELECT r.csv_line AS piece, 1 AS k)"
+        )
+        n = self.q(
+            f"""INSERT INTO quarantine BY NAME
+            SELECT {self.load_id} AS load_id, {sql_string(self.file)} AS file,
+                   {sql_string(self.kind.name)} AS kind,
+                   line + row_number() OVER (PARTITION BY line ORDER BY k) - 1 AS line,
+                   coalesce(CASE column_name {names} ELSE column_name END, '') AS "column",
+                   rule, reason, left(piece, {RAW_LIMIT}) AS raw
             FROM (
                 SELECT r.line, r.column_name, k, piece,
                        CASE WHEN r.error_type = 'INVALID ENCODING' THEN 'invalid_encoding'
+                            WHEN r.error_type = 'LINE SIZE OVER MAXIMUM' THEN 'record_too_long'
                             ELSE 'malformed_csv' END AS rule,
                        r.error_message AS reason
                 FROM (SELECT line, arg_min(column_name, column_idx) AS column_name,
                              arg_min(error_type, column_idx) AS error_type,
                              arg_min(error_message, column_idx) AS error_message,
-                             arg_min(csv_line, column_idx) AS csv_line
+                             arg_min(coalesce(csv_line, ''), column_idx) AS csv_line
                       FROM _fs_rejects GROUP BY line) r,
-                     LATERAL (SELECT unnest(string_split(r.csv_line, chr(10))) AS piece,
-                                     generate_subscripts(string_split(r.csv_line, chr(10)), 1)
-                                       AS k)
-                WHERE trim(piece, chr(13) || ' ') <> '')""",
+                     {pieces}
+                WHERE NOT {str(split).lower()} OR trim(piece, chr(13) || ' ') <> '')"""
+        )
+        self.keep_original_bytes()
+        return n
+
+    def keep_original_bytes(self) -> None:
+        """Replace the parser's text of records that are not UTF-8 (it shows U+FFFD for each
+        bad byte) with the bytes the file holds, read at the record's byte position."""
+        rows = self.con.execute(
+            "SELECT line, min(byte_position) FROM _fs_rejects "
+            "WHERE error_type = 'INVALID ENCODING' GROUP BY line ORDER BY line LIMIT 10000"
+        ).fetchall()
+        if not rows:
+            return
+        path = self.source.scan_path or self.source.path
+        fixes = []
+        with path.open("rb") as fh:
+            for line, pos in rows:
+                fh.seek(int(pos))
+                raw = fh.readline(RAW_LIMIT + 1).rstrip(b"\r\n")
+                text, original, length, sha = physical.cut(raw, RAW_LIMIT)
+                fixes.append((int(line), text, original, length, sha))
+        self.con.executemany(
+            f"UPDATE quarantine SET raw = ?, raw_bytes = ?, raw_length = ?, raw_sha256 = ? "
+            f"WHERE load_id = {self.load_id} AND line = ? AND rule = 'invalid_encoding'",
+            [(t, o, n, h, line) for line, t, o, n, h in fixes],
         )
 
     # -- quarantine ------------------------------------------------------------------------
     def quarantine_invalid(self, checks: list[Check]) -> int:
+        """Quarantine records failing a check, the column named as the file names it, the raw
+        text cut at RAW_LIMIT (a longer record keeps its length and SHA-256)."""
         if not checks or not self.q(f"SELECT count(*) FROM {ROWS} WHERE _err IS NOT NULL"):
             return 0
+        header = self.source.header
+        named = {c: header[i] or c for c, i in self.mapping.items()}
         rule = " ".join(f"WHEN {c.code} THEN {sql_string(c.rule)}" for c in checks)
-        column = " ".join(f"WHEN {c.code} THEN {sql_string(c.column)}" for c in checks)
+        column = " ".join(
+            f"WHEN {c.code} THEN {sql_string(named.get(c.column, c.column))}" for c in checks
+        )
         reason = " ".join(f"WHEN {c.code} THEN {c.reason_sql}" for c in checks)
+        cut = f"strlen(_text) > {RAW_LIMIT}"
         return self.q(
-            f"""INSERT INTO quarantine
-            SELECT {self.origin}, _line, CASE _err {column} END, CASE _err {rule} END,
-                   CASE _err {reason} END, {raw_text_sql(self.source)}
-            FROM {ROWS} WHERE _err IS NOT NULL""",
+            f"""INSERT INTO quarantine (load_id, file, kind, line, "column", rule, reason, raw,
+                                    raw_length, raw_sha256)
+            SELECT {self.origin}, _line, _column, _rule, _reason, left(_text, {RAW_LIMIT}),
+                   CASE WHEN {cut} THEN strlen(_text) END, CASE WHEN {cut} THEN sha256(_text) END
+            FROM (SELECT _line, CASE _err {column} END AS _column, CASE _err {rule} END AS _rule,
+                         CASE _err {reason} END AS _reason, {raw_text_sql(self.source)} AS _text
+                  FROM {ROWS} WHERE _err IS NOT NULL)""",
         )
 
     def forget_requarantined(self) -> int:
@@ -454,7 +716,7 @@ class _FileLoad:
 
     def quarantine_conflicts(self) -> int:
         return self.q(
-            f"""INSERT INTO quarantine
+            f"""INSERT INTO quarantine (load_id, file, kind, line, "column", rule, reason, raw)
             SELECT {self.origin}, r._line, {sql_string(", ".join(self.kind.key))}, f.fate, f.reason,
                    CAST(to_json(struct_pack({self._struct("r")})) AS VARCHAR)
             FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line)
@@ -465,28 +727,71 @@ class _FileLoad:
         return ", ".join(f"{ident(c)} := {alias}.{ident(c)}" for c in self.kind.column_names)
 
     # -- writing -----------------------------------------------------------------------------
+    def plan_deletes(self) -> int:
+        """Table ``_fs_gone``: the stored rows ``--replace`` deletes (key and lineage) and the
+        file line replacing each. Returns their number."""
+        keys = [ident(k) for k in self.kind.key]
+        target = ident(self.kind.name)
+        if self.kind.key_repeats:
+            pairs = dedupe.PAIRS
+            self.con.execute(
+                f"""CREATE TEMP TABLE {GONE} AS
+                SELECT {", ".join("t." + k for k in keys)}, t._load_id, t._line, p._line AS new_line
+                FROM {pairs} p JOIN {target} t
+                  ON t._load_id IS NOT DISTINCT FROM p.old_load_id AND t._line = p.old_line"""
+            )
+        else:
+            key_on = " AND ".join(f"t.{k} = r.{k}" for k in keys)
+            self.con.execute(
+                f"""CREATE TEMP TABLE {GONE} AS
+                SELECT {", ".join("t." + k for k in keys)}, t._load_id, t._line, r._line AS new_line
+                FROM (SELECT r.* FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line)
+                      WHERE f.fate = 'replace') r JOIN {target} t ON {key_on}"""
+            )
+        return self.q(f"SELECT count(*) FROM {GONE}")
+
+    def _gone_on(self, alias: str) -> str:
+        keys = [ident(k) for k in self.kind.key]
+        return " AND ".join(
+            [f"{alias}.{k} = g.{k}" for k in keys]
+            + [f"{alias}._load_id IS NOT DISTINCT FROM g._load_id", f"{alias}._line = g._line"]
+        )
+
+    def copy_to_undo(self) -> None:
+        """Keep the rows ``--replace`` will delete, committed before the data transaction, so
+        that recovery can put them back whatever part of that transaction survives."""
+        self.con.execute(
+            f"""INSERT INTO {ident(undo_table(self.kind))} BY NAME
+            SELECT t.*, {self.load_id} AS undo_load_id FROM {ident(self.kind.name)} t
+            WHERE EXISTS (SELECT 1 FROM {GONE} g WHERE {self._gone_on("t")})"""
+        )
+
     def write_audit(self) -> int:
         """Record old and new rows of every replaced key, then delete the old rows.
 
         One audit row per key: the old and new row as JSON objects, or, for a kind whose key
-        repeats, the old and new groups of rows as JSON arrays."""
+        repeats, the old and new rows of the group that changed as JSON arrays."""
         keys = [ident(k) for k in self.kind.key]
-        key_on = " AND ".join(f"t.{k} = r.{k}" for k in keys)
         key_text = " || '|' || ".join(f"CAST(r.{k} AS VARCHAR)" for k in keys)
         target = ident(self.kind.name)
         replaced = f"""(SELECT r.* FROM {ROWS} r JOIN {dedupe.FATE} f USING (_line)
             WHERE f.fate = 'replace')"""
+        old = f"(SELECT t.*, g.new_line FROM {target} t JOIN {GONE} g ON {self._gone_on('t')})"
         head = f"{self.load_id}, {sql_string(self.kind.name)}"
         if self.kind.key_repeats:
-            old_group = f"""(SELECT CAST(to_json(list(struct_pack({self._struct("t")}))) AS VARCHAR)
-                FROM {target} t WHERE {key_on})"""
+            on = " AND ".join(f"o.{k} = n.{k}" for k in keys)
             self.con.execute(
                 f"""INSERT INTO audit
-                SELECT {head}, key_text, {old_group}, new_rows, now()::TIMESTAMP FROM (
+                SELECT {head}, n.key_text, o.old_rows, n.new_rows, now()::TIMESTAMP FROM (
                     SELECT {", ".join("r." + k for k in keys)}, any_value({key_text}) AS key_text,
                            CAST(to_json(list(struct_pack({self._struct("r")}) ORDER BY r._line))
                                 AS VARCHAR) AS new_rows
-                    FROM {replaced} r GROUP BY ALL) r"""
+                    FROM {replaced} r GROUP BY ALL) n
+                JOIN (
+                    SELECT {", ".join("t." + k for k in keys)},
+                           CAST(to_json(list(struct_pack({self._struct("t")})
+                                ORDER BY t._load_id, t._line)) AS VARCHAR) AS old_rows
+                    FROM {old} t GROUP BY ALL) o ON {on}"""
             )
         else:
             self.con.execute(
@@ -495,9 +800,12 @@ class _FileLoad:
                        CAST(to_json(struct_pack({self._struct("t")})) AS VARCHAR),
                        CAST(to_json(struct_pack({self._struct("r")})) AS VARCHAR),
                        now()::TIMESTAMP
-                FROM {replaced} r JOIN {target} t ON {key_on}"""
+                FROM {replaced} r JOIN {old} t ON t.new_line = r._line"""
             )
-        self.con.execute(f"DELETE FROM {target} t USING {replaced} r WHERE {key_on}")
+        self.con.execute(
+            f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM {GONE} g "
+            f"WHERE {self._gone_on('t')})"
+        )
         return self.q(f"SELECT count(*) FROM {dedupe.FATE} WHERE fate = 'replace'")
 
     def insert(self, any_fates: bool) -> int:

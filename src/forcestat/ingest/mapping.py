@@ -391,6 +391,10 @@ def apply_mapping(con: duckdb.DuckDBPyConnection, source: Source, mapping: Mappi
         timezone=mapping.timezone,
         raw_names=raw_names,
         filtered_sql=filtered,
+        scan_path=source.scan_path,
+        encoding=source.encoding,
+        physical_records=source.physical_records,
+        original=source,
     )
 
 

@@ -20,7 +20,8 @@ def list_quarantine(
         where.append("load_id = ?")
         params.append(load_id)
     sql = (
-        'SELECT load_id, file, kind, line, "column", rule, reason, raw FROM quarantine'
+        'SELECT load_id, file, kind, line, "column", rule, reason, raw, raw_length, raw_sha256 '
+        "FROM quarantine"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY load_id DESC, file, line"
         + (f" LIMIT {int(limit)}" if limit is not None else "")

@@ -13,12 +13,14 @@ import hashlib
 import io
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from ..errors import SchemaError
+from . import physical
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet",)
@@ -28,7 +30,8 @@ DATA_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + JSONL_SUFFIXES
 #: Delimiters the sniffer chooses between, most common first (ties go to the earlier one).
 DELIMITERS = (",", "\t", ";", "|")
 BOM = "\ufeff"
-SNIFF_BYTES = 64 * 1024
+#: DuckDB's default longest CSV record; a longer one makes ingest scan again with room for it
+MAX_LINE_SIZE = 8 * 1024 * 1024
 
 
 @dataclass
@@ -57,12 +60,23 @@ class Source:
     text_sql: str | None = None
     #: the same scan without collecting rejects (CSV: to scan a second time)
     rescan: str | None = None
+    #: the file the relation reads: ``path`` itself, or a UTF-8 copy of a UTF-16 file
+    scan_path: Path | None = None
+    #: the encoding the file was read in
+    encoding: str = "utf-8"
+    #: records in the file as counted without the parser (Parquet: from its metadata;
+    #: JSON Lines: non-blank lines), or None when the digest thread counts them (CSV)
+    physical_records: int | None = None
+    #: objects to drop from the connection when the load ends (registered Arrow tables)
+    registered: list[str] = field(default_factory=list)
     #: zone of wall-clock times without an offset (a mapping file's ``timezone``)
     timezone: str = "Europe/London"
     #: keys naming each column's raw value in a quarantined record (default: ``header``)
     raw_names: list[str] | None = None
     #: SQL counting the records a mapping's ``where`` leaves out (mapped files only)
     filtered_sql: str | None = None
+    #: for a file read through a mapping: the file's own Source (what is closed, counted)
+    original: Source | None = None
 
     @property
     def raw_columns(self) -> list[str]:
@@ -89,37 +103,114 @@ def sql_string(text: str) -> str:
 
 
 def open_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
-    """Describe ``path`` for scanning; SchemaError if it is missing, unreadable or empty."""
+    """Describe ``path`` for scanning; SchemaError if it is missing, unreadable or empty.
+
+    A UTF-16 or UTF-32 file (with or without a byte-order mark) is read through a UTF-8
+    copy; ``Source.scan_path`` names it and the caller removes it when done
+    (:func:`close_source`)."""
+    if path.is_symlink() and not path.exists():
+        raise SchemaError(f"{path}: cannot read: a broken or looping symbolic link")
+    if path.exists() and not path.is_file():
+        raise SchemaError(f"{path}: cannot read: not a regular file")
     if not path.is_file():
         raise SchemaError(f"{path}: cannot read: no such file")
     fmt = file_format(path)
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as e:
+        raise SchemaError(f"{path}: cannot read: {e.strerror or e}") from e
+    if size == 0:
         raise SchemaError(f"{path}: file is empty (no header, no rows)")
-    if fmt == "csv":
-        return _csv_source(path)
     if fmt == "parquet":
         return _parquet_source(con, path)
-    return _jsonl_source(con, path)
+    scan_path, encoding = _utf8_path(path, head)
+    try:
+        if fmt == "csv":
+            source = _csv_source(path, scan_path)
+        else:
+            source = _jsonl_source(con, path, scan_path)
+    except BaseException:
+        if scan_path != path:
+            scan_path.unlink(missing_ok=True)
+        raise
+    source.encoding = encoding
+    return source
+
+
+def close_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Remove what :func:`open_source` made: a UTF-8 copy, registered Arrow tables."""
+    for name in source.registered:
+        try:
+            con.unregister(name)
+        except duckdb.Error:
+            pass
+    if source.scan_path is not None and source.scan_path != source.path:
+        source.scan_path.unlink(missing_ok=True)
+
+
+def _utf8_path(path: Path, head: bytes) -> tuple[Path, str]:
+    encoding, bom = physical.detect_encoding(head)
+    if encoding == "utf-8":
+        return path, encoding
+    try:
+        return physical.transcode_to_utf8(path, encoding, bom), encoding
+    except UnicodeDecodeError as e:
+        raise SchemaError(
+            f"{path}: looks like {encoding.upper()} text but byte {e.start} is not valid "
+            f"{encoding.upper()}; save the file as UTF-8 and ingest it again"
+        ) from None
 
 
 # -- CSV -------------------------------------------------------------------------------------
-def _read_header_line(path: Path) -> str:
-    """The file's first line, BOM removed. Only the header must be UTF-8 here: a bad byte
-    further down quarantines its own row (rule invalid_encoding), not the whole file."""
+def read_header_line(path: Path) -> str:
+    """The file's first line (outside quotes, however long), BOM removed. Only the header
+    must be UTF-8 here: a bad byte further down quarantines its own row (rule
+    invalid_encoding), not the whole file."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(SNIFF_BYTES)
+            first = b""
+            nl: int | None = None
+            quotes = 0
+            while chunk := fh.read(1 << 20):
+                if nl is None:
+                    nl = physical.newline_byte(chunk)
+                end = _line_end(chunk, nl, quotes)
+                if end >= 0:
+                    first += chunk[:end]
+                    break
+                quotes += chunk.count(b'"')
+                first += chunk
     except OSError as e:
         raise SchemaError(f"{path}: cannot read: {e.strerror or e}") from e
-    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    first = first.rstrip(b"\r")
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as e:
         raise SchemaError(
-            f"{path}: header is not UTF-8 text (bad byte at offset {e.start}); "
-            "save the file as UTF-8 and ingest it again"
+            f"{path}: header is not UTF-8 text (byte 0x{first[e.start]:02x} at offset "
+            f"{e.start}); save the file as UTF-8 and ingest it again"
         ) from None
-    return text.removeprefix(BOM)
+    text = text.removeprefix(BOM)
+    if "\x00" in text:
+        col = text[: text.index("\x00")].count(",") + 1
+        raise SchemaError(
+            f"{path}: the header holds a NUL byte (in column {col}): the file is binary or "
+            "not text; save it as UTF-8 CSV"
+        )
+    return text
+
+
+def _line_end(chunk: bytes, nl: int, quotes_before: int) -> int:
+    """Offset of the first line end outside quotes in ``chunk``, or -1."""
+    a = np.frombuffer(chunk, dtype=np.uint8)
+    ends = np.flatnonzero(a == nl)
+    if not len(ends):
+        return -1
+    q = np.flatnonzero(a == ord('"'))
+    outside = ends[(np.searchsorted(q, ends) + quotes_before) % 2 == 0]
+    return int(outside[0]) if len(outside) else -1
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -135,32 +226,48 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_source(path: Path) -> Source:
-    first_line = _read_header_line(path)
+def csv_scan(source: Source, max_line_size: int, rejects: bool) -> str:
+    """The read_csv call for ``source`` (collecting rejected records when ``rejects``)."""
+    columns = "{" + ", ".join(f"'__r{i}': 'VARCHAR'" for i in range(len(source.header))) + "}"
+    scan_path = source.scan_path or source.path
+    collect = (
+        ", store_rejects=true, rejects_scan='_fs_rejects_scan', rejects_table='_fs_rejects'"
+        if rejects
+        else ""
+    )
+    return (
+        f"read_csv({sql_string(str(scan_path))}, columns={columns}, header=true, "
+        f"delim={sql_string(source.delimiter)}, quote='\"', escape='\"', auto_detect=false, "
+        f"strict_mode=true, encoding='utf-8', max_line_size={max_line_size}{collect})"
+    )
+
+
+def _csv_source(path: Path, scan_path: Path) -> Source:
+    first_line = read_header_line(scan_path)
     if not first_line.strip():
         raise SchemaError(f"{path}: file is empty or its first line is blank (no header)")
     delimiter = sniff_delimiter(first_line)
-    header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
+    try:
+        header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter, strict=True))
+    except csv.Error as e:
+        raise SchemaError(f"{path}: cannot read the header line: {e}") from None
     header = [h.strip() for h in header]
     _check_header(path, header)
-    columns = "{" + ", ".join(f"'__r{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    scan = (
-        f"read_csv({sql_string(str(path))}, columns={columns}, header=true, "
-        f"delim={sql_string(delimiter)}, quote='\"', escape='\"', auto_detect=false, "
-        "strict_mode=true, encoding='utf-8', max_line_size=8388608{rejects})"
-    )
-    rejects = ", store_rejects=true, rejects_scan='_fs_rejects_scan', rejects_table='_fs_rejects'"
-    return Source(
+    source = Source(
         path=path,
         format="csv",
         header=header,
         types=["VARCHAR"] * len(header),
-        relation=scan.replace("{rejects}", rejects),
+        relation="",
         first_line=2,
         delimiter=delimiter,
         rejects=("_fs_rejects_scan", "_fs_rejects"),
-        rescan=scan.replace("{rejects}", ""),
+        scan_path=scan_path,
     )
+    size = max(MAX_LINE_SIZE, 2 * len(first_line.encode()) + 1024)
+    source.relation = csv_scan(source, size, rejects=True)
+    source.rescan = csv_scan(source, size, rejects=False)
+    return source
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -169,16 +276,25 @@ def _check_header(path: Path, header: list[str]) -> None:
     seen: set[str] = set()
     dupes = [h for h in header if h and (h in seen or seen.add(h))]  # type: ignore[func-returns-value]
     if dupes:
-        raise SchemaError(f"{path}: repeated column names in the header: {', '.join(dupes)}")
+        raise SchemaError(
+            f"{path}: repeated column names: {', '.join(dict.fromkeys(dupes))} "
+            "(each column must have its own name)"
+        )
 
 
 # -- Parquet ---------------------------------------------------------------------------------
 def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     scan = f"read_parquet({sql_string(str(path))})"
     try:
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path)
+        names = list(meta.schema_arrow.names)
+        rows = int(meta.metadata.num_rows)
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
-    except duckdb.Error as e:
+    except Exception as e:  # pyarrow and DuckDB raise their own kinds for a damaged file
         raise SchemaError(f"{path}: cannot read as Parquet: {_first_line(e)}") from e
+    _check_header(path, names)  # DuckDB would rename a repeated name, pyarrow keeps it
     header = [str(r[0]) for r in described]
     _check_header(path, header)
     cols = ", ".join(f'"{h}" AS __r{i}' for i, h in enumerate(_quoted_names(header)))
@@ -189,6 +305,8 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         types=[str(r[1]) for r in described],
         relation=f"(SELECT {cols} FROM {scan})",
         first_line=1,
+        scan_path=path,
+        physical_records=rows,
     )
 
 
@@ -199,37 +317,78 @@ def _quoted_names(names: list[str]) -> list[str]:
 # -- JSON Lines ------------------------------------------------------------------------------
 #: true for a line holding a JSON object (CASE, so json_type never sees malformed text)
 IS_OBJECT = "(CASE WHEN json_valid(__json) THEN json_type(__json) = 'OBJECT' ELSE false END)"
+_jsonl_seq = iter(range(1 << 62))
 
 
-def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
-    # Lines are split in SQL so that every line keeps its number and a malformed line is
+def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path, scan_path: Path) -> Source:
+    # Lines are split by NumPy into an Arrow column over the file's own bytes (linear time,
+    # any line length), so that every line keeps its number and a malformed line is
     # quarantined (rule invalid_json) rather than dropped by a lenient JSON reader.
-    lines = (
-        "(SELECT l.line AS __json, l.n AS __n FROM (SELECT unnest(string_split("
-        f"replace(content, chr(13), ''), chr(10))) AS line, generate_subscripts("
-        f"string_split(replace(content, chr(13), ''), chr(10)), 1) AS n "
-        f"FROM read_text({sql_string(str(path))})) l WHERE trim(l.line) <> '')"
+    import pyarrow as pa
+
+    try:
+        buf, starts = physical.line_starts(scan_path)
+    except (OSError, ValueError) as e:
+        raise SchemaError(f"{path}: cannot read: {e}") from e
+    # line i is bytes [starts[i], starts[i+1]), line end included: zero-copy offsets
+    base = int(starts[0]) if len(starts) else 0
+    offsets = np.append(starts, len(buf)).astype(np.int64) - base
+    utf8 = physical.is_utf8(buf)
+    lines = pa.Array.from_buffers(
+        pa.large_string() if utf8 else pa.large_binary(),
+        len(starts),
+        [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(buf)[base:]],
+    )
+    table = pa.table({"__line": lines, "__n": pa.array(np.arange(1, len(starts) + 1))})
+    name = f"_fs_jsonl_{next(_jsonl_seq)}"
+    con.register(name, table)
+    registered = [name]
+    # a file that is not all UTF-8 decodes line by line (slower): a bad line is quarantined
+    text = "__line" if utf8 else "TRY(decode(__line))"
+    # JSON allows the line end as trailing white space, so lines keep it (DuckDB's trim is
+    # slow); a regular expression finds the blank ones
+    lines_sql = (
+        f"(SELECT * FROM (SELECT __n, {text} AS __json, "
+        f"{'NULL' if utf8 else 'CAST(__line AS VARCHAR)'} AS __shown FROM {name}) "
+        "WHERE __json IS NULL OR regexp_matches(__json, '[^ \t\r\n]'))"
     )
     try:
-        keys = con.execute(
-            f"SELECT DISTINCT unnest(json_keys(__json)) FROM (SELECT __json FROM {lines} "
-            f"WHERE {IS_OBJECT} LIMIT 1000)"
+        # the union of every line's keys, in the order they first appear
+        objects = (
+            f"(SELECT __n, CASE WHEN {IS_OBJECT} THEN __json END AS __obj FROM {lines_sql}) "
+            "WHERE __obj IS NOT NULL"
+        )
+        first = con.execute(f"SELECT json_keys(__obj) FROM {objects} ORDER BY __n LIMIT 1")
+        first_keys = [str(k) for k in (first.fetchone() or [[]])[0]]
+        later = con.execute(
+            f"SELECT k FROM (SELECT unnest(json_keys(__obj)) AS k, __n FROM {objects}) "
+            "GROUP BY k ORDER BY min(__n), k"
         ).fetchall()
+        keys = [(k,) for k in first_keys] + [r for r in later if r[0] not in first_keys]
+        count_row = con.execute(f"SELECT count(*) FROM {lines_sql}").fetchone()
     except duckdb.Error as e:
+        con.unregister(name)
         raise SchemaError(f"{path}: cannot read as JSON Lines: {_first_line(e)}") from e
-    count_row = con.execute(f"SELECT count(*) FROM {lines}").fetchone()
+    records = int(count_row[0]) if count_row else 0
     if not keys:
-        if count_row and count_row[0]:
+        con.unregister(name)
+        if records:
             raise SchemaError(f"{path}: no line is a JSON object, so no columns can be found")
         raise SchemaError(f"{path}: file is empty (no records)")
-    header = sorted({str(k[0]) for k in keys})
-    ordered = _first_object_order(con, lines, header)
+    ordered = [str(k[0]) for k in keys]
+    _check_header(path, ordered)
     spec = json.dumps(dict.fromkeys(ordered, "VARCHAR"))
     fields = ", ".join(f'__obj."{k}" AS __r{i}' for i, k in enumerate(_quoted_names(ordered)))
+    # a line whose object names one key twice is not one record: quarantined, never guessed
+    ok = (
+        f"(CASE WHEN __json IS NOT NULL AND {IS_OBJECT} THEN "
+        "len(json_keys(__json)) = len(list_distinct(json_keys(__json))) ELSE false END)"
+    )
     relation = (
         f"(SELECT __n, __ok, __json, {fields} FROM (SELECT __n, __ok, __json, "
         f"CASE WHEN __ok THEN json_transform(__json, {sql_string(spec)}) END AS __obj "
-        f"FROM (SELECT __n, __json, {IS_OBJECT} AS __ok FROM {lines})))"
+        f"FROM (SELECT __n, coalesce(__json, __shown) AS __json, "
+        f"{ok} AS __ok FROM {lines_sql})))"
     )
     return Source(
         path=path,
@@ -241,14 +400,10 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         line_sql="__n",
         ok_sql="__ok",
         text_sql="__json",
+        scan_path=scan_path,
+        physical_records=records,
+        registered=registered,
     )
-
-
-def _first_object_order(con: duckdb.DuckDBPyConnection, lines: str, keys: list[str]) -> list[str]:
-    """Keys in the order the first object writes them, then any others alphabetically."""
-    row = con.execute(f"SELECT json_keys(__json) FROM {lines} WHERE {IS_OBJECT} LIMIT 1").fetchone()
-    first = [str(k) for k in (row[0] if row else [])]
-    return first + [k for k in keys if k not in first]
 
 
 def _first_line(e: Exception) -> str:
@@ -257,27 +412,27 @@ def _first_line(e: Exception) -> str:
 
 # -- whole-file digest -----------------------------------------------------------------------
 class FileDigest(threading.Thread):
-    """SHA-256 of a file, computed in a background thread while DuckDB loads it
-    (hashlib releases the GIL on large buffers, so the two overlap)."""
+    """SHA-256 of a file and, for CSV, its records counted without the parser
+    (:func:`physical.count_csv`), computed in a background thread while DuckDB loads it
+    (hashlib and NumPy release the GIL on large buffers, so the two overlap)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, source: Source | None = None) -> None:
         super().__init__(daemon=True)
         self.path = path
+        self.source = source
         self._hex: str | None = None
         self._error: BaseException | None = None
-        self._lines = 0
+        self.counted: physical.Counted | None = None
 
     def run(self) -> None:
         try:
-            h = hashlib.sha256()
-            newlines, last = 0, b"\n"
-            with self.path.open("rb") as fh:
-                while chunk := fh.read(4 * 1024 * 1024):
-                    h.update(chunk)
-                    newlines += chunk.count(b"\n")
-                    last = chunk[-1:]
-            self._hex = h.hexdigest()
-            self._lines = newlines + (last != b"\n")
+            s = self.source
+            scan = s.scan_path if s is not None and s.scan_path is not None else self.path
+            if s is not None and s.format == "csv":
+                self.counted = physical.count_csv(scan, ord(s.delimiter))
+                self._hex = self.counted.sha256 if scan == self.path else _sha256(self.path)
+            else:
+                self._hex = _sha256(self.path)
         except BaseException as e:  # surfaced by .hexdigest() in the caller's thread
             self._error = e
 
@@ -289,6 +444,16 @@ class FileDigest(threading.Thread):
         return self._hex
 
     def physical_lines(self) -> int:
-        """Lines in the file (a last line without a newline counts)."""
+        """Lines in the file read (a last line without a newline counts)."""
         self.hexdigest()
-        return self._lines
+        if self.counted is None:
+            raise RuntimeError("only CSV files are counted line by line")
+        return self.counted.lines
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            h.update(chunk)
+    return h.hexdigest()

@@ -11,7 +11,11 @@ file, kept only for failing records). Checks run in this order and the first fai
    ``invalid_boolean``);
 3. per column: ``not_allowed`` (value outside ``Column.allowed``), ``below_minimum``,
    ``above_maximum``;
-4. the kind's cross-field :class:`~forcestat.schema.Rule` s, by their own names.
+4. the kind's cross-field :class:`~forcestat.schema.Rule` s, by their own names;
+5. plausibility: ``implausible_offset`` (a UTC offset beyond +-14:00), ``implausible_time``
+   (outside the load's :class:`Window`), then the kind's ``plausible`` rules.
+
+Text key columns are trimmed of surrounding spaces, so ``c03 `` and ``c03`` are one key.
 
 Timestamps: text with an offset (``Z``, ``+01:00``, ``-0500``) is an instant and is converted
 to UTC; text without one is Europe/London wall-clock time. In the hour the clocks change,
@@ -24,9 +28,52 @@ are London wall-clock time like offset-less text. Everything is stored as naive 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from ..schema import Column, RecordKind
+from ..schema.base import IMPLAUSIBLE_OFFSET
 from .readers import Source, sql_string
+
+#: default start of the plausible time window
+EARLIEST = datetime(1990, 1, 1)
+#: widest UTC offset any time zone uses, in minutes (+14:00, Kiribati)
+MAX_OFFSET_MINUTES = 14 * 60
+
+
+@dataclass(frozen=True)
+class Window:
+    """The times a load accepts as plausible: ``earliest <= t < latest`` (naive UTC)."""
+
+    earliest: datetime
+    latest: datetime
+
+    @classmethod
+    def default(cls, now: datetime | None = None) -> Window:
+        """1990-01-01 up to one day after ``now`` (the load)."""
+        now = now or datetime.now(UTC).replace(tzinfo=None)
+        return cls(EARLIEST, now + timedelta(days=1))
+
+    @classmethod
+    def between(cls, earliest: date | datetime | None, latest: date | datetime | None) -> Window:
+        d = cls.default()
+
+        def ts(v: date | datetime | None, fallback: datetime) -> datetime:
+            if v is None:
+                return fallback
+            return v if isinstance(v, datetime) else datetime(v.year, v.month, v.day)
+
+        return cls(ts(earliest, d.earliest), ts(latest, d.latest))
+
+    def format(self, text: str) -> str:
+        """``text`` with ``{earliest}``/``{latest}`` as SQL timestamps and ``{earliest_text}``
+        /``{latest_text}`` as readable dates (used in plausibility rules)."""
+        return (
+            text.replace("{earliest_text}", f"{self.earliest:%Y-%m-%d %H:%M}")
+            .replace("{latest_text}", f"{self.latest:%Y-%m-%d %H:%M}")
+            .replace("{earliest}", f"TIMESTAMP '{self.earliest:%Y-%m-%d %H:%M:%S}'")
+            .replace("{latest}", f"TIMESTAMP '{self.latest:%Y-%m-%d %H:%M:%S}'")
+        )
+
 
 TEXT_TYPES = ("VARCHAR",)
 
@@ -108,18 +155,35 @@ def zone_to_utc(ts: str, tz: str) -> str:
     return f"timezone('UTC', timezone({sql_string(tz)}, {ts}))"
 
 
-def typed_expr(col: Column, src: str, src_type: str, tag: str, tz: str = "Europe/London") -> Parsed:
+def typed_expr(
+    col: Column,
+    src: str,
+    src_type: str,
+    tag: str,
+    key: bool = False,
+    tz: str = "Europe/London",
+) -> Parsed:
     """``col``'s typed value (NULL when empty or unreadable) from raw column ``src``.
 
-    ``tag`` makes the names of the first-step columns unique; ``tz`` is the zone of
-    wall-clock times (text without an offset, plain TIMESTAMP columns).
+    ``tag`` makes the names of the first-step columns unique; a ``key`` text column is
+    trimmed of surrounding spaces; ``tz`` is the zone of wall-clock times (text without an
+    offset, plain TIMESTAMP columns).
     """
     t = src_type.upper()
     text = src if is_text(t) else f"CAST({src} AS VARCHAR)"
     number = src if t in NUMERIC_TYPES else text  # no round trip through text for numbers
     a, b = f"__a{tag}", f"__b{tag}"
     if col.type == "str":
-        return {}, f"CASE WHEN trim({text}) <> '' THEN {text} END"
+        # DuckDB's trim costs several times a prefix test: only padded values go through it
+        padded = f"(starts_with({text}, ' ') OR ends_with({text}, ' '))"
+        if key:
+            return {a: f"CASE WHEN {padded} THEN trim({text}) ELSE {text} END"}, (
+                f"CASE WHEN {a} <> '' THEN {a} END"
+            )
+        return {}, (
+            f"CASE WHEN {text} = '' THEN NULL WHEN {padded} THEN "
+            f"(CASE WHEN trim({text}) <> '' THEN {text} END) ELSE {text} END"
+        )
     if col.type == "timestamp":
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
             return {}, _instant_to_utc(src)
@@ -156,7 +220,10 @@ def typed_expr(col: Column, src: str, src_type: str, tag: str, tz: str = "Europe
 def raw_empty(src: str, src_type: str) -> str:
     """SQL true when the file gave no value."""
     if is_text(src_type):
-        return f"({src} IS NULL OR trim({src}) = '')"
+        return (
+            f"({src} IS NULL OR {src} = '' OR ((starts_with({src}, ' ') OR ends_with({src}, ' '))"
+            f" AND trim({src}) = ''))"
+        )
     return f"({src} IS NULL)"
 
 
@@ -193,7 +260,11 @@ class _Builder:
 
 
 def checked_select(
-    source: Source, kind: RecordKind, mapping: dict[str, int], raw_value: dict[str, str]
+    source: Source,
+    kind: RecordKind,
+    mapping: dict[str, int],
+    raw_value: dict[str, str],
+    window: Window | None = None,
 ) -> tuple[str, list[Check]]:
     """The SELECT yielding typed columns, ``_err`` and ``_raw`` for every record of ``source``.
 
@@ -205,17 +276,24 @@ def checked_select(
         code = b.add("invalid_json", "", "'line is not a JSON object'")
         b.branches.append(f"WHEN NOT {source.ok_sql} THEN {code}")
 
-    typed, first = [], []
+    window = window or Window.default()
+    typed, first, kept = [], [], []
+    offsets: list[tuple[Column, str, str]] = []
     for col in kind.columns:
         if col.name not in mapping:
             typed.append(f"CAST(NULL AS {col.sql_type}) AS {ident(col.name)}")
             continue
         i = mapping[col.name]
         src, src_type = f"__r{i}", source.types[i]
-        parsed, value = typed_expr(col, src, src_type, str(i), source.timezone)
+        parsed, value = typed_expr(
+            col, src, src_type, str(i), key=col.name in kind.key, tz=source.timezone
+        )
         first += [f"{sql} AS {name}" for name, sql in parsed.items()]
         typed.append(f"{value} AS {ident(col.name)}")
         _type_branches(b, col, src, src_type)
+        if col.type == "timestamp" and f"__b{i}" in parsed:  # text: may carry an offset
+            offsets.append((col, f"__a{i}", f"__b{i}"))
+            kept += [f"__a{i}", f"__b{i}"]
     for col in kind.columns:
         if col.name in mapping:
             _value_branches(b, col)
@@ -223,6 +301,28 @@ def checked_select(
         reason = sql_string(rule.description or f"breaks rule {rule.name}")
         code = b.add(rule.name, rule.column, reason)
         b.branches.append(f"WHEN NOT coalesce(({rule.sql}), true) THEN {code}")
+    for col, has_offset_col, wall in offsets:
+        code = b.add(
+            IMPLAUSIBLE_OFFSET,
+            col.name,
+            f"{b.shown(col.name)} || {sql_string(' has a UTC offset beyond +-14:00')}",
+        )
+        b.branches.append(
+            f"WHEN {has_offset_col} AND abs(date_diff('minute', {ident(col.name)}, {wall})) "
+            f"> {MAX_OFFSET_MINUTES} THEN {code}"
+        )
+    for rule in kind.plausibility:
+        columns_known = rule.column in mapping or rule.column not in kind.column_names
+        if not columns_known:
+            continue
+        desc = window.format(rule.description or f"breaks rule {rule.name}")
+        reason = (
+            f"{b.shown(rule.column)} || {sql_string(': ' + desc)}"
+            if rule.column in mapping
+            else sql_string(desc)
+        )
+        code = b.add(rule.name, rule.column, reason)
+        b.branches.append(f"WHEN NOT coalesce(({window.format(rule.sql)}), true) THEN {code}")
 
     err = f"CASE {' '.join(b.branches)} END" if b.branches else "CAST(NULL AS INTEGER)"
     raw = _raw_record(source)
@@ -233,7 +333,7 @@ def checked_select(
     sql = (
         f"SELECT {', '.join(keep + extra)}, _err, "
         f"CASE WHEN _err IS NOT NULL THEN {raw} END AS _raw FROM ("
-        f"SELECT *, {err} AS _err FROM (SELECT {', '.join(carried + typed)} FROM ("
+        f"SELECT *, {err} AS _err FROM (SELECT {', '.join(carried + kept + typed)} FROM ("
         f"SELECT {parse} FROM {source.relation})))"
     )
     return sql, b.checks
@@ -295,8 +395,8 @@ def raw_keys(source: Source) -> list[str]:
 def _raw_record(source: Source) -> str:
     """SQL keeping a failing record as it was: the original line (JSON Lines) or its fields
     as a JSON object keyed by the file's header (CSV, Parquet)."""
-    if source.text_sql:
-        return source.text_sql
+    if source.text_sql:  # the line as the file has it, without its line end
+        return f"rtrim({source.text_sql}, chr(10) || chr(13))"
     pairs = ", ".join(f"{ident(h)} := __r{i}" for i, h in enumerate(raw_keys(source)))
     return f"CAST(to_json(struct_pack({pairs})) AS VARCHAR)"
 

@@ -446,7 +446,7 @@ class Engine:
         counts = self._groups_at_least(t, in_period, at_least) if at_least else {}
         for x in batch:
             gap = _per_period_gap(x, p, row)
-            value = counts[x.key] if x.key in counts else row[x.key]
+            value = counts[x.key] if x.key in counts else _as_count(row[x.key])
             self._period_cache[(x.key, p)] = (None, gap) if gap else (float(value), None)
 
     def _groups_at_least(self, t: Any, in_period: Any, ms: list[Measure]) -> dict[str, int]:
@@ -468,7 +468,7 @@ class Engine:
                 assert isinstance(x.aggregate, GroupsWithAtLeast)
                 aggs[x.key] = per.count(where=per._n >= x.aggregate.n)
             row = self.execute(per.aggregate(**aggs)).iloc[0]
-            out.update({x.key: int(row[x.key]) for x in group})
+            out.update({x.key: _as_count(row[x.key]) for x in group})
         return out
 
     # -- entry point --------------------------------------------------------------------------
@@ -479,6 +479,12 @@ class Engine:
         if m.additive:
             return self.additive_values(m, periods)
         return self.per_period_values(m, periods)
+
+
+def _as_count(value: Any) -> int:
+    """A count from a query result. A filtered count over no rows is 0 on DuckDB but NULL on
+    Spark (Ibis compiles it to a SUM there), which pandas returns as NaN."""
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def _scalar(result: Any) -> int:

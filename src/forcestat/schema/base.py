@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+#: rule of a time outside the load's window (default 1990-01-01 to a day after the load)
+IMPLAUSIBLE_TIME = "implausible_time"
+#: rule of a UTC offset beyond -14:00 .. +14:00, the widest any time zone uses
+IMPLAUSIBLE_OFFSET = "implausible_offset"
+
 ColumnType = Literal["str", "int", "float", "bool", "date", "timestamp"]
 
 #: DuckDB type each column type is stored as. Timestamps are stored as naive UTC.
@@ -98,6 +103,10 @@ class RecordKind:
     key_repeats: bool = False
     #: columns the store computes from each row at ingest, besides ``month``
     derived: tuple[Derived, ...] = ()
+    #: plausibility rules beyond the time window every kind has (durations, counts): a row
+    #: that breaks one is quarantined under the rule's name. SQL and description may use
+    #: ``{earliest}`` and ``{latest}`` (the load's time window, as SQL TIMESTAMPs).
+    plausible: tuple[Rule, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -133,6 +142,24 @@ class RecordKind:
         month = self.month_sql
         first = (Derived("month", "DATE", month, "Europe/London month"),) if month else ()
         return first + self.derived
+
+    @property
+    def plausibility(self) -> tuple[Rule, ...]:
+        """Every plausibility rule, in the order checked: each timestamp or date column within
+        the load's time window (rule ``implausible_time``), then :attr:`plausible`. (UTC
+        offsets beyond +-14:00 are checked as text is read: rule ``implausible_offset``.)"""
+        window = tuple(
+            Rule(
+                IMPLAUSIBLE_TIME,
+                f"CAST({c.name} AS TIMESTAMP) >= {{earliest}} "
+                f"AND CAST({c.name} AS TIMESTAMP) < {{latest}}",
+                c.name,
+                f"{c.name} must be from {{earliest_text}} up to {{latest_text}}",
+            )
+            for c in self.columns
+            if c.type in ("timestamp", "date")
+        )
+        return window + self.plausible
 
     def column(self, name: str) -> Column:
         for c in self.columns:

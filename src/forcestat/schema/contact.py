@@ -5,6 +5,9 @@ from __future__ import annotations
 from .base import Column, Derived, RecordKind, Rule
 
 CHANNELS = ("999", "101")
+#: Longest plausible queue wait and talk time of one call (hours); longer is refused at ingest.
+MAX_WAIT_HOURS = 6
+MAX_TALK_HOURS = 24
 
 
 def microseconds(later: str, earlier: str) -> str:
@@ -48,8 +51,32 @@ calls = RecordKind(
             "ended_at",
             "ended_at must not be before arrived_at",
         ),
+        # Impossible durations are a misread clock (a "0:00:00" taken as midnight), not a
+        # call: one such row doubles a month's mean patience in the demand model.
+        Rule(
+            "wait_plausible",
+            f"answered_at IS NULL OR answered_at <= arrived_at + INTERVAL {MAX_WAIT_HOURS} HOUR",
+            "answered_at",
+            f"answered_at is more than {MAX_WAIT_HOURS} hours after arrived_at: no caller "
+            "queues that long (a misread clock?)",
+        ),
+        Rule(
+            "talk_plausible",
+            f"answered_at IS NULL OR ended_at <= answered_at + INTERVAL {MAX_TALK_HOURS} HOUR",
+            "ended_at",
+            f"ended_at is more than {MAX_TALK_HOURS} hours after answered_at: no call is "
+            "talked through that long (a misread clock?)",
+        ),
     ),
     time_column="arrived_at",
+    plausible=(
+        Rule(
+            "implausible_duration",
+            "ended_at <= arrived_at + INTERVAL 24 HOUR",
+            "ended_at",
+            "a call lasts at most 24 hours from arrival to end",
+        ),
+    ),
     derived=(
         Derived(
             "queue_us",
@@ -136,6 +163,14 @@ chats = RecordKind(
         ),
     ),
     time_column="requested_at",
+    plausible=(
+        Rule(
+            "implausible_duration",
+            "ended_at <= requested_at + INTERVAL 24 HOUR",
+            "ended_at",
+            "a chat lasts at most 24 hours from request to end",
+        ),
+    ),
     derived=(
         Derived(
             "wait_us",
@@ -158,6 +193,14 @@ staffing = RecordKind(
     ),
     key=("interval_start", "channel"),
     time_column="interval_start",
+    plausible=(
+        Rule(
+            "implausible_count",
+            "agents <= 10000",
+            "agents",
+            "at most 10,000 agents on duty in one interval",
+        ),
+    ),
 )
 
 call_intervals = RecordKind(

@@ -82,6 +82,15 @@ policeuk_street = RecordKind(
             "Month must be YYYY-MM",
         ),
     ),
+    plausible=(
+        Rule(
+            "implausible_time",
+            "try_strptime(month_text, '%Y-%m') >= date_trunc('month', {earliest}) "
+            "AND try_strptime(month_text, '%Y-%m') < {latest}",
+            "month_text",
+            "Month must be from {earliest_text} up to {latest_text}",
+        ),
+    ),
     header_aliases=POLICEUK_HEADERS,
     key_may_be_empty=True,
     key_repeats=True,

@@ -1,0 +1,216 @@
+"""The store on PostgreSQL: the same tables as the DuckDB file, written by several processes.
+
+Tables are created from the record kinds' schemas (the DuckDB DDL of :mod:`forcestat.store`
+translated by sqlglot), with an index on each kind's natural key for ingest's duplicate and
+conflict checks, and a sequence numbering loads (several processes may ingest at once: each
+load takes the next number, and loads of one kind take turns on a transaction-level advisory
+lock while they compare with the stored rows; readers never wait, see docs/deploy.md).
+
+Ingest into PostgreSQL is :func:`forcestat.ingest.postgres.ingest_paths`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import StoreError, StoreVersionError
+from ..schema import KINDS, RecordKind
+from ..store import META_DDL, STORE_FORMAT, table_ddl
+from . import dialect_sql, missing_extra, redact
+
+LOAD_ID_SEQUENCE = "forcestat_load_id"
+#: advisory-lock key space: hashtext('forcestat:' || name)
+LOCK_PREFIX = "forcestat:"
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise missing_extra("postgres", "psycopg") from None
+    return psycopg
+
+
+def connect(url: str, *, autocommit: bool = True) -> Any:
+    """A psycopg 3 connection in UTC; StoreError (one line, password hidden) if it fails."""
+    psycopg = _psycopg()
+    url = "postgresql://" + url.split("://", 1)[1]
+    try:
+        con = psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
+    except psycopg.Error as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise StoreError(f"cannot open store {redact(url)}: {first}") from None
+    with con.cursor() as cur:
+        cur.execute("SET TimeZone = 'UTC'")
+    if not autocommit:
+        con.commit()
+    return con
+
+
+def lock_sql(name: str) -> str:
+    """SQL taking the transaction-level advisory lock called ``name``."""
+    return f"SELECT pg_advisory_xact_lock(hashtext('{LOCK_PREFIX}{name}'))"
+
+
+class PostgresStore:
+    """An open forcestat store on PostgreSQL.
+
+    ``pg`` is a psycopg 3 connection in autocommit mode (bookkeeping, status); ingest opens
+    its own transactions on it. ``ibis`` is a second connection as an Ibis backend, which
+    the measures read.
+    """
+
+    backend = "postgres"
+
+    def __init__(self, url: str, pg: Any) -> None:
+        self.url = url
+        self.path = redact(url)  # how messages name the store
+        self.pg = pg
+        self._ibis: Any = None
+
+    @classmethod
+    def open(cls, url: str, *, read_only: bool = False) -> PostgresStore:
+        store = cls(url, connect(url))
+        try:
+            store.check_format()
+            if not read_only:
+                store.ensure_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def check_format(self) -> None:
+        """Refuse a store written by a newer forcestat (as the DuckDB store does)."""
+        if not self.has_table("forcestat_meta"):
+            return
+        rows = self.fetch("SELECT value FROM forcestat_meta WHERE key = 'store_format'")
+        found = int(rows[0][0]) if rows and str(rows[0][0]).isdigit() else 0
+        if found > STORE_FORMAT:
+            raise StoreVersionError(
+                f"store {self.path} was written by a newer forcestat (store format {found};"
+                f" this forcestat reads up to {STORE_FORMAT}): upgrade forcestat to use it"
+            )
+
+    # -- schema ----------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create every table, index and the load sequence if missing, and add (and fill)
+        derived columns that a store made by an older forcestat lacks. One transaction,
+        serialised with other processes doing the same."""
+        with self.pg.transaction(), self.pg.cursor() as cur:
+            cur.execute(lock_sql("schema"))
+            stored = self._stored_columns(cur)
+            for kind in KINDS.values():
+                cur.execute(dialect_sql(table_ddl(kind), "postgres"))
+                if kind.name in stored:
+                    self._add_missing_derived(cur, kind, stored[kind.name])
+                keys = ", ".join(f'"{k}"' for k in kind.key)
+                cur.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{kind.name}_key" ON "{kind.name}" ({keys})'
+                )
+            for ddl in META_DDL.values():
+                cur.execute(dialect_sql(ddl, "postgres"))
+            cur.execute("CREATE INDEX IF NOT EXISTS quarantine_load ON quarantine (load_id, line)")
+            cur.execute(
+                "INSERT INTO forcestat_meta VALUES ('store_format', %s) ON CONFLICT DO NOTHING",
+                [str(STORE_FORMAT)],
+            )
+            cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {LOAD_ID_SEQUENCE}")
+            # a store whose load_log was filled before the sequence existed
+            cur.execute(
+                f"SELECT setval('{LOAD_ID_SEQUENCE}', m) FROM (SELECT max(load_id) AS m "
+                f"FROM load_log) l WHERE m >= (SELECT last_value FROM {LOAD_ID_SEQUENCE})"
+            )
+
+    @staticmethod
+    def _stored_columns(cur: Any) -> dict[str, set[str]]:
+        cur.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()"
+        )
+        out: dict[str, set[str]] = {}
+        for table_name, column_name in cur.fetchall():
+            out.setdefault(table_name, set()).add(column_name)
+        return out
+
+    @staticmethod
+    def _add_missing_derived(cur: Any, kind: RecordKind, present: set[str]) -> None:
+        missing = [d for d in kind.derived_columns if d.name not in present]
+        if not missing:
+            return
+        for d in missing:
+            pg_type = dialect_sql(f"CAST(NULL AS {d.sql_type})", "postgres")
+            pg_type = pg_type.removeprefix("CAST(NULL AS ").removesuffix(")")
+            cur.execute(f'ALTER TABLE "{kind.name}" ADD COLUMN "{d.name}" {pg_type}')
+        sets = ", ".join(f'"{d.name}" = {dialect_sql(d.sql, "postgres")}' for d in missing)
+        cur.execute(f'UPDATE "{kind.name}" SET {sets}')
+
+    def fill_derived(self, kind: str | RecordKind, names: list[str] | None = None) -> None:
+        """Recompute a kind's derived columns for every stored row (in PostgreSQL's SQL)."""
+        k = kind if isinstance(kind, RecordKind) else KINDS[kind]
+        cols = [d for d in k.derived_columns if names is None or d.name in names]
+        if cols:
+            sets = ", ".join(f'"{d.name}" = {dialect_sql(d.sql, "postgres")}' for d in cols)
+            with self.pg.cursor() as cur:
+                cur.execute(f'UPDATE "{k.name}" SET {sets}')
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def ibis(self) -> Any:
+        """This store as an Ibis PostgreSQL backend (its own connection)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.postgres.from_connection(connect(self.url))
+        return self._ibis
+
+    def table(self, name: str) -> Any:
+        return self.ibis.table(name)
+
+    def fetch(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of a query (``%s`` placeholders)."""
+        with self.pg.cursor() as cur:
+            cur.execute(sql, params or [])
+            return list(cur.fetchall())
+
+    def has_table(self, name: str) -> bool:
+        rows = self.fetch(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name = %s",
+            [name],
+        )
+        return bool(rows[0][0])
+
+    def status(self) -> list[dict[str, Any]]:
+        """Rows, first and last month, and quarantined rows for every kind's table."""
+        out = []
+        for kind in KINDS.values():
+            if not self.has_table(kind.name):
+                continue
+            span = "min(month), max(month)" if kind.month_sql else "NULL, NULL"
+            row = self.fetch(f'SELECT count(*), {span} FROM "{kind.name}"')[0]
+            q = self.fetch("SELECT count(*) FROM quarantine WHERE kind = %s", [kind.name])[0]
+            out.append(
+                {
+                    "table": kind.name,
+                    "rows": int(row[0]),
+                    "first_month": row[1].strftime("%Y-%m") if row[1] else None,
+                    "last_month": row[2].strftime("%Y-%m") if row[2] else None,
+                    "quarantined": int(q[0]),
+                }
+            )
+        return out
+
+    def close(self) -> None:
+        if self._ibis is not None:
+            try:
+                self._ibis.disconnect()
+            except Exception:  # closing is best effort
+                pass
+        self.pg.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

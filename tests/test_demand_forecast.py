@@ -1,0 +1,104 @@
+"""Forecasts of daily and interval call volumes: recover known effects, cover the truth."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forcestat.demand.forecast import daily_counts, forecast_calls, quantile_rates
+from forcestat.errors import ParameterError
+
+DOW = np.array([1.0, 1.1, 1.05, 1.0, 1.2, 0.6, 0.4])  # Mon..Sun multipliers
+
+
+def _calls(days: int, seed: int = 0, base: float = 400.0, start: str = "2022-01-03"):
+    """Calls with day-of-week effects, English bank holidays at half volume, arrivals
+    between 08:00 and 20:00 UTC (winter: the same as London time)."""
+    import holidays
+
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(start, periods=days, freq="D")
+    hol = holidays.country_holidays("GB", subdiv="ENG", years=sorted(set(dates.year)))
+    rows = []
+    for d in dates:
+        mean = base * DOW[d.day_of_week] * (0.5 if d.date() in hol else 1.0)
+        n = rng.poisson(rng.gamma(200, mean / 200))
+        secs = rng.uniform(8 * 3600, 20 * 3600, n)
+        rows.append(d + pd.to_timedelta(np.sort(secs), unit="s"))
+    t = pd.DatetimeIndex(np.concatenate(rows))
+    return pd.DataFrame(
+        {"call_id": [f"C{i}" for i in range(len(t))], "channel": "101", "arrived_at": t,
+         "answered_at": t, "ended_at": t + pd.Timedelta(minutes=3), "agent_id": "A1"}
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def history():
+    return _calls(180)
+
+
+def test_day_of_week_and_holiday_effects_are_recovered(history):
+    fc = forecast_calls(history, 28, tz="Europe/London")
+    c = fc.coefficients
+    assert c["dow_Sat"] == pytest.approx(np.log(0.6), abs=0.05)
+    assert c["dow_Sun"] == pytest.approx(np.log(0.4), abs=0.05)
+    assert c["holiday"] == pytest.approx(np.log(0.5), abs=0.2)
+    assert abs(c["trend_per_year"]) < 0.15  # no drift was simulated
+
+
+def test_prediction_intervals_cover_the_following_weeks(history):
+    fc = forecast_calls(history, 56, tz="Europe/London", level=0.9)
+    future = _calls(180 + 56, seed=0)
+    actual = daily_counts(future, "Europe/London").iloc[-56:].to_numpy()
+    inside = (actual >= fc.daily["low"]) & (actual <= fc.daily["high"])
+    assert inside.mean() >= 0.8
+    # and the intervals are not uselessly wide
+    assert (fc.daily["high"] / fc.daily["expected"]).median() < 1.3
+
+
+def test_the_day_is_spread_by_its_profile(history):
+    fc = forecast_calls(history, 7, tz="Europe/London", interval_minutes=60)
+    i = fc.intervals
+    assert len(i) == 7 * 24
+    night = pd.to_datetime(i["interval_start"]).dt.hour < 8
+    assert i.loc[night, "expected"].sum() == pytest.approx(0, abs=1e-6)
+    per_day = i.groupby(pd.to_datetime(i["interval_start"]).dt.date)["expected"].sum()
+    assert per_day.to_numpy() == pytest.approx(fc.daily["expected"].to_numpy(), rel=1e-6)
+    # an upper quantile staffs above the mean
+    q = quantile_rates(fc, 0.9)
+    busy = i["expected"] > 5
+    assert (q[busy] > i.loc[busy, "calls_per_hour"]).all()
+
+
+def test_short_histories_fit_no_trend_and_too_short_ones_are_refused():
+    fc = forecast_calls(_calls(28), 7, tz="Europe/London", country=None)
+    assert "trend_per_year" not in fc.coefficients and "holiday" not in fc.coefficients
+    with pytest.raises(ParameterError, match="14 days"):
+        forecast_calls(_calls(10), 7)
+    with pytest.raises(ParameterError, match="days must be"):
+        forecast_calls(_calls(28), 0)
+
+
+def test_cli_forecast(history, tmp_path, monkeypatch, capsys):
+    from forcestat import cli
+    from forcestat.demand.adapters import load_calls_into
+    from forcestat.store import Store
+
+    db = str(tmp_path / "f.duckdb")
+    with Store.open(db) as store:
+        load_calls_into(store, history, tmp_path)
+    chart = tmp_path / "fc.svg"
+    monkeypatch.setattr(
+        sys, "argv",
+        ["forcestat", "demand", "forecast", "--db", db, "--days", "14", "--json",
+         "--staff-quantile", "90", "--chart", str(chart)],
+    )  # fmt: skip
+    cli.main()
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["daily"]) == 14 and len(data["intervals"]) == 14 * 24
+    assert data["staffing"]["peak_agents"] > 0
+    assert chart.read_text().lstrip().startswith("<svg")
