@@ -65,9 +65,14 @@ def reference_bank_calls(
         # clock times after midnight belong to the next day
         return ts.where(ts >= arrived - pd.Timedelta(hours=1), ts + pd.Timedelta(days=1))
 
-    ser_start = after(_clock(r["date"], r["ser_start"]))
-    ser_exit = after(_clock(r["date"], r["ser_exit"]))
     q_exit = after(_clock(r["date"], r["q_exit"]))
+    # 0:00:00 is the file's "not recorded": a served call with no service clock (about 50 a
+    # month) was answered when it left the queue (or the VRU, if it never queued); read as a
+    # clock time it would roll to the next midnight, a wait of up to 15 hours
+    no_service_clock = r["ser_start"].str.strip().isin(("0:00:00", "00:00:00", ""))
+    left_queue = q_exit.where(queued, arrived)
+    ser_start = after(_clock(r["date"], r["ser_start"])).where(~no_service_clock, left_queue)
+    ser_exit = after(_clock(r["date"], r["ser_exit"])).where(~no_service_clock, ser_start)
     # the VRU and queue clocks disagree by a second now and then: never answer before arrival
     answered = ser_start.where(served).clip(lower=arrived)
     ended = ser_exit.where(served, q_exit)
@@ -89,9 +94,19 @@ def reference_bank_calls(
             "ended_at": _to_utc(ended, source_tz),
             "district": None,
             "agent_id": server.where(served & (server != "NO_SERVER")),
+            "priority": _bank_priority(r),
         }
     )
     return out.sort_values("arrived_at", kind="stable").reset_index(drop=True)
+
+
+def _bank_priority(r: pd.DataFrame) -> pd.Series:
+    """The bank's service class: 1 for high-priority customers (``priority`` 2), served
+    first, 0 for regular ones (0 and 1); None where the file has no ``priority`` column."""
+    if "priority" not in r:
+        return pd.Series(None, index=r.index, dtype="object")
+    p = pd.to_numeric(r["priority"], errors="coerce")
+    return (p >= 2).astype("Int64").where(p.notna())
 
 
 def _to_utc(ts: pd.Series, tz: str) -> pd.Series:
@@ -125,6 +140,11 @@ def test_bank_mapping_gives_the_adapters_rows(store, shared):
         a, b = want[c].reset_index(drop=True), got[c]
         same = (a == b) | (a.isna() & b.isna())
         assert same.all(), (c, pd.DataFrame({"want": a[~same], "got": b[~same]}).head())
+    # the adapter reads through the mapping and keeps the bank's priority class beside it
+    from forcestat.demand.adapters import read_anonymous_bank
+
+    adapter = read_anonymous_bank(f).set_index("call_id").loc[want["call_id"]]
+    assert (adapter["priority"].to_numpy() == want["priority"].astype(float).to_numpy()).all()
 
 
 def _decc(shared, pattern):
