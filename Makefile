@@ -41,6 +41,7 @@ bench: install-test
 	$(BIN)/python bench/demand.py
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/backends.py --rows 1000000,10000000
 
 clean:
 	rm -rf $(OUT) forcestat.duckdb .pytest_cache

@@ -64,6 +64,7 @@ CASES = [
     ("live_chats", "2022-08", 3),
     ("live_chats_answered", "2022-08", 2),
     ("live_chats_abandoned", "2022-08", 1),
+    ("live_chats_pct_abandoned", "2022-08", 100 / 3),  # 1 of 3
     ("live_chats_avg_wait_seconds", "2022-08", 60.0),  # (30 + 90) / 2
     # -- crime: r5 (00:30 BST on 1 September) is September
     ("recorded_crime", "2022-08", 4),
@@ -84,6 +85,7 @@ CASES = [
     ("special_constables", "2022-08", 4),  # s1 s2 s3 s5
     ("special_constables_independent", "2022-10-31", 1),  # s2 independent only from Nov
     ("special_constable_hours", "2022-08..2022-10", 18.5),  # 8 + 6.5 + 4; p1 is not a special
+    ("volunteer_hours", "2022-08..2022-10", 23.5),  # 8 + 6.5 + 4 + p1's 5 (h5 is November)
     ("specials_accepted_into_regular_force", "FY2022/23 to 2022-10", 2),  # s6 Apr, s3 Sep
     ("specials_accepted_into_regular_force", "2022-08..2022-10", 1),
     ("police_support_volunteers", "2022-10", 1),  # p2 joins in November
@@ -91,17 +93,30 @@ CASES = [
     ("cpv_canine", "2022-10", 2),
     ("cpv_equine", "2022-10", 1),
     ("cpv_aviation", "2022-10", 0),
-    # -- speedwatch, "2022 to date" = 2022-01..2022-10
+    # -- speedwatch, "2022 to date" = 2022-01..2022-10. Thresholds 35 (30 mph), 46 (40 mph):
+    # AB12CDE sw01-sw05 all sightings: letter1 letter2 letter3 (sw03 at exactly 35) visit
+    # referral; XY99ZZZ sw06 45 and sw08 44 below 46, sw07 letter1, sw09 letter2;
+    # SO11RNN sw10 letter1 (SORN); UN22TAX sw11 letter1 sw12 letter2 (untaxed, once)
     ("vehicles_detected_over_limit", "2022-01..2022-10", 12),  # sw01-sw12
     ("speedwatch_distinct_vehicles", "2022-01..2022-10", 4),  # 'ab12 cde' is AB12CDE
-    ("addresses_attended_4th_detection", "2022-01..2022-10", 2),  # AB12CDE 5, XY99ZZZ 4
-    ("drivers_5_plus_detections", "2022-01..2022-10", 1),
+    ("speedwatch_sightings", "2022-01..2022-10", 10),
+    ("speedwatch_vehicles_sighted", "2022-01..2022-10", 4),
+    ("addresses_attended_4th_detection", "2022-01..2022-10", 1),  # sw04
+    ("drivers_5_plus_detections", "2022-01..2022-10", 1),  # sw05
+    ("speedwatch_vehicles_referred", "2022-01..2022-10", 1),
     ("sorn_vehicles_to_dvla", "2022-01..2022-10", 1),
     ("untaxed_vehicles_to_dvla", "2022-01..2022-10", 1),  # NO22TAX was under the limit
-    ("letters_sent", "2022-01..2022-10", 9),
+    ("letters_sent", "2022-01..2022-10", 8),
+    ("speedwatch_final_letters", "2022-01..2022-10", 1),  # sw03
+    ("speedwatch_letters_printed", "2022-01..2022-10", 0),  # decided, but no batch printed
+    # -- Operation Encompass: n1 1 h early, n2 1 h late, n3 3 h early, all September
+    ("encompass_notifications", "2022-09", 3),
+    ("encompass_pct_before_deadline", "2022-09", 200 / 3),  # n1 n3 of 3
+    ("encompass_median_lead_hours", "2022-09", 1.0),  # of -1, 1, 3
+    ("encompass_late_notifications", "2022-09", 1),  # n2
     ("vehicles_detected_over_limit", "2022-08..2022-10", 6),
     ("addresses_attended_4th_detection", "2022-08..2022-10", 0),
-    ("letters_sent_monthly_average", "2022-08..2022-10", 1.0),  # sw08 sw10 sw11 / 3
+    ("letters_sent_monthly_average", "2022-08..2022-10", 4 / 3),  # sw09 sw10 sw11 sw12 / 3
 ]
 
 
@@ -255,4 +270,4 @@ def test_board_period_wordings_are_read(fx):
     # "to 2022-10" is the financial year to date, as the board's specials figure reads it
     assert value_of(fx, "specials_accepted_into_regular_force", "to 2022-10") == 2
     df = evaluate(fx, ["letters_sent"], "last 3 months to 2022-10", comparisons=False)
-    assert (df.period.iloc[0], df.value.iloc[0]) == ("2022-08..2022-10", 3)
+    assert (df.period.iloc[0], df.value.iloc[0]) == ("2022-08..2022-10", 4)

@@ -198,7 +198,7 @@ def test_volunteer_and_speedwatch_tables_match_the_engine(doc, fixture_store):
         ("Vehicles detected exceeding the limit", "vehicles_detected_over_limit"),
         ("Letters sent to drivers", "letters_sent"),
         ("Addresses attended (4th detection)", "addresses_attended_4th_detection"),
-        ("Vehicles detected 5 or more times", "drivers_5_plus_detections"),
+        ("Referrals at a 5th or later detection", "drivers_5_plus_detections"),
         ("SORN vehicles passed to DVLA", "sorn_vehicles_to_dvla"),
         ("Untaxed vehicles passed to DVLA", "untaxed_vehicles_to_dvla"),
     ]:

@@ -18,6 +18,7 @@ from forcestat.ingest import ingest_paths
 from forcestat.measures import evaluate
 from forcestat.store import Store
 from forcestat.synth import default_targets_path, generate, load_targets
+from forcestat.workflows.speedwatch import load_policy, process
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +46,8 @@ def kent(tmp_path_factory):
     result = generate(out, seed=0, measure="files")
     store = Store.open(":memory:")
     loads = ingest_paths(store, [out / "records"])
+    # Speedwatch letters, visits and DVLA referrals are what the workflow decides
+    process(store, load_policy(None))
     yield store, loads, json.loads(result.calibration_path.read_text())
     store.close()
 

@@ -14,7 +14,19 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .commands import backends, demand, demo, ingest, measures, report, synth
+from .commands import (
+    backends,
+    demand,
+    demo,
+    encompass,
+    ingest,
+    measures,
+    report,
+    retention,
+    speedwatch,
+    synth,
+    volunteers,
+)
 from .errors import ForcestatError
 from .safe import visible
 
@@ -33,7 +45,19 @@ def _root() -> None:
     """Turn a police force's records into its performance-board figures."""
 
 
-for area in (ingest, measures, backends, synth, report, demand, demo):
+for area in (
+    ingest,
+    measures,
+    backends,
+    synth,
+    report,
+    demand,
+    demo,
+    speedwatch,
+    encompass,
+    retention,
+    volunteers,
+):
     area.register(app)
 
 

@@ -62,6 +62,7 @@ def run_demo(
     from .measures import evaluate
     from .report import write_report
     from .synth import generate
+    from .workflows.speedwatch import load_policy, process
 
     say = progress or (lambda _msg: None)
     out = Path(out_dir)
@@ -80,6 +81,8 @@ def run_demo(
             [out / "records"],
             progress=lambda done, total, file: say(f"  ingest: {Path(file).name} ({done}/{total})"),
         )
+        say("Processing Speedwatch detections (letters, visits, DVLA)")
+        process(store, load_policy(None))
         say("Computing key figures")
         figures = evaluate(store, list(KEY_MEASURES), p, grain="month", comparisons=False)
         say("Writing the board report")

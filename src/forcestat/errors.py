@@ -9,6 +9,7 @@ The CLI turns them into exit codes (2 for bad input), the web API into 4xx JSON:
      |    +-- UnknownMeasureError   a measure key not in the catalogue
      |    +-- TargetsError          a synth targets file with unknown or impossible figures
      |    +-- ParameterError        a demand-model parameter out of range
+     |    +-- AccessError           a role that may not read special category data
      +-- StoreError                 the store cannot be opened or written
           +-- StoreNotFoundError    no store at the path a command was given: exit code 2
           +-- StoreVersionError     the store was written by a newer forcestat: exit code 2
@@ -78,3 +79,7 @@ class StoreBusyError(StoreError):
     changed. Exit code 2, as for bad input: running the command again later succeeds."""
 
     exit_code = 2
+
+
+class AccessError(InputError):
+    """The role asked for may not read this (children's details need ``safeguarding``)."""

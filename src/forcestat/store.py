@@ -2,7 +2,8 @@
 
 Tables: one per record kind (named as the kind, with the kind's derived columns -- ``month``
 and e.g. the calls' queue and talk times -- and the lineage columns ``_load_id`` and
-``_line``), plus ``load_log``, ``quarantine`` and ``audit``. Timestamps are stored as naive
+``_line``), plus ``load_log``, ``quarantine`` and ``audit``, and the tables the workflows
+write (:mod:`forcestat.schema.workflow`). Timestamps are stored as naive
 UTC; ``month`` is the Europe/London calendar month.
 
 Every load is journalled (table ``load_journal``, status ``started`` -> ``committed``) in a
@@ -39,6 +40,7 @@ from .errors import (
 )
 from .periods import month_label
 from .schema import KINDS, RecordKind
+from .schema.workflow import WORKFLOW_DDL
 
 if TYPE_CHECKING:  # imported when a store is opened: `forcestat --help` needs neither
     import duckdb
@@ -234,7 +236,7 @@ class Store:
                 self.duck.execute(table_ddl(kind))
                 if kind.name in stored:
                     self._add_missing_derived(kind, stored[kind.name])
-            for ddl in META_DDL.values():
+            for ddl in (*META_DDL.values(), *WORKFLOW_DDL.values()):
                 self.duck.execute(ddl)
             for table, columns in META_ADDED.items():
                 have = stored.get(table, set())

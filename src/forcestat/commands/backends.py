@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..store import open_store
 from . import DbOption, JsonOption
+from .paths import check_output_dir
 
 out = Console()
 
@@ -24,6 +25,7 @@ def export_lake(
     """Write the store's tables as Parquet partitioned by month (Hive layout) for Spark."""
     from ..backends.lake import export_lake as export
 
+    check_output_dir(out_dir)
     with open_store(db, read_only=True) as store:
         done = export(store, out_dir)
     if as_json:

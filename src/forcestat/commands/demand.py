@@ -186,6 +186,13 @@ def staff_cmd(
         if roster:
             with Store.open(db, read_only=True) as store:
                 rows = load_roster(store, ch, period)
+            if rows.empty:
+                from ..demand.estimate import infer_staffing, load_calls
+
+                with Store.open(db, read_only=True) as store:
+                    rows = infer_staffing(load_calls(store, ch, period), interval)
+                if not as_json:
+                    out.print(f"{ch}: no staffing records; agents inferred from the calls")
             r = roster_service(
                 rows, est, model=model.replace("-", "_"), within_s=tgt.within_s, tz=tz
             )
@@ -754,6 +761,12 @@ def backtest_cmd(
         raise ParameterError(f"min_calls must be at least 1 (got {min_calls})")
     with Store.open(db, read_only=True) as store:
         ch, calls, staffing = load_backtest_inputs(store, channel, fit, test, tz)
+    if staffing.attrs.get("inferred"):
+        typer.echo(
+            f"note: no {ch} staffing records for these periods; agents inferred from the "
+            "calls (forcestat demand infer-staffing writes them to the store)",
+            err=True,
+        )
     r = backtest_cells(
         calls, staffing, fit, test, tz=tz, models=tuple(model or MODELS), demand=demand,
         min_calls=min_calls, replications=replications, seed=seed,

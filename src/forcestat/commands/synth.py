@@ -38,9 +38,9 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--measure",
-                help="Where calibration.json's achieved values come from: store (ingest into a "
-                "temporary store and run the measures), files (read the files directly), auto "
-                "(store up to 5 million rows, else files) or none.",
+                help="Where calibration.json's achieved values come from: files or auto (the "
+                "measures engine over the written files), store (ingest into a temporary store "
+                "first, as a user would) or none.",
             ),
         ] = "auto",
         as_json: Annotated[

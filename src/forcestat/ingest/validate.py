@@ -176,13 +176,14 @@ def typed_expr(
     if col.type == "str":
         # DuckDB's trim costs several times a prefix test: only padded values go through it
         padded = f"(starts_with({text}, ' ') OR ends_with({text}, ' '))"
+        norm = col.normalise.format if col.normalise else (lambda v: v)
         if key:
             return {a: f"CASE WHEN {padded} THEN trim({text}) ELSE {text} END"}, (
-                f"CASE WHEN {a} <> '' THEN {a} END"
+                f"CASE WHEN {a} <> '' THEN {norm(a)} END"
             )
         return {}, (
             f"CASE WHEN {text} = '' THEN NULL WHEN {padded} THEN "
-            f"(CASE WHEN trim({text}) <> '' THEN {text} END) ELSE {text} END"
+            f"(CASE WHEN trim({text}) <> '' THEN {norm(text)} END) ELSE {norm(text)} END"
         )
     if col.type == "timestamp":
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":

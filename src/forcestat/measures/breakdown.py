@@ -1,4 +1,5 @@
-"""Breakdowns: a count measure split by one column (police.uk crimes by crime type or LSOA)."""
+"""Breakdowns: a count or distinct-count measure split by one column (police.uk crimes by
+crime type or LSOA, Speedwatch sightings by site, scheme, district or session)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..periods import Period, add_months, month_label
-from .base import Count
+from .base import Count, Distinct, Sum
 from .catalogue import get_measure
 from .engine import NOT_IN_DAYS, backend_of, span_predicate
 from .results import as_period
@@ -18,7 +19,7 @@ NONE_LABEL = "(none)"
 
 
 def breakdown(con: Any, key: str, period: str | Period, by: str) -> pd.DataFrame:
-    """A count measure over a period, split by one of its ``breakdowns`` columns.
+    """A count (or distinct count) measure over a period, split by one of its ``breakdowns``.
 
     Returns a DataFrame with columns ``by``, value, share (percent of the total), sorted by
     value, largest first. Rows with no value in ``by`` are counted under :data:`NONE_LABEL`.
@@ -28,7 +29,7 @@ def breakdown(con: Any, key: str, period: str | Period, by: str) -> pd.DataFrame
     >>> # breakdown(store, "policeuk_crimes", "2022-08..2022-10", "crime_type")
     """
     m = get_measure(key)
-    if by not in m.breakdowns or not isinstance(m.aggregate, Count):
+    if by not in m.breakdowns or not isinstance(m.aggregate, Count | Distinct | Sum):
         choices = ", ".join(m.breakdowns) or "none"
         raise InputError(f"{key} cannot be broken down by {by!r}; choose from: {choices}")
     p = as_period(period)
@@ -46,7 +47,13 @@ def breakdown(con: Any, key: str, period: str | Period, by: str) -> pd.DataFrame
         pd.to_datetime(backend.execute(in_period.select("month").distinct())["month"]).dt.date
     )
     rows = in_period.filter(m.aggregate.where(in_period)) if m.aggregate.where else in_period
-    df = backend.execute(rows.group_by(rows[by]).aggregate(value=rows.count()))
+    if isinstance(m.aggregate, Distinct):
+        value = m.aggregate.value(rows).nunique()
+    elif isinstance(m.aggregate, Sum):
+        value = m.aggregate.value(rows).sum()
+    else:
+        value = rows.count()
+    df = backend.execute(rows.group_by(rows[by]).aggregate(value=value))
     df[by] = df[by].astype(object).where(df[by].notna(), NONE_LABEL)
     df = df.sort_values(["value", by], ascending=[False, True]).reset_index(drop=True)
     total = df["value"].sum()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Count, Expr, Measure, OfMonths, Ratio, Source, table
+from .base import Count, Expr, Measure, OfMonths, Ratio, Source, Split, table
 
 CRIMES = table("crimes")
 RECORDED = Expr("recorded", lambda t: t.status == "recorded", "status is 'recorded'")
@@ -215,3 +215,6 @@ MEASURES = [
         breakdowns=("legislation", "object_of_search", "search_type"),
     ),
 ]
+
+#: A crime is recorded or cancelled or neither: the two add up to cancelled_crime_pct's base.
+SPLITS = (Split(EITHER, (RECORDED, CANCELLED)),)

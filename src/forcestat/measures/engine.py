@@ -35,6 +35,7 @@ from .base import (
     Headcount,
     Mean,
     Measure,
+    Median,
     OfMonths,
     Ratio,
     Source,
@@ -441,12 +442,23 @@ class Engine:
                 aggs[x.key] = a.value(t).nunique(where=w)
             elif isinstance(a, Headcount):
                 aggs[x.key] = t.count(where=_headcount_pred(a, t, d))
+            elif isinstance(a, Median):
+                w = in_period & a.where(t) if a.where else in_period
+                aggs[x.key] = a.value(t).median(where=w)
         row = self.execute(t.aggregate(**aggs)).iloc[0]
         at_least = [x for x in batch if isinstance(x.aggregate, GroupsWithAtLeast)]
         counts = self._groups_at_least(t, in_period, at_least) if at_least else {}
         for x in batch:
             gap = _per_period_gap(x, p, row)
-            value = counts[x.key] if x.key in counts else _as_count(row[x.key])
+            if x.key in counts:
+                value = counts[x.key]
+            elif isinstance(x.aggregate, Median):
+                value = row[x.key]
+                if value is None or pd.isna(value):  # a median of no rows
+                    self._period_cache[(x.key, p)] = (None, gap or "no rows in the period")
+                    continue
+            else:
+                value = _as_count(row[x.key])
             self._period_cache[(x.key, p)] = (None, gap) if gap else (float(value), None)
 
     def _groups_at_least(self, t: Any, in_period: Any, ms: list[Measure]) -> dict[str, int]:

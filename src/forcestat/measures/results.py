@@ -10,7 +10,17 @@ import pandas as pd
 from ..errors import PeriodError
 from ..periods import Period, add_months, month, parse_period
 from . import compare
-from .base import Distinct, GroupsWithAtLeast, Headcount, Mean, Measure, OfMonths, Ratio, Sum
+from .base import (
+    Distinct,
+    GroupsWithAtLeast,
+    Headcount,
+    Mean,
+    Measure,
+    Median,
+    OfMonths,
+    Ratio,
+    Sum,
+)
 from .benchmarks import load_benchmarks
 from .catalogue import CATALOGUE, resolve
 from .engine import Engine, Value
@@ -273,6 +283,7 @@ def _untested_reason(m: Measure) -> str | None:
         Headcount: "a headcount",
         Distinct: "a count of distinct vehicles",
         GroupsWithAtLeast: "a count of repeat vehicles",
+        Median: "a median",
     }.get(type(m.aggregate), "this kind of figure")
     return f"not tested: no significance test for {kind}"
 

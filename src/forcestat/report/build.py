@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import __version__ as _version
-from . import appendix, sections, sections_community, sections_contact
+from . import appendix, sections, sections_community, sections_contact, sections_encompass
 from .figures import Figures
 from .narrative import join_words, span_phrase
 from .policeuk import PoliceUkFigures, policeuk_measures, policeuk_section
@@ -18,7 +18,7 @@ from .spec import Report, Section
 
 SectionBuilder = Callable[[Figures, ForceProfile], Section]
 
-#: The sections of the board paper, in the seed report's order.
+#: The sections of the board paper, in the seed report's order, then those the seed lacks.
 SECTION_BUILDERS: tuple[SectionBuilder, ...] = (
     sections.neighbourhood,
     sections.mental_health,
@@ -26,6 +26,7 @@ SECTION_BUILDERS: tuple[SectionBuilder, ...] = (
     sections_community.speedwatch,
     sections_contact.force_control_room,
     sections_contact.investigation_management,
+    sections_encompass.encompass,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..measures.relations import identity_of
 from ..periods import add_months
 from . import charts, narrative
 from .figures import Figures
@@ -11,6 +12,33 @@ from .profile import ForceProfile
 from .sections import _period_words
 from .spec import Section, TableSpec
 from .suppress import WITHHELD, is_suppressed
+
+_CPV = identity_of("community_policing_volunteers")
+_SPEEDWATCH = (
+    "vehicles_detected_over_limit",
+    "speedwatch_distinct_vehicles",
+    "letters_sent",
+    "addresses_attended_4th_detection",
+    "drivers_5_plus_detections",
+    "sorn_vehicles_to_dvla",
+    "untaxed_vehicles_to_dvla",
+)
+
+#: The measures this module's sections read, by scope (see figures.SCOPES).
+READS: dict[str, tuple[str, ...]] = {
+    "month": ("letters_sent",),
+    "period": ("special_constable_hours",),
+    "fytd": ("specials_accepted_into_regular_force",),
+    "at_date": (
+        "special_constables",
+        "special_constables_independent",
+        "police_support_volunteers",
+        "community_policing_volunteers",
+        *(_CPV.parts if _CPV else ()),
+    ),
+    "ytd": _SPEEDWATCH,
+    "last6": ("letters_sent_monthly_average",),
+}
 
 # -- 3. special constabulary and volunteers ------------------------------------------------------
 VOLUNTEER_ROWS = (
@@ -26,7 +54,7 @@ VOLUNTEER_ROWS = (
 def _cpv_roles(f: Figures) -> list[tuple[str, str, float]]:
     """(role name, measure, headcount) for every CPV role with anyone in it."""
     out = []
-    for key in sorted({str(m) for m in f.frame["measure"] if str(m).startswith("cpv_")}):
+    for key in sorted(_CPV.parts if _CPV else ()):
         v = f.value(key, "at_date")
         if v:
             name = key.removeprefix("cpv_").replace("_", " ")
@@ -157,10 +185,12 @@ def _repeat_offenders(f: Figures, v: dict[str, float | None]) -> str | None:
         "to speak to the driver after a fourth detection"
     )
     if fifth is WITHHELD:
-        return attended + "; the number of vehicles detected 5 or more times is not published."
+        return (
+            attended + "; the number of referrals at a fifth or later detection is not published."
+        )
     return (
-        f"{attended}, and {f.fmt('drivers_5_plus_detections', 'ytd')} vehicles exceeded the "
-        "limit on 5 or more occasions."
+        f"{attended}, and on {f.fmt('drivers_5_plus_detections', 'ytd')} occasions a driver "
+        "exceeded the limit for a fifth time or more and was referred for enforcement."
     )
 
 
@@ -170,7 +200,7 @@ SPEEDWATCH_ROWS = (
     ("Distinct vehicles detected", "speedwatch_distinct_vehicles"),
     ("Letters sent to drivers", "letters_sent"),
     ("Addresses attended (4th detection)", "addresses_attended_4th_detection"),
-    ("Vehicles detected 5 or more times", "drivers_5_plus_detections"),
+    ("Referrals at a 5th or later detection", "drivers_5_plus_detections"),
     ("SORN vehicles passed to DVLA", "sorn_vehicles_to_dvla"),
     ("Untaxed vehicles passed to DVLA", "untaxed_vehicles_to_dvla"),
 )

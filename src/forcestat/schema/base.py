@@ -42,6 +42,9 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     description: str = ""
+    #: SQL template normalising a text value at ingest, ``{}`` standing for the value
+    #: (registration marks: ``upper(replace({}, ' ', ''))``); checks see the normalised value
+    normalise: str | None = None
 
     @property
     def sql_type(self) -> str:
