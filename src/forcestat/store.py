@@ -32,10 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import ibis
+from typing import TYPE_CHECKING, Any
 
 from .access import ensure_access_schema
 from .errors import (
@@ -49,6 +46,9 @@ from .errors import (
 from .periods import month_label
 from .schema import KINDS, RecordKind
 from .schema.workflow import WORKFLOW_DDL
+
+if TYPE_CHECKING:  # imported when a store is opened: `forcestat --help` needs neither
+    import duckdb
 
 DEFAULT_DB = "forcestat.duckdb"
 #: the store's format: raised when a change makes a store unreadable by an older forcestat,
@@ -80,7 +80,7 @@ META_DDL = {
 #: columns a store made by an older forcestat lacks, added on open
 META_ADDED = {
     "quarantine": (("raw_bytes", "BLOB"), ("raw_length", "BIGINT"), ("raw_sha256", "VARCHAR")),
-    "load_log": (("deleted", "BIGINT"),),
+    "load_log": (("deleted", "BIGINT"), ("filtered", "BIGINT")),
 }
 #: seconds a command waits for a store another process holds (``--wait``)
 WAIT_SECONDS = 60.0
@@ -484,6 +484,8 @@ class Store:
     def ibis(self) -> Any:
         """This store as an Ibis DuckDB backend (shares the connection)."""
         if self._ibis is None:
+            import ibis
+
             self._ibis = ibis.duckdb.from_connection(self.duck)
         return self._ibis
 
@@ -531,6 +533,8 @@ class Store:
 def _connect(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection, waiting up to ``wait`` seconds while another process holds the
     file; the wait is announced once, naming that process."""
+    import duckdb
+
     deadline = time.monotonic() + max(wait, 0.0)
     announced = False
     while True:
@@ -596,5 +600,7 @@ def connect_backend(url: str) -> Any:
     try:
         backend_name(url)
     except StoreError:
+        import ibis
+
         return ibis.connect(url)
     return open_store(url).ibis
