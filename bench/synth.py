@@ -29,8 +29,8 @@ TARGET_ROWS_PER_S = 3e6
 
 def child_generate(out: str, scale: float, fmt: str, check: bool) -> None:
     from forcestat.synth import generate, load_targets
-    from forcestat.synth.achieved import measure_files
     from forcestat.synth.calibrate import is_met
+    from forcestat.synth.verify import measure_files
 
     before = resource.getrusage(resource.RUSAGE_SELF)
     r = generate(out, scale=scale, fmt=fmt, measure="none")

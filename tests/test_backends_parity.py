@@ -11,6 +11,7 @@ period by month and in total: counts must be identical, ratios and means equal t
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from typing import Any
@@ -24,6 +25,8 @@ from forcestat.store import Store, open_store
 
 PERIOD = "2022-08..2022-10"
 SCALE = 0.02
+#: local mode for a small lake: one shuffle partition (each query is a few thousand rows)
+SPARK = "spark://local[2]?spark.sql.shuffle.partitions=1"
 NUMBERS = ("value", "previous_value", "last_year_value", "change", "last_year_change")
 TEXTS = ("record", "note", "previous_period", "last_year_period", "benchmark_status")
 
@@ -38,7 +41,8 @@ def synth(tmp_path_factory):
     generate(out, scale=SCALE, measure="none")
     db = out / "store.duckdb"
     with Store.open(db) as s:
-        ingest_paths(s, [out / "records"])
+        results = ingest_paths(s, [out / "records"])
+    (out / "duckdb_counts.json").write_text(json.dumps([r.as_dict() for r in results]))
     return out
 
 
@@ -113,11 +117,12 @@ def test_the_catalogue_is_identical_on_duckdb_postgres_and_spark(
 
     with open_store(postgres_url) as pg:
         results = ingest_paths(pg, [synth / "records"])
-        assert sum(r.loaded for r in results) == sum(r.read for r in results)
+        on_duckdb = json.loads((synth / "duckdb_counts.json").read_text())
+        assert [r.as_dict() for r in results] == on_duckdb  # the same rows loaded, quarantined
         t = time.perf_counter()
         on_pg = catalogue_tables(pg, scopes)
         timings["postgres"] = time.perf_counter() - t
-    with open_store("spark://local[2]", lake=tmp_path / "lake") as spark:
+    with open_store(SPARK, lake=tmp_path / "lake") as spark:
         t = time.perf_counter()
         on_spark = catalogue_tables(spark, scopes)
         timings["spark"] = time.perf_counter() - t
@@ -125,3 +130,34 @@ def test_the_catalogue_is_identical_on_duckdb_postgres_and_spark(
     print(f"{len(ref)} figures; seconds: {timings}")
     assert differences(ref, on_pg) == []
     assert differences(ref, on_spark) == []
+
+
+def test_export_lake_and_measures_on_spark_from_the_command_line(synth, spark_ready, tmp_path):
+    """The documented commands: export-lake, then measures --db spark://... --lake (run in
+    this process, so Spark's JVM is the one the parity test started)."""
+    from typer.testing import CliRunner
+
+    from forcestat.cli import app
+
+    runner = CliRunner()
+    lake = tmp_path / "lake"
+    db = str(synth / "store.duckdb")
+    done = runner.invoke(app, ["export-lake", "--db", db, "--out", str(lake), "--json"])
+    assert done.exit_code == 0, done.output
+    exported = {t["table"]: t for t in map(json.loads, done.stdout.splitlines())}
+    assert exported["calls"]["partitions"] == len(list((lake / "calls").glob("month=*")))
+    assert not list(lake.glob(".staging-*"))
+    args = ["--period", "2022-08", "-m", "calls_999_received", "--format", "json"]
+    on_duck = runner.invoke(app, ["measures", "--db", db, *args])
+    on_spark = runner.invoke(app, ["measures", "--db", SPARK, "--lake", str(lake), *args])
+    assert on_spark.exit_code == 0, on_spark.output
+    assert json.loads(on_spark.stdout)[0]["value"] == json.loads(on_duck.stdout)[0]["value"] > 0
+    import subprocess
+    import sys
+
+    missing = subprocess.run(
+        [sys.executable, "-c", "from forcestat.cli import main; main()", "measures", "--db",
+         SPARK, *args],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "--lake" in missing.stderr, missing.stderr

@@ -233,3 +233,22 @@ def test_the_kent_999_table_as_published_is_consistent(tmp_path):
     assert report.findings == []
     assert sum(" = answered " in p for p in report.passed) == 3  # each month: received = ...
     assert sum("not answered / received" in p for p in report.passed) == 3  # and its %
+
+
+def test_a_percentage_over_a_range_is_checked_against_its_monthly_counts(tmp_path):
+    """Two months' counts give 4.00% not answered; a published 2.00% for the two months
+    together contradicts them, though no two-month count is published."""
+    text = HEADER + "\n".join(
+        [
+            "contact,calls_999_received,2022-08,1000,count,",
+            "contact,calls_999_not_answered,2022-08,30,count,",
+            "contact,calls_999_received,2022-09,1000,count,",
+            "contact,calls_999_not_answered,2022-09,50,count,",
+            "contact,calls_999_pct_not_answered,2022-08..2022-09,2.00,percent,",
+        ]
+    )
+    findings = check_published(write(tmp_path, text))
+    (f,) = [f for f in findings if f.kind == "percentage"]
+    assert f.measure == "calls_999_pct_not_answered" and "4.0000%" in f.message
+    consistent = text.replace("2022-09,2.00,percent", "2022-09,4.00,percent")
+    assert [f for f in check_published(write(tmp_path, consistent)) if f.kind == "percentage"] == []

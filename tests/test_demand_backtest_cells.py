@@ -131,13 +131,19 @@ def test_cli_on_record_only_data(roster_cut_calls, tmp_path, monkeypatch, capsys
     with Store.open(db) as store:
         load_calls_into(store, roster_cut_calls, tmp_path)
     bt = ["backtest", "--db", db, "--fit", FIT, "--test", TEST, "--model", "erlang_a"]
-    code, _, err = _cli(monkeypatch, capsys, *bt)
-    assert code == 2 and "infer-staffing" in err and "Traceback" not in err
+    # no staffing records: the headcount is inferred from the calls, and it says so
+    code, out, err = _cli(monkeypatch, capsys, *bt, "--json")
+    assert code == 0 and "inferred from the calls" in err
+    inferred = json.loads(out)
     code, out, _ = _cli(monkeypatch, capsys, "infer-staffing", "--db", db, "--json")
     assert code == 0 and json.loads(out)["ingest"][0]["loaded"] > 600
     code, out, _ = _cli(monkeypatch, capsys, *bt, "--json")
     data = json.loads(out)
     assert code == 0 and set(data) == {"models", "baseline", "noise_floor"}
+    # the written records give the same scores as the inferred ones
+    assert data["models"][0]["abandonment_mae"] == pytest.approx(
+        inferred["models"][0]["abandonment_mae"], rel=1e-6
+    )
     assert data["models"][0]["model"] == "erlang_a"
     assert data["models"][0]["abandonment_mae"] < data["baseline"]["abandonment_mae"]
     # loading the same inferred staffing twice changes nothing

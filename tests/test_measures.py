@@ -64,6 +64,7 @@ CASES = [
     ("live_chats", "2022-08", 3),
     ("live_chats_answered", "2022-08", 2),
     ("live_chats_abandoned", "2022-08", 1),
+    ("live_chats_pct_abandoned", "2022-08", 100 / 3),  # 1 of 3
     ("live_chats_avg_wait_seconds", "2022-08", 60.0),  # (30 + 90) / 2
     # -- crime: r5 (00:30 BST on 1 September) is September
     ("recorded_crime", "2022-08", 4),
@@ -84,6 +85,7 @@ CASES = [
     ("special_constables", "2022-08", 4),  # s1 s2 s3 s5
     ("special_constables_independent", "2022-10-31", 1),  # s2 independent only from Nov
     ("special_constable_hours", "2022-08..2022-10", 18.5),  # 8 + 6.5 + 4; p1 is not a special
+    ("volunteer_hours", "2022-08..2022-10", 23.5),  # 8 + 6.5 + 4 + p1's 5 (h5 is November)
     ("specials_accepted_into_regular_force", "FY2022/23 to 2022-10", 2),  # s6 Apr, s3 Sep
     ("specials_accepted_into_regular_force", "2022-08..2022-10", 1),
     ("police_support_volunteers", "2022-10", 1),  # p2 joins in November
@@ -107,6 +109,11 @@ CASES = [
     ("letters_sent", "2022-01..2022-10", 8),
     ("speedwatch_final_letters", "2022-01..2022-10", 1),  # sw03
     ("speedwatch_letters_printed", "2022-01..2022-10", 0),  # decided, but no batch printed
+    # -- Operation Encompass: n1 1 h early, n2 1 h late, n3 3 h early, all September
+    ("encompass_notifications", "2022-09", 3),
+    ("encompass_pct_before_deadline", "2022-09", 200 / 3),  # n1 n3 of 3
+    ("encompass_median_lead_hours", "2022-09", 1.0),  # of -1, 1, 3
+    ("encompass_late_notifications", "2022-09", 1),  # n2
     ("vehicles_detected_over_limit", "2022-08..2022-10", 6),
     ("addresses_attended_4th_detection", "2022-08..2022-10", 0),
     ("letters_sent_monthly_average", "2022-08..2022-10", 4 / 3),  # sw09 sw10 sw11 sw12 / 3
@@ -130,6 +137,9 @@ def test_every_catalogue_measure_has_a_hand_checked_case():
     # s.136 measures are checked in test_measures_records.py; the other CPV roles are zero
     missing -= {"s136_detentions", "s136_detentions_monthly_average", "s136_record_low"}
     missing -= {"cpv_security", "cpv_coastal", "cpv_rural", "cpv_cyber", "cpv_other"}
+    # police.uk outcomes and stop and search are checked in test_measures_policeuk.py
+    missing -= {k for k in CATALOGUE if k.startswith(("policeuk_search", "policeuk_outc"))}
+    missing -= {"policeuk_charged_pct"}
     assert not missing
 
 
@@ -202,6 +212,11 @@ def test_a_family_name_selects_its_measures(fx):
         "cancelled_crime_pct_average",
         "policeuk_crimes",
         "policeuk_asb",
+        "policeuk_outcomes",
+        "policeuk_charged_pct",
+        "policeuk_searches",
+        "policeuk_search_arrest_pct",
+        "policeuk_search_linked_pct",
     }
 
 

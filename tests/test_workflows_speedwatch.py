@@ -208,7 +208,7 @@ def test_dvla_each_vehicle_once_and_export_marks_it(sw, tmp_path):
     assert r.dvla == {"untaxed": 1, "sorn": 1}
     out = tmp_path / "dvla.csv"
     e = write_dvla(sw, out)
-    rows = list(csv.DictReader(out.open()))
+    rows = list(csv.DictReader(out.read_text().splitlines()))
     assert [(x["vrm"], x["tax_status"], x["referrals"]) for x in rows] == [
         ("SO11RNN", "sorn", "1"),
         ("UN22TAX", "untaxed", "1"),
@@ -240,7 +240,7 @@ def test_letters_are_written_once_with_a_manifest_and_audited(sw, tmp_path):
         "speedwatch-letters-batch-0001.pdf",
     ]
     assert all(p.read_bytes().startswith(b"%PDF") for p in out.glob("*.pdf"))
-    manifest = list(csv.DictReader(batch.manifest.open()))  # type: ignore[union-attr]
+    manifest = list(csv.DictReader(batch.manifest.read_text().splitlines()))  # type: ignore[union-attr]
     assert [(m["reference"], m["step"], m["vrm"]) for m in manifest] == [
         ("d1", "letter1", "AB12CDE"),
         ("d2", "letter2", "AB12CDE"),
@@ -367,7 +367,9 @@ def test_synth_then_process_reproduces_the_seed_speedwatch_figures(tmp_path, see
         "sorn_vehicles_to_dvla",
         "untaxed_vehicles_to_dvla",
     }
-    published = [r for r in csv.DictReader(seed_figures.open()) if r["measure"] in keys]
+    published = [
+        r for r in csv.DictReader(seed_figures.read_text().splitlines()) if r["measure"] in keys
+    ]
     assert len(published) == len(keys)
     targets = load_targets()
     sw_targets = Targets(tuple(t for t in targets if t.measure in keys), targets.source)

@@ -25,6 +25,8 @@ from .commands import (
     retention,
     speedwatch,
     synth,
+    volunteers,
+    web,
 )
 from .errors import ForcestatError
 from .safe import visible
@@ -55,6 +57,8 @@ for area in (
     speedwatch,
     encompass,
     retention,
+    volunteers,
+    web,
 ):
     area.register(app)
 

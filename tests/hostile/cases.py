@@ -129,6 +129,7 @@ def years_0001_9999_10000_and_offset_25h(d: Path) -> list[Path]:
         strict=False,
     ):
         r.update(arrived_at=t, answered_at="", ended_at=t)
+    rows[4].update(answered_at="", ended_at="2022-08-02T10:00:00+01:00")
     rows[4]["arrived_at"] = "2022-08-01T10:00:00+25:00"
     return [write_csv(d / "years.csv", rows)]
 
@@ -145,6 +146,15 @@ def call_of_three_days(d: Path) -> list[Path]:
     rows = calls(2)
     rows[1]["ended_at"] = "2022-08-04T10:04:00+01:00"
     return [write_csv(d / "long-call.csv", rows)]
+
+
+@case(exit=0, expect={"read": 2, "quarantined": 1}, rules=("implausible_wait",))
+def call_answered_eight_hours_after_it_arrived(d: Path) -> list[Path]:
+    # the bank's "0:00:00" service clock read as midnight made waits like this one
+    rows = calls(2)
+    rows[1]["answered_at"] = "2022-08-01T18:00:05+01:00"
+    rows[1]["ended_at"] = "2022-08-01T18:04:00+01:00"
+    return [write_csv(d / "long-wait.csv", rows)]
 
 
 @case(exit=2, says="repeated column names: call_id")

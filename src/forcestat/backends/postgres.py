@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import StoreError, StoreVersionError
+from ..errors import StoreOpenError, StoreVersionError
 from ..schema import KINDS, RecordKind
-from ..store import META_DDL, STORE_FORMAT, table_ddl
+from ..schema.workflow import WORKFLOW_DDL
+from ..store import META_ADDED, META_DDL, STORE_FORMAT, table_ddl
 from . import dialect_sql, missing_extra, redact
 
 LOAD_ID_SEQUENCE = "forcestat_load_id"
@@ -39,12 +40,18 @@ def connect(url: str, *, autocommit: bool = True) -> Any:
         con = psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
     except psycopg.Error as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise StoreError(f"cannot open store {redact(url)}: {first}") from None
+        raise StoreOpenError(f"cannot open store {redact(url)}: {first}") from None
     with con.cursor() as cur:
         cur.execute("SET TimeZone = 'UTC'")
     if not autocommit:
         con.commit()
     return con
+
+
+def _pg_type(duckdb_type: str) -> str:
+    """PostgreSQL's name for a DuckDB column type (DOUBLE -> DOUBLE PRECISION, BLOB -> BYTEA)."""
+    cast = dialect_sql(f"CAST(NULL AS {duckdb_type})", "postgres")
+    return cast.removeprefix("CAST(NULL AS ").removesuffix(")")
 
 
 def lock_sql(name: str) -> str:
@@ -108,8 +115,16 @@ class PostgresStore:
                 cur.execute(
                     f'CREATE INDEX IF NOT EXISTS "{kind.name}_key" ON "{kind.name}" ({keys})'
                 )
-            for ddl in META_DDL.values():
+            for ddl in (*META_DDL.values(), *WORKFLOW_DDL.values()):
                 cur.execute(dialect_sql(ddl, "postgres"))
+            for table, columns in META_ADDED.items():
+                have = stored.get(table, set())
+                for name, sql_type in columns:
+                    if name not in have:
+                        cur.execute(
+                            f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" '
+                            f"{_pg_type(sql_type)}"
+                        )
             cur.execute("CREATE INDEX IF NOT EXISTS quarantine_load ON quarantine (load_id, line)")
             cur.execute(
                 "INSERT INTO forcestat_meta VALUES ('store_format', %s) ON CONFLICT DO NOTHING",
@@ -139,9 +154,7 @@ class PostgresStore:
         if not missing:
             return
         for d in missing:
-            pg_type = dialect_sql(f"CAST(NULL AS {d.sql_type})", "postgres")
-            pg_type = pg_type.removeprefix("CAST(NULL AS ").removesuffix(")")
-            cur.execute(f'ALTER TABLE "{kind.name}" ADD COLUMN "{d.name}" {pg_type}')
+            cur.execute(f'ALTER TABLE "{kind.name}" ADD COLUMN "{d.name}" {_pg_type(d.sql_type)}')
         sets = ", ".join(f'"{d.name}" = {dialect_sql(d.sql, "postgres")}' for d in missing)
         cur.execute(f'UPDATE "{kind.name}" SET {sets}')
 

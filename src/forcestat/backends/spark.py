@@ -8,7 +8,9 @@
 - ``sc://host:15002``: Spark Connect (Databricks, EMR, Dataproc and Spark's own
   ``start-connect-server.sh`` speak it).
 
-Settings may follow as a query, ``spark://local[2]?spark.driver.memory=4g``. Each kind's table
+Settings may follow as a query, ``spark://local[2]?spark.driver.memory=4g``; ``cache=true``
+keeps the lake's tables in Spark's memory after the first query (worth it when many queries
+read a lake that fits: a report, a test). Each kind's table
 is registered as a temporary view over ``<lake>/<kind>/``, with the kind's schema (columns in
 order, cast to its types) and any derived column the lake lacks computed from the schema's SQL
 translated to Spark's dialect. A kind absent from the lake is an empty view, so a missing
@@ -68,7 +70,7 @@ def parse_url(url: str) -> tuple[str, dict[str, str]]:
     """
     scheme, rest = url.split("://", 1)
     where, _, query = rest.partition("?")
-    conf = dict(parse_qsl(query))
+    conf = {k: v for k, v in parse_qsl(query) if k != "cache"}
     if scheme.lower() == "sc":
         return f"sc://{where}", conf
     if where.startswith("local"):
@@ -89,6 +91,8 @@ def session(url: str) -> tuple[Any, bool]:
         builder = SparkSession.builder.remote(master)
         settings = {**SESSION_DEFAULTS, **conf}
     else:
+        # the driver listens on loopback only (else Spark picks the first network interface)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         active = SparkSession.getActiveSession()
         builder = SparkSession.builder.master(master).appName("forcestat")
         settings = {**LOCAL_DEFAULTS, **SESSION_DEFAULTS, **conf}
@@ -138,7 +142,13 @@ def _select_list(kind: RecordKind, present: set[str]) -> list[str]:
     return cols
 
 
-def register_lake(spark: Any, lake: Path) -> list[str]:
+def wants_cache(url: str) -> bool:
+    """True when a Spark URL asks for the lake to be cached (``?cache=true``)."""
+    query = url.partition("?")[2]
+    return dict(parse_qsl(query)).get("cache", "").lower() in ("1", "true", "yes")
+
+
+def register_lake(spark: Any, lake: Path, cache: bool = False) -> list[str]:
     """Register every kind (and load_log) as a temporary view over the lake; their names."""
     names = []
     for name, kind in KINDS.items():
@@ -155,6 +165,8 @@ def register_lake(spark: Any, lake: Path) -> list[str]:
             f"CREATE OR REPLACE TEMP VIEW `{name}` AS SELECT "
             f"{', '.join(_select_list(kind, present))} FROM `{view}`"
         )
+        if cache:
+            spark.catalog.cacheTable(name)
         names.append(name)
     for name in META_TABLES:
         folder = lake / name
@@ -187,7 +199,7 @@ class SparkStore:
             raise InputError(f"no lake at {root}: write one with `forcestat export-lake --out`")
         spark, started = session(url)
         store = cls(url, spark, started, root)
-        register_lake(spark, root)
+        register_lake(spark, root, cache=wants_cache(url))
         return store
 
     @property

@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..backends import redact
 from ..store import open_store
 from . import DbOption, JsonOption
+from .paths import check_output_dir
 
 out = Console()
 
@@ -25,12 +25,15 @@ def export_lake(
     """Write the store's tables as Parquet partitioned by month (Hive layout) for Spark."""
     from ..backends.lake import export_lake as export
 
+    check_output_dir(out_dir)
     with open_store(db, read_only=True) as store:
         done = export(store, out_dir)
     if as_json:
         for t in done:
             print(json.dumps(t.as_dict()))
         return
+    from ..backends import redact  # sqlglot: loaded when the command runs
+
     table = Table(title=f"lake {out_dir} from {redact(db)}")
     for c in ("table", "rows", "partitions"):
         table.add_column(c, justify="left" if c == "table" else "right")

@@ -11,8 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..synth import generate
-
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
@@ -40,9 +38,9 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--measure",
-                help="Where calibration.json's achieved values come from: store (ingest into a "
-                "temporary store and run the measures), files (read the files directly), auto "
-                "(store up to 5 million rows, else files) or none.",
+                help="Where calibration.json's achieved values come from: files or auto (the "
+                "measures engine over the written files), store (ingest into a temporary store "
+                "first, as a user would) or none.",
             ),
         ] = "auto",
         as_json: Annotated[
@@ -62,6 +60,8 @@ def register(app: typer.Typer) -> None:
         if not scale > 0 or scale != scale or scale == float("inf"):
             raise InputError(f"--scale must be a positive number, not {scale}")
         console = Console(stderr=as_json, markup=False, highlight=False)
+        from ..synth import generate
+
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -562,7 +562,10 @@ def load_backtest_inputs(
 ) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """One channel's calls over the two periods and its staffing records from a store.
 
-    With ``channel`` None the store's calls in the periods must be of one channel."""
+    With ``channel`` None the store's calls in the periods must be of one channel. Where
+    the store has no staffing records for the periods, they are inferred from the calls
+    (:func:`~forcestat.demand.estimate.infer_staffing`, 15 minutes; the frame's
+    ``attrs["inferred"]`` is then True), so the back-test runs on record-only data."""
     spans = [parse_span(fit, tz), parse_span(test, tz)]
     lo, hi = min(s.start for s in spans), max(s.end for s in spans)
     if channel is None:
@@ -597,8 +600,14 @@ def load_backtest_inputs(
         [channel, (lo - pd.Timedelta(days=1)).to_pydatetime(), hi.to_pydatetime()],
     ).df()
     if staffing.empty:
-        raise ParameterError(
-            f"the staffing table has no {channel} rows for these periods: "
-            f"write them from the records with `forcestat demand infer-staffing -c {channel}`"
-        )
+        # record-only data: the headcount proxy stands in for the roster (and says so)
+        from .estimate import infer_staffing
+
+        if calls["agent_id"].notna().sum() == 0:
+            raise ParameterError(
+                f"the staffing table has no {channel} rows for these periods and no call "
+                "names its agent to infer them from"
+            )
+        staffing = infer_staffing(calls, 15)
+        staffing.attrs["inferred"] = True
     return channel, calls, staffing

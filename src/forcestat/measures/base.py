@@ -51,6 +51,16 @@ class Expr:
     #: the predicate this value is null without (a queue time exists only for answered
     #: calls), so a sum over rows matching it needs no FILTER: a cheaper aggregate
     null_unless: Expr | None = field(default=None, compare=False, repr=False)
+    #: the expressions a conjunction (``a & b``) was made of; empty for a simple one
+    conjuncts: tuple[Expr, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """The names of the simple predicates this one is the conjunction of (``{name}``
+        for a simple one): a predicate whose terms include another's selects a subset of it."""
+        if not self.conjuncts:
+            return frozenset({self.name})
+        return frozenset().union(*(c.terms for c in self.conjuncts))
 
     @property
     def column(self) -> str:
@@ -69,7 +79,27 @@ class Expr:
             f"{self.name}__and__{other.name}",
             lambda t: self.build(t) & other.build(t),
             f"{self.text} and {other.text}",
+            conjuncts=(self, other),
         )
+
+
+def terms(where: Expr | None) -> frozenset[str]:
+    """The terms of an optional predicate (no predicate: every row, no terms)."""
+    return frozenset() if where is None else where.terms
+
+
+@dataclass(frozen=True)
+class Split:
+    """A predicate (``whole``; None for every row) divided into ``parts`` that never overlap
+    and together cover it: answered and not answered calls, the CPV roles.
+
+    A family states its splits once; :mod:`forcestat.measures.relations` turns them into the
+    identities between measures (``received = answered + not_answered``) that suppression,
+    check-published and synth rely on.
+    """
+
+    whole: Expr | None
+    parts: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)

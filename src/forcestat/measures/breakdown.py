@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..periods import Period, add_months, month_label
-from .base import Count, Distinct
+from .base import Count, Distinct, Sum
 from .catalogue import get_measure
 from .engine import NOT_IN_DAYS, backend_of, span_predicate
 from .results import as_period
@@ -29,7 +29,7 @@ def breakdown(con: Any, key: str, period: str | Period, by: str) -> pd.DataFrame
     >>> # breakdown(store, "policeuk_crimes", "2022-08..2022-10", "crime_type")
     """
     m = get_measure(key)
-    if by not in m.breakdowns or not isinstance(m.aggregate, Count | Distinct):
+    if by not in m.breakdowns or not isinstance(m.aggregate, Count | Distinct | Sum):
         choices = ", ".join(m.breakdowns) or "none"
         raise InputError(f"{key} cannot be broken down by {by!r}; choose from: {choices}")
     p = as_period(period)
@@ -49,6 +49,8 @@ def breakdown(con: Any, key: str, period: str | Period, by: str) -> pd.DataFrame
     rows = in_period.filter(m.aggregate.where(in_period)) if m.aggregate.where else in_period
     if isinstance(m.aggregate, Distinct):
         value = m.aggregate.value(rows).nunique()
+    elif isinstance(m.aggregate, Sum):
+        value = m.aggregate.value(rows).sum()
     else:
         value = rows.count()
     df = backend.execute(rows.group_by(rows[by]).aggregate(value=value))

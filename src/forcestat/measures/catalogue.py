@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import UnknownMeasureError
 from . import contact, crime, encompass, mental_health, speedwatch, volunteers
-from .base import Measure
+from .base import Measure, Split
 
 FAMILIES = ("contact", "crime", "mental_health", "volunteers", "speedwatch", "encompass")
 
@@ -13,6 +13,14 @@ CATALOGUE: dict[str, Measure] = {
     for module in (contact, crime, mental_health, volunteers, speedwatch, encompass)
     for m in module.MEASURES
 }
+
+
+#: Every split the families state (see :class:`~forcestat.measures.base.Split`).
+SPLITS: tuple[Split, ...] = tuple(
+    s
+    for module in (contact, crime, mental_health, volunteers, speedwatch, encompass)
+    for s in getattr(module, "SPLITS", ())
+)
 
 
 def get_measure(key: str) -> Measure:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Count, Expr, Mean, Measure, Ratio, table
+from .base import Count, Expr, Mean, Measure, Ratio, Split, table
 
 CALLS = table("calls", text="one row per call on 999 or 101")
 ANSWERED = Expr("answered", lambda t: t.answered_at.notnull(), "the call was answered")
@@ -57,6 +57,23 @@ FROM_10_TO_60 = Expr(
 OVER_60 = Expr(
     "queue_60s_plus", lambda t: QUEUE(t) >= 60 * US, "answered with a queue time of 60 s or more"
 )
+
+
+#: The figures of a telephone channel a board table shows, in order: ``calls_<channel>_<part>``.
+CALL_PARTS = (
+    "received",
+    "answered",
+    "not_answered",
+    "pct_not_answered",
+    "avg_queue_seconds",
+    "avg_talk_seconds",
+)
+CHANNELS = ("999", "101")
+
+
+def call_keys(channel: str) -> tuple[str, ...]:
+    """The keys of :data:`CALL_PARTS` for one channel (``calls_999_received``, ...)."""
+    return tuple(f"calls_{channel}_{part}" for part in CALL_PARTS)
 
 
 def call_measures(ch: str) -> list[Measure]:
@@ -227,6 +244,17 @@ OTHER_CONTACT = [
         **_chat,
     ),
     Measure(
+        "live_chats_pct_abandoned",
+        "Live chats abandoned (%)",
+        "percent",
+        aggregate=Ratio(Count(NOT_ACCEPTED), Count()),
+        good="down",
+        decimals=1,
+        definition="100 x live chats abandoned / live chats, over the chats requested in the"
+        " period. Published to 1 decimal place.",
+        **_chat,
+    ),
+    Measure(
         "live_chats_avg_wait_seconds",
         "Live chat average wait",
         "seconds",
@@ -238,4 +266,10 @@ OTHER_CONTACT = [
     ),
 ]
 
-MEASURES = [*call_measures("999"), *call_measures("101"), *OTHER_CONTACT]
+MEASURES = [*(m for ch in CHANNELS for m in call_measures(ch)), *OTHER_CONTACT]
+
+SPLITS = (
+    Split(None, (ANSWERED, NOT_ANSWERED)),
+    Split(ANSWERED, (UNDER_10, FROM_10_TO_60, OVER_60)),
+    Split(None, (ACCEPTED, NOT_ACCEPTED)),
+)

@@ -98,6 +98,53 @@ Add a `Measure` to the family module in `src/forcestat/measures/` (for example
 expressions, and its definition in words. Then regenerate this page with
 `python -m forcestat.measures.docs docs/measures.md`. No engine code changes.
 
+## Relations and disclosure control
+
+`forcestat.measures.relations` answers, for any measure, what its value is and how it relates
+to others. Nothing in it is a list kept by hand: it reads each measure's aggregate, and the
+*splits* each family states once (`Split(whole, parts)`: answered and not answered calls are
+every call; the queue-time bands are the answered calls; every CPV has exactly one role).
+
+- **Kind and unit**: count, sum, mean, ratio, monthly mean/min/max, distinct count, groups
+  with at least n rows, headcount at a date. Counts and sums add up over months; the rest do
+  not.
+- **What a figure reveals**: a ratio's numerator and denominator (as sums of measures:
+  `cancelled_crime_pct`'s base is `recorded_crime + cancelled_crime`), a mean's count, the
+  total behind a monthly mean. Found by matching aggregates, so a new ratio such as
+  100 x abandoned / all chats is known to reveal `live_chats_abandoned` and `live_chats`
+  without anyone saying so.
+- **Identities**: `whole = sum of parts` wherever a split's parts are all measures
+  (`calls_999_received = calls_999_answered + calls_999_not_answered`, the CPVs = the ten
+  roles). **Subsets**: a part is at most its whole (letters sent of over-limit detections,
+  independent specials of specials, vehicles seen 5 or more times of those seen 4).
+
+Each measure below lists its relations. Suppression, `check-published`, the report's figure
+collection and synth's targets ask this module.
+
+**Disclosure control** (`forcestat.measures.disclosure.protect`, used by the report's public
+edition and available to any public output) takes every figure an output prints, including the
+comparison periods beside them, and:
+
+1. marks each count from 1 to 4 `<5` (zero is published);
+2. withholds (`[c]`) each ratio or monthly average that reveals a withheld or small count, and
+   each mean over 1 to 4 records;
+3. audits the result: all printed figures become one set of linear relations (a range is the
+   sum of its months, the identities and subsets above, a printed percentage `r` to d places
+   bounds `numerator / denominator` within half a unit of the last place, a monthly average
+   bounds its total); `<5` means 1 to 4 and `[c]` on a count means 5 or more (it is never
+   given to a smaller count). For every withheld count, `scipy.optimize.linprog` finds the
+   smallest and largest value a reader could work out;
+4. withholds one more related figure (a ratio or average first, then a related count, then a
+   total containing it) while a `<5` cell can be narrowed below "1 to 4", and audits again,
+   until none can or nothing related is left to withhold.
+
+The documented protection interval: no withheld count may be pinned to less than 1 wide (two
+whole values at least); the report refuses to publish if the audit finds one. Where every
+figure of a relation is small (three months of 1, 1 and 2 under a total of 4, all `<5`) a month
+stays within 1 to 2: protected, though narrower than its mark. The interval is
+the LP relaxation (counts need not be whole numbers), which can only be wider than what whole
+numbers allow; the property tests check small cases by counting.
+
 ## Checking published figures
 
 `forcestat check-published FILE` reads figures in the `section,measure,period,value,unit,note`
@@ -137,6 +184,28 @@ def _aggregate_text(agg: object) -> str:
     return type(agg).__name__
 
 
+def _relation_lines(key: str) -> list[str]:
+    from .relations import identities, relations_of, within
+
+    r = relations_of(key)
+
+    def combo(c: tuple[tuple[str, int], ...]) -> str:
+        return " + ".join(f"`{k}`" if n == 1 else f"{n} x `{k}`" for k, n in c)
+
+    out = []
+    if r.kind == "ratio" and r.numerator and r.denominator:
+        out.append(f"- Reveals: {combo(r.numerator)} over {combo(r.denominator)}")
+    elif r.reveals:
+        out.append(f"- Reveals: {', '.join(f'`{k}`' for k in r.reveals)}")
+    for i in identities():
+        if i.whole == key:
+            out.append(f"- Identity: `{key}` = {' + '.join(f'`{p}`' for p in i.parts)}")
+    wholes = [w for p, w in within() if p == key]
+    if wholes:
+        out.append(f"- At most: {', '.join(f'`{w}`' for w in wholes)}")
+    return out
+
+
 def render() -> str:
     """docs/measures.md as it should be for the current catalogue."""
     benchmarks = load_benchmarks()
@@ -156,6 +225,7 @@ def render() -> str:
                 details.append(f"- Better when it goes {m.good}")
             if m.breakdowns:
                 details.append(f"- Breakdowns: {', '.join(m.breakdowns)}")
+            details += _relation_lines(m.key)
             if m.benchmark and m.benchmark in benchmarks:
                 b = benchmarks[m.benchmark]
                 details.append(f"- Benchmark: {b.label}. Source: {b.source}")

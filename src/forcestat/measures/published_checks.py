@@ -7,14 +7,15 @@ is a subset of which.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from ..periods import Period
-from ..schema.volunteers import CPV_ROLES
 from .base import Count, Sum
 from .catalogue import CATALOGUE
 from .published import Figure, Finding, Published, PublishedReport, Severity
 from .records import period_name
+from .relations import identities, identity_of, relations_of, within
 
 Check = Callable[["Published", "PublishedReport", set[int]], None]
 
@@ -71,28 +72,43 @@ def check_totals(pub: Published, report: PublishedReport, used: set[int]) -> Non
         )
 
 
-# -- received = answered + not answered -----------------------------------------------------------
+# -- whole = sum of parts (received = answered + not answered) -----------------------------------
+def _names(keys: list[str]) -> dict[str, str]:
+    """Short names for related keys: the words they share at the start and end dropped
+    (calls_999_answered, calls_999_received -> answered, received)."""
+    words = [k.split("_") for k in keys]
+    if len(keys) < 2:
+        return {k: k.replace("_", " ") for k in keys}
+    head = len(os.path.commonprefix(words))
+    tail = len(os.path.commonprefix([w[::-1] for w in words]))
+    out = {}
+    for k, w in zip(keys, words, strict=True):
+        core = w[head : len(w) - tail] if head + tail < len(w) else w[head:] or w
+        out[k] = " ".join(core or w)
+    return out
+
+
 def check_identities(pub: Published, report: PublishedReport, used: set[int]) -> None:
-    for ch in ("999", "101"):
-        for f in pub.of(f"calls_{ch}_received"):
+    """Every identity of the catalogue whose whole and parts are all published."""
+    for ident in identities():
+        name = _names([ident.whole, *ident.parts])
+        for f in pub.of(ident.whole):
             assert f.period is not None
-            a = pub.get(f"calls_{ch}_answered", f.period)
-            n = pub.get(f"calls_{ch}_not_answered", f.period)
-            if a is None or n is None:
+            parts = [pub.get(p, f.period) for p in ident.parts]
+            if any(g is None for g in parts):
                 continue
-            used.update([f.line, a.line, n.line])
-            if a.value + n.value == f.value:
-                report.passed.append(
-                    f"{f.where}: received {num(f.value)} = answered {num(a.value)}"
-                    f" + not answered {num(n.value)}"
-                )
+            given = [g for g in parts if g is not None]
+            total = sum(g.value for g in given)
+            used.update([f.line, *(g.line for g in given)])
+            said = " + ".join(f"{name[g.measure]} {num(g.value)}" for g in given)
+            if total == f.value:
+                report.passed.append(f"{f.where}: {name[ident.whole]} {num(f.value)} = {said}")
             else:
                 report.findings.append(
                     _finding(
                         "identity",
                         f,
-                        f"received {num(f.value)} is not answered {num(a.value)} + not answered"
-                        f" {num(n.value)} = {num(a.value + n.value)}",
+                        f"{name[ident.whole]} {num(f.value)} is not {said} = {num(total)}",
                     )
                 )
 
@@ -101,33 +117,81 @@ def check_identities(pub: Published, report: PublishedReport, used: set[int]) ->
 Formula = tuple[str, Callable[[dict[str, float]], float]]
 
 
-def _share(part: str, whole: str) -> Callable[[dict[str, float]], float]:
-    return lambda v: 100 * v[part] / v[whole]
+Combo = tuple[tuple[str, int], ...]
+
+
+def _value_of(combo: Combo) -> Callable[[dict[str, float]], float]:
+    return lambda v: sum(n * v[k] for k, n in combo)
+
+
+def _label(combo: Combo, names: dict[str, str], first: Combo = ()) -> str:
+    """A combination in words; terms of ``first`` last (recorded + cancelled)."""
+    keys = [k for k, _ in combo if k not in dict(first)] + [k for k, _ in combo if k in dict(first)]
+    text = " + ".join(names[k] for k in keys)
+    return f"({text})" if len(keys) > 1 else text
 
 
 def _ratio_definitions() -> dict[str, tuple[tuple[str, ...], list[Formula]]]:
-    """pct measure -> (count measures it uses, [catalogue formula, plausible alternatives])."""
+    """Percentage measure -> (the counts it uses, [the catalogue's formula, the plausible
+    alternative: the numerator over the rest of the denominator]), from the catalogue."""
     out: dict[str, tuple[tuple[str, ...], list[Formula]]] = {}
-    for ch in ("999", "101"):
-        na, rec, ans = (f"calls_{ch}_{x}" for x in ("not_answered", "received", "answered"))
-        out[f"calls_{ch}_pct_not_answered"] = (
-            (na, rec, ans),
-            [
-                ("not answered / received", _share(na, rec)),
-                ("not answered / answered", _share(na, ans)),
-            ],
-        )
-    out["cancelled_crime_pct"] = (
-        ("cancelled_crime", "recorded_crime"),
-        [
-            (
-                "cancelled / (recorded + cancelled)",
-                lambda v: 100 * v["cancelled_crime"] / (v["recorded_crime"] + v["cancelled_crime"]),
-            ),
-            ("cancelled / recorded", lambda v: 100 * v["cancelled_crime"] / v["recorded_crime"]),
-        ],
-    )
+    for key in CATALOGUE:
+        r = relations_of(key)
+        if r.kind != "ratio" or r.unit != "percent" or not r.numerator or not r.denominator:
+            continue
+        num_, den = r.numerator, r.denominator
+        rest = _rest(num_, den)
+        keys = list(dict.fromkeys([k for k, _ in (*num_, *den, *rest)]))
+        names = _names(keys)
+        n, d = _value_of(num_), _value_of(den)
+        formulas: list[Formula] = [
+            (f"{_label(num_, names)} / {_label(den, names, num_)}", _share(n, d, r.scale))
+        ]
+        if rest:
+            formulas.append(
+                (
+                    f"{_label(num_, names)} / {_label(rest, names)}",
+                    _share(n, _value_of(rest), r.scale),
+                )
+            )
+        out[key] = (tuple(keys), formulas)
     return out
+
+
+def _rest(num_: Combo, den: Combo) -> Combo:
+    """The denominator less the numerator, as measures (None when it is not one)."""
+    left = dict(den)
+    for k, c in num_:
+        left[k] = left.get(k, 0) - c
+    terms = tuple((k, c) for k, c in sorted(left.items()) if c)
+    if terms and all(c > 0 for _, c in terms) and terms != den:
+        return terms
+    if len(den) == 1 and len(num_) == 1:  # received less not answered: answered
+        ident = identity_of(den[0][0])
+        if ident and len(ident.parts) == 2 and num_[0][0] in ident.parts:
+            other = next(p for p in ident.parts if p != num_[0][0])
+            return ((other, 1),)
+    return ()
+
+
+def _share(
+    part: Callable[[dict[str, float]], float],
+    whole: Callable[[dict[str, float]], float],
+    scale: float,
+) -> Callable[[dict[str, float]], float]:
+    return lambda v: scale * part(v) / whole(v)
+
+
+def _count_over(pub: Published, key: str, period: Period) -> tuple[float, list[Figure]] | None:
+    """A count over ``period`` as published: the figure itself, or the sum of its published
+    months (a two-month percentage is checked against its monthly counts)."""
+    f = pub.get(key, period)
+    if f is not None:
+        return f.value, [f]
+    months = pub.monthly(key, period) if period.n_months > 1 else None
+    if months:
+        return sum(g.value for g in months), months
+    return None
 
 
 def check_percentages(pub: Published, report: PublishedReport, used: set[int]) -> None:
@@ -136,14 +200,15 @@ def check_percentages(pub: Published, report: PublishedReport, used: set[int]) -
         checked = []
         for f in pub.of(key):
             assert f.period is not None
-            figs = {p: pub.get(p, f.period) for p in parts}
-            values = {p: g.value for p, g in figs.items() if g is not None}
+            found = {p: _count_over(pub, p, f.period) for p in parts}
+            values = {p: c[0] for p, c in found.items() if c is not None}
+            lines = [g.line for c in found.values() if c is not None for g in c[1]]
             (name0, formula0), *_ = formulas
             try:
                 computed = formula0(values)
             except (KeyError, ZeroDivisionError):
                 continue
-            used.update([f.line, *(g.line for g in figs.values() if g is not None)])
+            used.update([f.line, *lines])
             checked.append(f)
             for name, formula in formulas:
                 try:
@@ -177,12 +242,15 @@ def check_percentages(pub: Published, report: PublishedReport, used: set[int]) -
 def check_averages(pub: Published, report: PublishedReport, used: set[int]) -> None:
     for f in pub.figures:
         assert f.period is not None
-        if f.measure == "cancelled_crime_pct_average":
-            _check_mean_of_months(pub, report, used, f, "cancelled_crime_pct")
+        if f.measure not in CATALOGUE:
             continue
-        if not f.measure.endswith("_monthly_average"):
+        r = relations_of(f.measure)
+        if r.kind != "monthly_mean" or r.of_months is None:
             continue
-        base = f.measure.removesuffix("_monthly_average")
+        base = r.of_months
+        if not relations_of(base).adds_over_months:  # a mean of monthly percentages
+            _check_mean_of_months(pub, report, used, f, base)
+            continue
         n = f.period.n_months
         total = pub.get(base, f.period)
         parts = pub.monthly(base, f.period)
@@ -268,21 +336,10 @@ def _contains(outer: Period, inner: Period) -> bool:
 
 
 # -- subsets that cannot exceed their whole -------------------------------------------------------
-SUBSETS: list[tuple[str, str]] = [
-    ("letters_sent", "vehicles_detected_over_limit"),
-    ("speedwatch_distinct_vehicles", "vehicles_detected_over_limit"),
-    ("addresses_attended_4th_detection", "vehicles_detected_over_limit"),
-    ("drivers_5_plus_detections", "addresses_attended_4th_detection"),
-    ("sorn_vehicles_to_dvla", "vehicles_detected_over_limit"),
-    ("untaxed_vehicles_to_dvla", "vehicles_detected_over_limit"),
-    ("special_constables_independent", "special_constables"),
-    *[(f"calls_{c}_answered", f"calls_{c}_received") for c in ("999", "101")],
-    *[(f"cpv_{r}", "community_policing_volunteers") for r in CPV_ROLES],
-]
-
-
 def check_subsets(pub: Published, report: PublishedReport, used: set[int]) -> None:
-    for part, whole in SUBSETS:
+    """A part above its whole (the catalogue's subsets), or published parts adding up to more
+    than their whole (its identities)."""
+    for part, whole in within():
         for f in pub.of(part):
             assert f.period is not None
             w = pub.get(whole, f.period)
@@ -297,23 +354,25 @@ def check_subsets(pub: Published, report: PublishedReport, used: set[int]) -> No
                         f"{num(f.value)} is more than {whole} {num(w.value)}, which includes it",
                     )
                 )
-    for w in pub.of("community_policing_volunteers"):
-        assert w.period is not None
-        roles = [g for r in CPV_ROLES if (g := pub.get(f"cpv_{r}", w.period)) is not None]
-        if len(roles) > 1:
-            total = sum(g.value for g in roles)
+    for ident in identities():
+        for w in pub.of(ident.whole):
+            assert w.period is not None
+            given = [g for p in ident.parts if (g := pub.get(p, w.period)) is not None]
+            if len(given) < 2 or len(given) == len(ident.parts):
+                continue  # the full set is an identity, checked as one
+            total = sum(g.value for g in given)
             if total > w.value:
                 report.findings.append(
                     _finding(
                         "subset",
                         w,
-                        f"the {len(roles)} published CPV roles add up to {num(total)}, more than"
-                        f" the {num(w.value)} community policing volunteers",
+                        f"the {len(given)} published parts of {ident.whole} add up to"
+                        f" {num(total)}, more than its {num(w.value)}",
                     )
                 )
             else:
                 report.passed.append(
-                    f"{w.where}: {len(roles)} CPV roles sum to {num(total)} <= {num(w.value)}"
+                    f"{w.where}: {len(given)} published parts sum to {num(total)} <= {num(w.value)}"
                 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..schema.volunteers import CPV_ROLES
-from .base import Count, Expr, Headcount, Measure, Source, Sum, table
+from .base import Count, Expr, Headcount, Measure, Source, Split, Sum, table
 
 VOLUNTEERS = table("volunteers")
 SPECIAL = Expr("kind_special", lambda t: t.kind == "special", "kind is 'special'")
@@ -38,12 +38,44 @@ SPECIALS_DUTIES = Source(
     text="volunteer_duties rows of special constables",
 )
 HOURS = Expr("hours", lambda t: t.hours, "hours of duty")
+
+
+def _duties_with_roles(con):  # type: ignore[no-untyped-def]
+    duties = con.table("volunteer_duties")
+    people = con.table("volunteers")
+    # one row per volunteer; min() rather than distinct(keep="first"), which has no defined
+    # order and compiles to FIRST(), a function PostgreSQL lacks
+    people = people.group_by("volunteer_id").aggregate(
+        kind=people.kind.min(), role=people.role.min()
+    )
+    return duties.left_join(people, "volunteer_id")
+
+
+DUTIES = Source(
+    "volunteer_duties_with_roles",
+    ("volunteer_duties", "volunteers"),
+    _duties_with_roles,
+    text="volunteer_duties, with each volunteer's kind and role",
+)
 _v: dict[str, Any] = {"family": "volunteers", "source": VOLUNTEERS}
 _at = "at the period's last day D: joined_on <= D and (left_on empty or left_on > D)"
 
 
 def _role(role: str) -> Expr:
+    if role == "other":  # every CPV has exactly one role: 'other' takes the rest
+        named = [r for r in CPV_ROLES if r != "other"]
+        return Expr(
+            "role_other",
+            lambda t: t.role.isnull() | ~t.role.isin(named),
+            f"role is 'other', empty or none of {', '.join(repr(r) for r in named)}",
+        )
     return Expr(f"role_{role}", lambda t: t.role == role, f"role is '{role}'")
+
+
+ROLES = {role: _role(role) for role in CPV_ROLES}
+
+#: Every community policing volunteer has one role: the roles add up to the CPVs.
+SPLITS = (Split(CPV, tuple(ROLES.values())),)
 
 
 MEASURES = [
@@ -76,6 +108,18 @@ MEASURES = [
         good="up",
         definition="Sum of volunteer_duties.hours with duty_date in the period, for volunteers"
         " of kind 'special'.",
+    ),
+    Measure(
+        "volunteer_hours",
+        "Hours given by special constables and volunteers",
+        "hours",
+        family="volunteers",
+        source=DUTIES,
+        aggregate=Sum(HOURS),
+        good="up",
+        breakdowns=("activity", "kind", "role"),
+        definition="Sum of volunteer_duties.hours with duty_date in the period, every kind of"
+        " volunteer; break it down by activity, kind (special, psv, cpv) or role.",
     ),
     Measure(
         "specials_accepted_into_regular_force",
@@ -112,8 +156,9 @@ MEASURES = [
             f"cpv_{role}",
             f"Community policing volunteers: {role.replace('_', ' ')}",
             "count",
-            aggregate=Headcount(CPV & _role(role)),
-            definition=f"Headcount of community policing volunteers with role '{role}' {_at}.",
+            aggregate=Headcount(CPV & ROLES[role]),
+            definition=f"Headcount of community policing volunteers whose {ROLES[role].text}"
+            f" {_at}. The roles add up to community_policing_volunteers.",
             **_v,
         )
         for role in CPV_ROLES

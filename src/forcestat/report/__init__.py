@@ -23,7 +23,8 @@ from ..errors import InputError
 from ..periods import Period, parse_period
 from .build import SECTION_BUILDERS, build_report
 from .figures import Figures, collect_figures
-from .profile import ForceProfile, load_profile
+from .policeuk import collect_policeuk, force_named
+from .profile import ForceProfile, load_profile, neutral_profile
 from .spec import Report
 from .suppress import public_report, suppress_figures
 
@@ -81,17 +82,27 @@ def prepare_report(
 
     words = load_commentary(commentary) if commentary is not None else None
     p = parse_period(period) if isinstance(period, str) else period
-    prof = profile if isinstance(profile, ForceProfile) else load_profile(profile)
+    if profile is None:  # no profile: nothing about any force but its name in the records
+        prof = neutral_profile(force_named(store, p) or force_named(store))
+    elif isinstance(profile, ForceProfile):
+        prof = profile
+    else:
+        prof = load_profile(profile)
     extra = [b.measure for b in prof.benchmarks]
     figures = collect_figures(store, p, extra_fytd=extra)
+    puk = collect_policeuk(store, p)
     if public:
-        report = public_report(build_report(suppress_figures(figures), prof))
+        report = public_report(
+            build_report(suppress_figures(figures), prof, policeuk=puk, only_held=True)
+        )
     else:
         report = build_report(
             figures,
             prof,
             findings=check_findings(published),
             published_source=Path(published).name if published is not None else None,
+            policeuk=puk,
+            only_held=True,
         )
     return apply_commentary(report, words) if words is not None else report
 
@@ -120,7 +131,9 @@ def write_report(
         A published-figures CSV (like the seed's); its check-published findings go in the
         appendix.
     profile
-        A force profile TOML path or a loaded profile; None means the packaged Kent profile.
+        A force profile TOML path, ``"kent"`` (the packaged Kent profile) or a loaded
+        profile; None means none: the report names the force as its records do (police.uk's
+        ``Falls within``) and shows no district, school or benchmark figure.
     formats
         Any of "html", "pdf", "docx".
     public

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -24,13 +25,18 @@ HELD_MONTH = "held"
 REGISTER_KINDS = frozenset({"volunteers"})
 
 
-def definitions(f: Figures) -> Section:
-    """Each measure the report shows, with its unit and definition from the catalogue."""
-    shown = list(dict.fromkeys(str(m) for m in f.frame["measure"]))
+def definitions(f: Figures, extra: Sequence[str] = (), only_held: bool = False) -> Section:
+    """Each measure the report shows, with its unit and definition from the catalogue.
+
+    ``extra`` adds measures shown outside the figures (the police.uk section's); with
+    ``only_held`` a measure whose kind holds no record is left out, as its section is."""
+    shown = list(dict.fromkeys([*(str(m) for m in f.frame["measure"]), *extra]))
     rows = []
     for key in shown:
         if key.startswith("cpv_") and not f.value(key, "at_date"):
             continue  # a volunteer role nobody holds is not in the report
+        if only_held and key not in extra and not f.has_records(key):
+            continue
         m = f.catalogue.get(key)
         label = str(getattr(m, "label", key))
         definition = plain_definition(str(getattr(m, "definition", "")))
@@ -104,10 +110,15 @@ def benchmarks(f: Figures, profile: ForceProfile) -> Section:
     return Section("benchmarks", "Appendix B: Benchmarks").add_table(table)
 
 
-def coverage(f: Figures) -> Section:
-    """Records per kind for each month of the period; a month with none is 'missing'."""
+def coverage(f: Figures, only_held: bool = False) -> Section:
+    """Records per kind for each month of the period; a month with none is 'missing'.
+
+    With ``only_held`` kinds with no record at all are left out of the table (the report
+    names the sections it leaves out once, below it)."""
     months = f.months
-    kinds = sorted(k for k in f.coverage if k not in REGISTER_KINDS)
+    kinds = sorted(
+        k for k in f.coverage if k not in REGISTER_KINDS and (f.coverage[k] or not only_held)
+    )
     rows = []
     for kind in kinds:
         counts = f.coverage[kind]

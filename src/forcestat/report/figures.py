@@ -29,72 +29,6 @@ Evaluate = Callable[..., pd.DataFrame]
 #: the columns of measures.evaluate()'s frame (the contract the report reads)
 EVALUATE_COLUMNS = tuple(c for c in COLUMNS if c != "note")
 
-CALL_PARTS = (
-    "received",
-    "answered",
-    "not_answered",
-    "pct_not_answered",
-    "avg_queue_seconds",
-    "avg_talk_seconds",
-)
-CALLS = tuple(f"calls_{ch}_{p}" for ch in ("999", "101") for p in CALL_PARTS)
-CONTACT = ("digital_contacts", "online_crime_reports", "live_chats")
-CRIME = ("recorded_crime", "cancelled_crime", "cancelled_crime_pct")
-MONTHLY_KEYS = (*CALLS, *CONTACT, *CRIME, "s136_detentions", "letters_sent")
-PERIOD_KEYS = (
-    *MONTHLY_KEYS,
-    "calls_999_pct_answered_within_10s",
-    "live_chats_answered",
-    "live_chats_abandoned",
-    "live_chats_avg_wait_seconds",
-    "cancelled_crime_pct_average",
-    "s136_detentions_monthly_average",
-    "special_constable_hours",
-)
-FYTD_KEYS = (
-    *CALLS,
-    "calls_999_pct_answered_within_10s",
-    "s136_detentions",
-    "s136_detentions_monthly_average",
-    "specials_accepted_into_regular_force",
-)
-HEADCOUNT_KEYS = (
-    "special_constables",
-    "special_constables_independent",
-    "police_support_volunteers",
-    "community_policing_volunteers",
-)
-SPEEDWATCH_KEYS = (
-    "vehicles_detected_over_limit",
-    "speedwatch_distinct_vehicles",
-    "letters_sent",
-    "addresses_attended_4th_detection",
-    "drivers_5_plus_detections",
-    "sorn_vehicles_to_dvla",
-    "untaxed_vehicles_to_dvla",
-)
-ENCOMPASS_KEYS = (
-    "encompass_notifications",
-    "encompass_pct_before_deadline",
-    "encompass_median_lead_hours",
-    "encompass_late_notifications",
-)
-
-# Which record kind a measure counts, for coverage (a month with no records is missing, not 0).
-KIND_PREFIXES = (
-    ("calls_", "calls"),
-    ("digital_contacts", "digital_contacts"),
-    ("online_crime_reports", "online_crime_reports"),
-    ("live_chats", "chats"),
-    ("recorded_crime", "crimes"),
-    ("cancelled_crime", "crimes"),
-    ("s136_", "s136_detentions"),
-    ("special_constable_hours", "volunteer_duties"),
-    ("special", "volunteers"),
-    ("police_support", "volunteers"),
-    ("community_policing", "volunteers"),
-    ("cpv_", "volunteers"),
-)
 SPEEDWATCH_KIND = "speedwatch_detections"
 TREND_MONTHS = 12
 #: months of history the executive summary's XmR charts read (12 baseline months and more)
@@ -103,14 +37,59 @@ S136_DEFAULT_START = date(2011, 4, 1)
 
 
 def kind_of(measure: str, catalogue: dict[str, Any] | None = None) -> str | None:
-    """The record kind behind ``measure``: the catalogue's own answer if it gives one."""
-    m = (catalogue or {}).get(measure)
+    """The record kind behind ``measure``: the first table of its source in the catalogue."""
+    m = (catalogue if catalogue is not None else _catalogue()).get(measure)
     tables = getattr(getattr(m, "source", None), "tables", None)
     if tables and isinstance(tables[0], str):
         return str(tables[0])
-    if measure in SPEEDWATCH_KEYS:
-        return SPEEDWATCH_KIND
-    return next((k for prefix, k in KIND_PREFIXES if measure.startswith(prefix)), None)
+    return None
+
+
+#: The scopes a board paper reads, each a period derived from the reporting period.
+SCOPES = (
+    "month",
+    "period",
+    "fytd",
+    "fytd_before",
+    "history",
+    "fy",
+    "at_date",
+    "ytd",
+    "last6",
+    "enc_month",
+)
+
+Reads = dict[str, tuple[str, ...]]
+
+
+def section_reads() -> Reads:
+    """The measures every section of the report reads, by scope: the union of the ``READS``
+    each section module declares, with the counts each figure reveals (a percentage's
+    numerator and denominator) added, so that disclosure control sees them."""
+    from . import sections, sections_community, sections_contact, sections_encompass
+
+    out: dict[str, list[str]] = {scope: [] for scope in SCOPES}
+    for module in (sections, sections_community, sections_contact, sections_encompass):
+        for scope, keys in module.READS.items():
+            out[scope] += keys
+    return {scope: with_revealed(keys) for scope, keys in out.items()}
+
+
+def with_revealed(keys: Iterable[str]) -> tuple[str, ...]:
+    """``keys`` and, transitively, every catalogue count they reveal."""
+    from ..measures.relations import relations_of
+
+    catalogue = _catalogue()
+    out: dict[str, None] = {}
+    todo = list(keys)
+    while todo:
+        k = todo.pop(0)
+        if k in out:
+            continue
+        out[k] = None
+        if k in catalogue:
+            todo += relations_of(k).reveals
+    return tuple(out)
 
 
 def _measures_module() -> Any:
@@ -171,6 +150,8 @@ class Figures:
     public: bool = False
     #: the manifest of the synthetic records the figures come from (None: real records)
     synthetic: dict[str, Any] | None = None
+    #: the public edition's disclosure audit (:class:`forcestat.measures.disclosure.Audit`)
+    audit: Any = None
 
     # -- lookups -------------------------------------------------------------------------------
     @cached_property
@@ -369,18 +350,8 @@ def _shared_engine(
         return None
     from .summary import SERIES_KEYS
 
-    keys = {
-        *MONTHLY_KEYS,
-        *PERIOD_KEYS,
-        *FYTD_KEYS,
-        *HEADCOUNT_KEYS,
-        *SPEEDWATCH_KEYS,
-        *ENCOMPASS_KEYS,
-        *extra,
-    }
+    keys = {k for ks in section_reads().values() for k in ks} | set(with_revealed(extra))
     keys |= set(SERIES_KEYS)
-    keys.add("letters_sent_monthly_average")
-    keys |= {k for k in catalogue if k.startswith("cpv_")}
     engine = engine_cls(con, mod.CATALOGUE)
     engine.plan([mod.CATALOGUE[k] for k in sorted(keys) if k in mod.CATALOGUE])
     return engine
@@ -430,28 +401,28 @@ def collect_figures(
     s136_start = min(s136_months) if s136_months else S136_DEFAULT_START
     history = month_range(min(s136_start, period.months()[0]), end)
     at_date = Period(period.end - timedelta(days=1), period.end, "date")
-    cpv_keys = sorted(k for k in catalogue if k.startswith("cpv_"))
     from .summary import SERIES_KEYS
 
     def day_before(d: date) -> Period:
         return Period(d - timedelta(days=1), d, "date")
 
     year_ago = period.same_period_last_year()
+    reads = section_reads()
+    extra = with_revealed(extra_fytd)
     parts = [
-        run(MONTHLY_KEYS, trend_window(period), "month", "month"),
-        run(PERIOD_KEYS, period, "total", "period"),
-        run((*FYTD_KEYS, *extra_fytd), fytd(end), "total", "fytd"),
-        run((*CALLS, *extra_fytd), fytd_before(period), "total", "fytd_before", cmp=False),
-        run(("s136_detentions",), history, "month", "history", cmp=False),
-        run(("s136_detentions", "s136_detentions_monthly_average"), history, "fy", "fy", False),
-        run((*HEADCOUNT_KEYS, *cpv_keys), at_date, "total", "at_date"),
-        run(SPEEDWATCH_KEYS, calendar_ytd(period), "total", "ytd"),
-        run(("letters_sent_monthly_average",), last_months(period, 6), "total", "last6", False),
+        run(reads["month"], trend_window(period), "month", "month"),
+        run(reads["period"], period, "total", "period"),
+        run((*reads["fytd"], *extra), fytd(end), "total", "fytd"),
+        run((*reads["fytd_before"], *extra), fytd_before(period), "total", "fytd_before", False),
+        run(reads["history"], history, "month", "history", cmp=False),
+        run(reads["fy"], history, "fy", "fy", False),
+        run(reads["at_date"], at_date, "total", "at_date"),
+        run(reads["ytd"], calendar_ytd(period), "total", "ytd"),
+        run(reads["last6"], last_months(period, 6), "total", "last6", False),
+        run(reads["enc_month"], period, "month", "enc_month", False),
         run(SERIES_KEYS, last_months(period, SERIES_MONTHS), "month", "series", cmp=False),
-        run(HEADCOUNT_KEYS, day_before(period.start), "total", "at_previous", cmp=False),
-        run(HEADCOUNT_KEYS, day_before(year_ago.end), "total", "at_last_year", cmp=False),
-        run(ENCOMPASS_KEYS, period, "total", "period"),
-        run(ENCOMPASS_KEYS, period, "month", "enc_month", False),
+        run(reads["at_date"], day_before(period.start), "total", "at_previous", cmp=False),
+        run(reads["at_date"], day_before(year_ago.end), "total", "at_last_year", cmp=False),
     ]
     frames = [p for p in parts if p is not None and not p.empty]
     frame = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from ..measures.contact import CALL_PARTS
 from ..periods import add_months, fy_start_year, parse_period
 from . import charts, narrative
 from .figures import Figures, month_name
@@ -17,14 +18,30 @@ from .profile import ForceProfile
 from .spec import Section, TableSpec
 from .suppress import UNDER_FIVE, is_small, is_suppressed
 
-CALL_ROWS = (
-    ("Calls Received", "received"),
-    ("Calls Answered", "answered"),
-    ("Calls Not Answered", "not_answered"),
-    ("% Not Answered", "pct_not_answered"),
-    ("Average Queuing Time", "avg_queue_seconds"),
-    ("Average Talk Time", "avg_talk_seconds"),
+CALL_ROWS = tuple(
+    zip(
+        (
+            "Calls Received",
+            "Calls Answered",
+            "Calls Not Answered",
+            "% Not Answered",
+            "Average Queuing Time",
+            "Average Talk Time",
+        ),
+        CALL_PARTS,
+        strict=True,
+    )
 )
+_S136 = ("s136_detentions", "s136_detentions_monthly_average")
+
+#: The measures this module's sections read, by scope (see figures.SCOPES).
+READS: dict[str, tuple[str, ...]] = {
+    "month": ("s136_detentions",),
+    "period": _S136,
+    "fytd": _S136,
+    "history": ("s136_detentions",),
+    "fy": _S136,
+}
 FY_MONTHS = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from ..measures.relations import identity_of
 from ..periods import add_months
 from . import charts, narrative
 from .figures import Figures
@@ -11,6 +12,33 @@ from .profile import ForceProfile
 from .sections import _period_words
 from .spec import Section, TableSpec
 from .suppress import WITHHELD, is_suppressed
+
+_CPV = identity_of("community_policing_volunteers")
+_SPEEDWATCH = (
+    "vehicles_detected_over_limit",
+    "speedwatch_distinct_vehicles",
+    "letters_sent",
+    "addresses_attended_4th_detection",
+    "drivers_5_plus_detections",
+    "sorn_vehicles_to_dvla",
+    "untaxed_vehicles_to_dvla",
+)
+
+#: The measures this module's sections read, by scope (see figures.SCOPES).
+READS: dict[str, tuple[str, ...]] = {
+    "month": ("letters_sent",),
+    "period": ("special_constable_hours",),
+    "fytd": ("specials_accepted_into_regular_force",),
+    "at_date": (
+        "special_constables",
+        "special_constables_independent",
+        "police_support_volunteers",
+        "community_policing_volunteers",
+        *(_CPV.parts if _CPV else ()),
+    ),
+    "ytd": _SPEEDWATCH,
+    "last6": ("letters_sent_monthly_average",),
+}
 
 # -- 3. special constabulary and volunteers ------------------------------------------------------
 VOLUNTEER_ROWS = (
@@ -26,7 +54,7 @@ VOLUNTEER_ROWS = (
 def _cpv_roles(f: Figures) -> list[tuple[str, str, float]]:
     """(role name, measure, headcount) for every CPV role with anyone in it."""
     out = []
-    for key in sorted({str(m) for m in f.frame["measure"] if str(m).startswith("cpv_")}):
+    for key in sorted(_CPV.parts if _CPV else ()):
         v = f.value(key, "at_date")
         if v:
             name = key.removeprefix("cpv_").replace("_", " ")

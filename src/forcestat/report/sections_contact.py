@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..measures.contact import CHANNELS, call_keys
 from . import charts, narrative
 from .figures import Figures, fytd_before, month_name
 from .profile import ForceProfile
@@ -17,6 +18,32 @@ from .sections import (
 )
 from .spec import Section, TableSpec
 from .suppress import is_suppressed
+
+_CALLS = tuple(k for ch in CHANNELS for k in call_keys(ch))
+_MONTHLY = (
+    *_CALLS,
+    "digital_contacts",
+    "online_crime_reports",
+    "live_chats",
+    "recorded_crime",
+    "cancelled_crime",
+    "cancelled_crime_pct",
+)
+
+#: The measures this module's sections read, by scope (see figures.SCOPES).
+READS: dict[str, tuple[str, ...]] = {
+    "month": _MONTHLY,
+    "period": (
+        *_MONTHLY,
+        "calls_999_pct_answered_within_10s",
+        "live_chats_answered",
+        "live_chats_abandoned",
+        "live_chats_avg_wait_seconds",
+        "cancelled_crime_pct_average",
+    ),
+    "fytd": (*_CALLS, "calls_999_pct_answered_within_10s"),
+    "fytd_before": _CALLS,
+}
 
 CHANNEL_TABLES = (
     (

@@ -22,6 +22,12 @@ ENCOMPASS_ROWS = (
 )
 BASE = "encompass_notifications"
 
+#: The measures this module's sections read, by scope (see figures.SCOPES).
+READS: dict[str, tuple[str, ...]] = {
+    "period": tuple(key for _, key in ENCOMPASS_ROWS),
+    "enc_month": tuple(key for _, key in ENCOMPASS_ROWS),
+}
+
 
 def _cell(f: Figures, key: str, scope: str, label: str | None = None) -> str:
     """A figure as printed; the derived ones are withheld with a suppressed base count."""

@@ -1,27 +1,24 @@
 """Statistical disclosure control for the public edition of the report.
 
 The project's privacy rule: record-level data never reaches a public output, and public
-figures suppress cells under 5. :func:`suppress_figures` is one pure function over the evaluated
+figures suppress counts under 5. :func:`suppress_figures` is one pure function over the evaluated
 figures, applied before any section is built, so the HTML, the PDF made from it and the Word
-file all show the same protected figures:
+file all show the same protected figures.
 
-1. **Primary suppression**: every count from 1 to 4 becomes :data:`UNDER_FIVE` (printed
-   ``<5``, said "fewer than 5"). Zero is published: a zero is an absence, not a small group of
-   people (ONS and Home Office tables print 0 too).
-2. **Secondary suppression**: where a published total is the sum of published parts (999 calls
-   received = answered + not answered, live chats = answered + abandoned, Community Policing
-   Volunteers = the roles, a period or financial-year total = its months; a whole and a part
-   of it, such as Special Constables and those independent, count as a whole = part + the
-   rest), a suppressed part
-   could be worked out by subtraction. So the smallest other non-zero part is withheld too
-   (:data:`WITHHELD`, printed ``[c]`` as in ONS tables), until every such group hides either
-   nothing or at least two cells, one of them not small; only when no part is left to withhold
-   is the total itself withheld. A total counts as published wherever the report uses it,
-   even only in a sentence or behind a percentage.
-3. **Derived figures**: a percentage whose numerator or denominator is withheld, a per-month
-   average of a withheld total, and an average time over fewer than 5 calls or chats are
-   withheld too, since each gives the small count back (a percentage times its base; an
-   average over 1 to 4 calls describes those calls).
+What to withhold is decided by :func:`forcestat.measures.disclosure.protect` over EVERY figure
+the report can print: each evaluated value, and each comparison period's value beside it (a
+previous period, the same period last year), in every scope (months, the period, financial
+years, the year to date, headcounts at a date). Its relations come from the catalogue
+(:mod:`forcestat.measures.relations`): a period is the sum of its months, ``received = answered
++ not answered``, the CPV roles add up to the CPVs, a percentage gives back its counts. Its
+interval audit (``scipy.optimize.linprog``) proves that no withheld count can be worked out
+beyond what its mark says; secondary suppression repeats until it holds. See
+docs/measures.md, "Relations and disclosure control".
+
+Marks: :data:`UNDER_FIVE` (``<5``, said "fewer than 5") is a count from 1 to 4;
+:data:`WITHHELD` (``[c]``) is a count of 5 or more, or a ratio or average, withheld so that a
+suppressed count cannot be worked out. Zero is published: an absence, not a small group of
+people (ONS and Home Office tables print 0 too).
 
 Suppressed values are NaN-valued floats, so no arithmetic done on them downstream (a maximum,
 a change, a chart) can bring the true figure back.
@@ -30,24 +27,25 @@ a change, a chart) can bring the true figure back.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..periods import parse_period
+from ..errors import ForcestatError
+from ..measures import disclosure
+from ..measures.disclosure import Protection, protect
 
 if TYPE_CHECKING:  # figures imports this module; only its type is needed here
     from .figures import Figures
     from .spec import Block, Report, Section
 
-THRESHOLD = 5
+THRESHOLD = disclosure.THRESHOLD
 NOTICE = "Public edition: counts under 5 suppressed"
 SYMBOLS_NOTE = (
     "<5: a count from 1 to 4, suppressed. [c]: withheld so that a suppressed count cannot be "
-    "worked out from the other figures."
+    "worked out from the other figures (a count of 5 or more, or a figure derived from counts)."
 )
 
 Key = tuple[str, str]  # (measure, period label): the same figure under any scope
@@ -86,178 +84,59 @@ def is_small(value: float | None, unit: str) -> bool:
     return 0 < value < THRESHOLD
 
 
-# -- how figures relate ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Relations:
-    """Sum groups (total, parts) and derived figures (figure, its source counts) by measure."""
-
-    sums: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    #: a percentage or a per-month average: withheld when any source is (it gives them back)
-    reveals: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: an average time over a count: withheld when that count is under 5
-    means: dict[str, str] = field(default_factory=dict)
-    #: an average of a monthly percentage over the period's months
-    monthly_means: dict[str, str] = field(default_factory=dict)
-    #: (whole, part): both published, their difference is a count a reader can work out
-    nested: tuple[tuple[str, str], ...] = ()
+# -- deciding what to withhold ---------------------------------------------------------------------
+_COMPARISONS = (
+    ("period", "value"),
+    ("previous_period", "previous_value"),
+    ("last_year_period", "last_year_value"),
+)
 
 
-def relations(measures: Iterable[str]) -> Relations:
-    """The relations between the report's measures (``cpv_*`` roles as found)."""
-    reveals: dict[str, tuple[str, ...]] = {
-        "cancelled_crime_pct": ("cancelled_crime", "recorded_crime"),
-        "s136_detentions_monthly_average": ("s136_detentions",),
-        "letters_sent_monthly_average": ("letters_sent",),
-    }
-    means = {"live_chats_avg_wait_seconds": "live_chats_answered"}
-    sums: list[tuple[str, tuple[str, ...]]] = [
-        ("live_chats", ("live_chats_answered", "live_chats_abandoned")),
-        ("community_policing_volunteers", tuple(sorted(m for m in measures if m[:4] == "cpv_"))),
-    ]
-    for ch in ("999", "101"):
-        p = f"calls_{ch}_"
-        sums.append((p + "received", (p + "answered", p + "not_answered")))
-        reveals[p + "pct_not_answered"] = (p + "not_answered", p + "received")
-        reveals[p + "pct_answered_within_10s"] = (p + "answered_under_10s", p + "answered")
-        means[p + "avg_queue_seconds"] = p + "answered"
-        means[p + "avg_talk_seconds"] = p + "answered"
-    nested = (
-        ("special_constables", "special_constables_independent"),
-        ("vehicles_detected_over_limit", "letters_sent"),
-        ("speedwatch_distinct_vehicles", "addresses_attended_4th_detection"),
-        ("addresses_attended_4th_detection", "drivers_5_plus_detections"),
-    )
-    return Relations(
-        tuple(sums),
-        reveals,
-        means,
-        {"cancelled_crime_pct_average": "cancelled_crime_pct"},
-        nested,
-    )
+#: The scopes whose previous period's value the report prints ("201 (190 in May to July)",
+#: "down from 38 a month earlier"). The public edition blanks every other comparison value, so
+#: nothing is printed that the audit did not see.
+COMPARED_SCOPES = ("period", "at_date")
 
 
-@lru_cache(maxsize=4096)
-def _months(label: str) -> tuple[str, ...]:
-    try:
-        p = parse_period(label)
-    except Exception:  # a label the periods module does not read has no months to sum
-        return ()
-    return () if p.grain in ("date", "month") else tuple(f"{m:%Y-%m}" for m in p.months())
+def _shown_comparisons(frame: pd.DataFrame, value_col: str) -> pd.Series:
+    """Which rows' comparison value ``value_col`` the public edition may print."""
+    if value_col == "value" or "scope" not in frame:
+        return pd.Series(True, index=frame.index)
+    if value_col == "previous_value":
+        return frame["scope"].isin(COMPARED_SCOPES)
+    return pd.Series(False, index=frame.index)
 
 
-def _time_sums(values: dict[Key, float], units: dict[str, str]) -> list[tuple[Key, list[Key]]]:
-    """A count over several months is the sum of its months wherever those are shown."""
-    out = []
-    for measure, label in values:
-        if units.get(measure) != "count":
+def printed_cells(frame: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """Every figure an evaluated frame can put in print: each row's value and the comparison
+    periods' values the report prints beside it, as ``(measure, period label, value)``."""
+    out: list[tuple[str, str, float]] = []
+    for period_col, value_col in _COMPARISONS:
+        if period_col not in frame or value_col not in frame:
             continue
-        parts = [(measure, m) for m in _months(label) if (measure, m) in values]
-        if len(parts) >= 2:
-            out.append(((measure, label), parts))
+        shown = _shown_comparisons(frame, value_col)
+        cols = zip(frame["measure"], frame[period_col], frame[value_col], shown, strict=True)
+        for m, label, v, ok in cols:
+            x = _num(v)
+            if ok and x is not None and label is not None and not pd.isna(label):
+                out.append((str(m), str(label), x))
     return out
 
 
-def _secondary(
-    values: dict[Key, float], status: dict[Key, Suppressed], groups: list[tuple[Key, list[Key]]]
-) -> None:
-    """Withhold the next-smallest part (else the total) until no group gives a part back."""
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in groups:
-            present = [p for p in parts if p in values]
-            if total not in values or total in status:
-                continue  # the total is not shown: nothing to subtract from
-            hidden = [p for p in present if p in status]
-            if not hidden or (len(hidden) >= 2 and any(status[p] is WITHHELD for p in hidden)):
-                continue  # the difference is shared by two cells, one of them not small
-            candidates = [p for p in present if p not in status and values[p] > 0]
-            if candidates:
-                status[min(candidates, key=lambda k: (values[k], k))] = WITHHELD
-            else:
-                status[total] = WITHHELD
-            changed = True
+def protection(frame: pd.DataFrame) -> Protection:
+    """The disclosure decision and audit for every figure of an evaluated frame."""
+    return protect(printed_cells(frame))
 
 
-def _derived(
-    values: dict[Key, float], status: dict[Key, Suppressed], units: dict[str, str], rel: Relations
-) -> None:
-    for measure, label in list(values):
-        key = (measure, label)
-        if key in status:
-            continue
-        v = values[key]
-        sources = rel.reveals.get(measure, ())
-        if any((s, label) in status for s in sources) or _implies_small(
-            measure, label, v, values, units, sources
-        ):
-            status[key] = WITHHELD
-        elif measure in rel.means and (rel.means[measure], label) in values:
-            n = values[(rel.means[measure], label)]
-            if 0 < n < THRESHOLD:
-                status[key] = WITHHELD
-        elif measure in rel.monthly_means:
-            base = rel.monthly_means[measure]
-            if any((base, m) in status for m in _months(label)):
-                status[key] = WITHHELD
+def suppression(frame: pd.DataFrame, units: dict[str, str] | None = None) -> dict[Key, Suppressed]:
+    """Which figures of an evaluated frame the public edition withholds, and how.
 
-
-def _implies_small(
-    measure: str,
-    label: str,
-    v: float,
-    values: dict[Key, float],
-    units: dict[str, str],
-    sources: tuple[str, ...],
-) -> bool:
-    """A percentage of a shown base, or a per-month average, that gives back a count of 1-4
-    (its numerator may not be shown anywhere)."""
-    unit = units.get(measure, "")
-    if unit == "percent" and len(sources) == 2 and (sources[1], label) in values:
-        implied = v * values[(sources[1], label)] / 100
-    elif unit == "count/month":
-        implied = v * max(len(_months(label)), 1)
-    else:
-        return False
-    return 0 < round(implied) < THRESHOLD
-
-
-def suppression(frame: pd.DataFrame, units: dict[str, str]) -> dict[Key, Suppressed]:
-    """Which figures of an evaluated frame the public edition withholds, and how."""
-    values: dict[Key, float] = {}
-    for measure, label, v in zip(frame["measure"], frame["period"], frame["value"], strict=True):
-        if v is not None and not pd.isna(v):
-            values[(str(measure), str(label))] = float(v)
-    status: dict[Key, Suppressed] = {
-        k: UNDER_FIVE for k, v in values.items() if is_small(v, units.get(k[0], ""))
+    ``units`` is accepted for callers of the earlier signature; units come from the catalogue.
+    """
+    marks = protection(frame).marks
+    return {
+        k: UNDER_FIVE if mark == disclosure.UNDER_FIVE else WITHHELD for k, mark in marks.items()
     }
-    rel = relations({m for m, _ in values})
-    groups = [
-        ((total, label), [(p, label) for p in parts])
-        for total, parts in rel.sums
-        for m, label in values
-        if m == total
-    ]
-    groups += _time_sums(values, units)
-    # a published whole minus a published part is a cell too, if only a virtual one: a small
-    # difference is suppressed like any count, by withholding the part
-    virtual: set[Key] = set()
-    for whole, part in rel.nested:
-        for m, label in list(values):
-            if m != whole or (part, label) not in values:
-                continue
-            rest = (f"{whole} - {part}", label)
-            values[rest] = values[(whole, label)] - values[(part, label)]
-            virtual.add(rest)
-            if is_small(values[rest], "count"):
-                status[rest] = UNDER_FIVE
-            groups.append(((whole, label), [(part, label), rest]))
-    _secondary(values, status, groups)
-    for key in virtual:
-        values.pop(key)
-        status.pop(key, None)
-    _derived(values, status, units, rel)
-    return status
 
 
 def _blank_frame(
@@ -277,7 +156,9 @@ def _blank_frame(
 
     now = hidden(out["measure"], out["period"], out["value"])
     before = hidden(out["measure"], out["previous_period"], out["previous_value"])
+    before |= ~_shown_comparisons(out, "previous_value")
     year_ago = hidden(out["measure"], out["last_year_period"], out["last_year_value"])
+    year_ago |= ~_shown_comparisons(out, "last_year_value")
     nan = math.nan
     out["value"] = out["value"].astype(float).mask(now, nan)
     out["previous_value"] = out["previous_value"].astype(float).mask(before, nan)
@@ -309,9 +190,20 @@ def suppress_figures(figures: Figures) -> Figures:
     records of a kind add up to figures the report shows, and would give a withheld one back).
     """
     units = {str(m): figures.unit(str(m)) for m in set(figures.frame["measure"])}
-    status = suppression(figures.frame, units) if not figures.frame.empty else {}
-    frame = _blank_frame(figures.frame, status, units) if not figures.frame.empty else figures.frame
-    return replace(figures, frame=frame, suppressed=status, public=True)
+    if figures.frame.empty:
+        return replace(figures, public=True)
+    decided = protection(figures.frame)
+    if not decided.audit.holds:  # nothing printed was left to withhold: publish nothing wrong
+        worst = decided.audit.failures[0]
+        raise ForcestatError(
+            f"disclosure audit failed for {worst.key[0]} {worst.key[1]}: {worst.why}"
+        )
+    status: dict[Key, Suppressed] = {
+        k: UNDER_FIVE if mark == disclosure.UNDER_FIVE else WITHHELD
+        for k, mark in decided.marks.items()
+    }
+    frame = _blank_frame(figures.frame, status, units)
+    return replace(figures, frame=frame, suppressed=status, public=True, audit=decided.audit)
 
 
 # -- prose ---------------------------------------------------------------------------------------
@@ -364,8 +256,9 @@ __all__ = [
     "Suppressed",
     "is_small",
     "is_suppressed",
+    "printed_cells",
+    "protection",
     "public_report",
-    "relations",
     "say",
     "suppress_figures",
     "suppression",

@@ -2,7 +2,8 @@
 
 "Met" means the figure prints as published: counts exactly, percentages to the printed decimals,
 seconds rounded half up to the whole second. Achieved values are measured from the written
-record files (see :mod:`forcestat.synth.achieved`), never taken from the generator's intentions.
+record files by the measures engine (see :mod:`forcestat.synth.verify`), never taken from the
+generator's intentions.
 """
 
 from __future__ import annotations

@@ -217,14 +217,3 @@ def _finish(
         if handler[i] < 0:
             handler[i] = np.int32(u[i] * max(on_duty[i], 1))
     return answered_at, ended, handler
-
-
-#: The call measures a generated channel-month answers for.
-MEASURE_PARTS = (
-    "received",
-    "answered",
-    "not_answered",
-    "pct_not_answered",
-    "avg_queue_seconds",
-    "avg_talk_seconds",
-)

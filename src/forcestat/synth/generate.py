@@ -21,14 +21,14 @@ import duckdb
 
 from .. import __version__
 from ..errors import ForcestatError, InputError
+from ..measures.contact import call_keys
 from . import calls as calls_mod
-from .achieved import measure_files
 from .calibrate import CalibrationLog, write_calibration
 from .context import implausible_histories, invented_entries, with_context
 from .manifest import write_manifest
 from .plan import plan_channel
 from .targets import Targets, default_targets_path, load_targets
-from .verify import measure_in_store
+from .verify import measure_files, measure_in_store
 from .writer import FORMATS, RecordWriter
 
 #: progress(step, done, total): called as each unit of work finishes.
@@ -91,10 +91,10 @@ def generate(
     fmt
         ``parquet`` (default) or ``csv``.
     measure
-        Where calibration.json's achieved values come from: ``store`` (ingest the records into
-        a temporary in-memory store and evaluate the measure catalogue, as a user would),
-        ``files`` (the fixed definitions applied to the files directly: fast at any scale),
-        ``auto`` (store up to 5 million rows, files above) or ``none``.
+        Where calibration.json's achieved values come from: ``files`` or ``auto`` (the
+        measures engine over DuckDB views of the written files: fast at any scale), ``store``
+        (ingest the records into a temporary in-memory store first, as a user would) or
+        ``none``. Either way the figures are the catalogue's own, from one engine.
     context
         Invent the twelve months before the published ones so that they follow the seed's
         words (999 calls rising, 101 falling year on year, ...; see
@@ -248,12 +248,9 @@ def _write_calls(writer, call_months, seed: int, scale: float, ticker: _Ticker) 
                 )
             writer.write("calls", month.calls)
             writer.write("staffing", month.staffing)
-            done |= {f"calls_{ch}_{p}" for p in calls_mod.MEASURE_PARTS}
+            done |= set(call_keys(ch))
             ticker.finished()
     return done
-
-
-STORE_LIMIT = 5_000_000
 
 
 def _achieved(files, records: Path, tg: Targets, how: str, rows: int):
@@ -262,25 +259,23 @@ def _achieved(files, records: Path, tg: Targets, how: str, rows: int):
         return {}, "not measured"
     if rows == 0:
         return {}, "no records written: the targets cover no record figures"
-    from_files = measure_files(files, tg)
-    source = "the written record files, by the fixed measure definitions"
-    if how == "store" or (how == "auto" and rows <= STORE_LIMIT):
+    source = (
+        "forcestat.measures.evaluate over the written record files (DuckDB views over "
+        "them, typed and derived as ingest would)"
+    )
+    if how in ("files", "auto"):
+        return measure_files(files, tg), source
+    if how == "store":
         try:
             check = measure_in_store(records, tg)
         except (ImportError, ForcestatError, duckdb.Error) as e:
-            if how == "store":
-                raise
-            # the figures can still be measured from the files; say why the store could not
-            return from_files, f"{source} (ingesting into a temporary store failed: {e})"
-        merged = {k: (v if v is not None else from_files.get(k)) for k, v in check.achieved.items()}
-        for k, v in from_files.items():
-            merged.setdefault(k, v)
-        return merged, (
+            raise ForcestatError(f"ingesting the records into a temporary store failed: {e}") from e
+        return check.achieved, (
             f"forcestat ingest of records/ into a temporary store ({check.read:,} rows read, "
             f"{check.loaded:,} loaded, {check.quarantined:,} quarantined), then "
             "forcestat.measures.evaluate for each target's period"
         )
-    return from_files, source
+    raise InputError(f"measure must be auto, store, files or none, not {how!r}")
 
 
 def _s136(writer, tg, seed, log) -> set[str]:

@@ -17,6 +17,7 @@ before anything is written.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -24,48 +25,15 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import PeriodError, TargetsError
+from ..measures.contact import CHANNELS
+from ..measures.relations import identities, identity_of, units, within
 from ..periods import Period, add_months, fytd, month_range, parse_period
-from ..schema.volunteers import CPV_ROLES
 
-#: Every measure a targets file may name, with the unit it is given in.
+#: Every measure a targets file may name, with the unit it is given in: the catalogue's
+#: measures, the national benchmark and the force profile's neighbourhood figures.
 KNOWN_MEASURES: dict[str, str] = {
-    "s136_detentions": "count",
-    "s136_detentions_monthly_average": "count/month",
-    "s136_record_low": "count",
-    **{
-        f"calls_{ch}_{m}": u
-        for ch in ("999", "101")
-        for m, u in (
-            ("received", "count"),
-            ("answered", "count"),
-            ("not_answered", "count"),
-            ("pct_not_answered", "percent"),
-            ("avg_queue_seconds", "seconds"),
-            ("avg_talk_seconds", "seconds"),
-        )
-    },
+    **units(),
     "benchmark_999_pct_not_answered": "percent",
-    "digital_contacts": "count",
-    "online_crime_reports": "count",
-    "live_chats": "count",
-    "recorded_crime": "count",
-    "cancelled_crime": "count",
-    "cancelled_crime_pct": "percent",
-    "cancelled_crime_pct_average": "percent",
-    "special_constables": "count",
-    "special_constables_independent": "count",
-    "special_constable_hours": "hours",
-    "specials_accepted_into_regular_force": "count",
-    "police_support_volunteers": "count",
-    "community_policing_volunteers": "count",
-    **{f"cpv_{r}": "count" for r in CPV_ROLES},
-    "letters_sent_monthly_average": "count/month",
-    "vehicles_detected_over_limit": "count",
-    "letters_sent": "count",
-    "addresses_attended_4th_detection": "count",
-    "drivers_5_plus_detections": "count",
-    "sorn_vehicles_to_dvla": "count",
-    "untaxed_vehicles_to_dvla": "count",
     "districts": "count",
     "school_officers": "count",
     "schools_covered": "count",
@@ -194,11 +162,15 @@ def _consistent_calls(items: list[Target], scale: float) -> list[Target]:
     answered is what is left.
     """
     by = {(t.measure, t.period_text): i for i, t in enumerate(items)}
-    for ch in ("999", "101"):
-        for t in [t for t in items if t.measure == f"calls_{ch}_received"]:
+    for ch in CHANNELS:
+        split = identity_of(f"calls_{ch}_received")
+        if split is None:
+            continue
+        answered_key, not_answered_key = split.parts
+        for t in [t for t in items if t.measure == split.whole]:
             r = int(t.value)
-            i_ans = by.get((f"calls_{ch}_answered", t.period_text))
-            i_na = by.get((f"calls_{ch}_not_answered", t.period_text))
+            i_ans = by.get((answered_key, t.period_text))
+            i_na = by.get((not_answered_key, t.period_text))
             i_pct = by.get((f"calls_{ch}_pct_not_answered", t.period_text))
             if i_ans is not None:
                 published_answered = items[i_ans].published
@@ -338,32 +310,34 @@ def resolve_period(text: str, last: date | None, where: str = "") -> Period | No
         raise TargetsError(f"{where}: {e}") from None
 
 
+def _short(key: str, common: str) -> str:
+    return key[len(common) :] if key.startswith(common) else key
+
+
 def _check_consistency(name: str, targets: Targets) -> None:
-    """Answered calls cannot exceed received; answered + not answered must equal received."""
-    for ch in ("999", "101"):
-        rec = {t.period_text: t.value for t in targets.of(f"calls_{ch}_received")}
-        ans = {t.period_text: t.value for t in targets.of(f"calls_{ch}_answered")}
-        nan = {t.period_text: t.value for t in targets.of(f"calls_{ch}_not_answered")}
-        for period, r in rec.items():
-            if period in ans and ans[period] > r:
+    """Parts cannot exceed their whole, and a whole's parts, all given, must add up to it
+    (answered + not answered = received): the catalogue's identities and subsets."""
+    value = {(t.measure, t.period_text): t.value for t in targets}
+    for part, whole in within():
+        for t in targets.of(part):
+            w = value.get((whole, t.period_text))
+            if w is not None and t.value > w:
                 raise TargetsError(
-                    f"{name}: calls_{ch}_answered for {period} ({ans[period]:.0f}) is above "
-                    f"calls_{ch}_received ({r:.0f})"
+                    f"{name}: {part} for {t.period_text} ({t.value:.0f}) is above {whole} ({w:.0f})"
                 )
-            if period in nan and nan[period] > r:
+    for ident in identities():
+        for t in targets.of(ident.whole):
+            parts = [value.get((p, t.period_text)) for p in ident.parts]
+            if any(v is None for v in parts):
+                continue
+            total = sum(v for v in parts if v is not None)
+            if total != t.value:
+                common = os.path.commonprefix([ident.whole, *ident.parts])
+                said = " + ".join(
+                    f"{_short(p, common).replace('_', ' ')} {v:.0f}"
+                    for p, v in zip(ident.parts, parts, strict=True)
+                )
                 raise TargetsError(
-                    f"{name}: calls_{ch}_not_answered for {period} ({nan[period]:.0f}) is above "
-                    f"calls_{ch}_received ({r:.0f})"
+                    f"{name}: {ident.whole} for {t.period_text}: {said} is not "
+                    f"{_short(ident.whole, common).replace('_', ' ')} {t.value:.0f}"
                 )
-            if period in ans and period in nan and ans[period] + nan[period] != r:
-                raise TargetsError(
-                    f"{name}: calls_{ch} for {period}: answered {ans[period]:.0f} + not answered "
-                    f"{nan[period]:.0f} is not received {r:.0f}"
-                )
-    specials = {t.period_text: t.value for t in targets.of("special_constables")}
-    for t in targets.of("special_constables_independent"):
-        if t.period_text in specials and t.value > specials[t.period_text]:
-            raise TargetsError(
-                f"{name}: {t.value:.0f} independent specials at {t.period_text} is more than the "
-                f"{specials[t.period_text]:.0f} specials"
-            )

@@ -66,8 +66,8 @@ def write_dvla(
     path = Path(out_file)
     if path.is_dir():
         raise InputError(f"{path} is a folder: give a file name, e.g. {path / 'dvla.csv'}")
-    if not path.parent.exists():
-        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+    if not path.parent.is_dir():
+        raise InputError(f"cannot write {path}: {path.parent} is not a folder")
     which = "" if include_exported else "WHERE exported_at IS NULL"
     con = store.duck
     rows = con.execute(
@@ -76,10 +76,13 @@ def write_dvla(
                    arg_max(district, detected_at), CAST(max(referred_at) AS DATE)
             FROM speedwatch_dvla {which} GROUP BY vrm ORDER BY vrm"""
     ).fetchall()
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(DVLA_COLUMNS)
-        w.writerows(rows)
+    try:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(DVLA_COLUMNS)
+            w.writerows(rows)
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror}") from None
     referrals = sum(int(r[4]) for r in rows)
     con.execute("BEGIN")
     try:
