@@ -22,8 +22,10 @@ def _detections_in_context(con: Any) -> Any:
     d = con.table("speedwatch_detections")
     sessions = con.table("speedwatch_sessions")
     sites = con.table("speedwatch_sites")
-    scheme = sessions.group_by("session_id").aggregate(scheme=sessions.scheme.arbitrary())
-    district = sites.group_by("site_id").aggregate(district=sites.district.arbitrary())
+    # min(), not arbitrary(): the same row on every backend, and arbitrary() compiles to
+    # FIRST() on PostgreSQL, which has no such function
+    scheme = sessions.group_by("session_id").aggregate(scheme=sessions.scheme.min())
+    district = sites.group_by("site_id").aggregate(district=sites.district.min())
     return d.left_join(scheme, "session_id").left_join(district, "site_id")
 
 
