@@ -25,7 +25,7 @@ and synth's targets all ask this module.
 's136_detentions'
 >>> identity_of("calls_101_received")
 Identity(whole='calls_101_received', parts=('calls_101_answered', 'calls_101_not_answered'))
->>> ("letters_sent", "vehicles_detected_over_limit") in within()
+>>> ("speedwatch_distinct_vehicles", "vehicles_detected_over_limit") in within()
 True
 """
 
