@@ -127,7 +127,7 @@ def test_executive_summary_is_the_first_section_with_a_fixed_structure(real_stor
 
 def test_summary_benchmarks_come_from_the_profile(real_store):
     spec = next(
-        b for b in prepare_report(real_store, PERIOD).sections[0].blocks
+        b for b in prepare_report(real_store, PERIOD, profile="kent").sections[0].blocks
         if isinstance(b, SummarySpec)
     )  # fmt: skip
     rows = {r.measure: r for r in spec.rows}
