@@ -17,11 +17,16 @@ system-deps:
 install: $(BIN)/python system-deps
 	$(BIN)/pip install -q -e .
 
-install-test: $(BIN)/python system-deps
+install-test: $(BIN)/python
+	@bash scripts/system-deps.sh --test
 	$(BIN)/pip install -q -e ".[test]"
+	@# axe-core for the web's accessibility test (tests only; pinned by tests/js/package-lock.json)
+	@if command -v npm >/dev/null; then npm ci --silent --no-audit --no-fund --prefix tests/js; \
+	  else echo "npm not found: the accessibility test will skip"; fi
 
 demo: install
 	$(BIN)/forcestat demo --out $(OUT)
+	@echo "Serve the demo store: $(BIN)/forcestat users add admin --role admin --db $(OUT)/forcestat.duckdb && $(BIN)/forcestat serve --db $(OUT)/forcestat.duckdb --port 8000"
 
 lint:
 	$(BIN)/ruff check src tests bench
@@ -42,6 +47,7 @@ bench: install-test
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/backends.py --rows 1000000,10000000
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(OUT) forcestat.duckdb .pytest_cache

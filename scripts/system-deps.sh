@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Debian packages forcestat needs at run time (WeasyPrint's Pango/HarfBuzz and a font, poppler
-# for checking PDFs) and for the backend tests (PostgreSQL's server, a Java 17 runtime for
-# Spark local mode). Installs only what is missing.
+# for checking PDFs), for the backend tests (PostgreSQL's server, a Java 17 runtime for
+# Spark local mode) and, with --test, for the web's browser tests (Chromium, which Playwright
+# drives). Installs only what is missing.
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core poppler-utils postgresql; do
+pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core poppler-utils postgresql)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(chromium)
+fi
+for p in "${pkgs[@]}"; do
   have "$p" || need+=("$p")
 done
 # Spark 4.0 needs Java 17 or 21: any such runtime will do, else Debian's OpenJDK 17

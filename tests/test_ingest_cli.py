@@ -45,6 +45,7 @@ def test_ingest_json_prints_one_object_per_file(tmp_path, db_path):
             "skipped_duplicates": 0,
             "replaced": 0,
             "deleted": 0,
+            "filtered": 0,
         },
         {
             "file": str(b),
@@ -56,6 +57,7 @@ def test_ingest_json_prints_one_object_per_file(tmp_path, db_path):
             "skipped_duplicates": 0,
             "replaced": 0,
             "deleted": 0,
+            "filtered": 0,
         },
     ]
 
@@ -105,7 +107,7 @@ def test_replace_flag(tmp_path, db_path):
         assert store.duck.execute("SELECT count(*) FROM audit").fetchone() == (1,)
 
 
-def test_missing_column_exits_2_with_one_line_and_store_unchanged(tmp_path, db_path):
+def test_missing_column_exits_2_with_one_line_and_loads_nothing_of_that_file(tmp_path, db_path):
     good = write_csv(tmp_path / "good.csv", calls(2))
     assert run_main("ingest", str(good), "--db", str(db_path)).returncode == 0
     bad = write_csv(tmp_path / "bad.csv", [{"call_id": "X", "channel": "999"}])
@@ -115,7 +117,10 @@ def test_missing_column_exits_2_with_one_line_and_store_unchanged(tmp_path, db_p
     assert "\n" not in message
     assert str(bad) in message and "arrived_at, ended_at" in message
     with Store.open(db_path) as store:
-        assert store.duck.execute("SELECT count(*) FROM load_log").fetchone() == (1,)
+        # each file is judged on its own: good.csv was read again (nothing new), bad.csv not
+        assert store.duck.execute("SELECT count(*) FROM calls").fetchone() == (2,)
+        logged = store.duck.execute("SELECT file FROM load_log").fetchall()
+        assert (str(bad),) not in logged
 
 
 def test_empty_file_exits_2(tmp_path, db_path):

@@ -136,6 +136,7 @@ def test_as_dict_has_exactly_the_published_keys(store, tmp_path):
         "skipped_duplicates",
         "replaced",
         "deleted",
+        "filtered",
     ]
 
 

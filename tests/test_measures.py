@@ -64,6 +64,7 @@ CASES = [
     ("live_chats", "2022-08", 3),
     ("live_chats_answered", "2022-08", 2),
     ("live_chats_abandoned", "2022-08", 1),
+    ("live_chats_pct_abandoned", "2022-08", 100 / 3),  # 1 of 3
     ("live_chats_avg_wait_seconds", "2022-08", 60.0),  # (30 + 90) / 2
     # -- crime: r5 (00:30 BST on 1 September) is September
     ("recorded_crime", "2022-08", 4),
@@ -136,6 +137,9 @@ def test_every_catalogue_measure_has_a_hand_checked_case():
     # s.136 measures are checked in test_measures_records.py; the other CPV roles are zero
     missing -= {"s136_detentions", "s136_detentions_monthly_average", "s136_record_low"}
     missing -= {"cpv_security", "cpv_coastal", "cpv_rural", "cpv_cyber", "cpv_other"}
+    # police.uk outcomes and stop and search are checked in test_measures_policeuk.py
+    missing -= {k for k in CATALOGUE if k.startswith(("policeuk_search", "policeuk_outc"))}
+    missing -= {"policeuk_charged_pct"}
     assert not missing
 
 
@@ -208,6 +212,11 @@ def test_a_family_name_selects_its_measures(fx):
         "cancelled_crime_pct_average",
         "policeuk_crimes",
         "policeuk_asb",
+        "policeuk_outcomes",
+        "policeuk_charged_pct",
+        "policeuk_searches",
+        "policeuk_search_arrest_pct",
+        "policeuk_search_linked_pct",
     }
 
 

@@ -37,7 +37,9 @@ def test_a_significant_fall_is_never_called_an_increase():
 
 def test_a_change_not_flagged_significant_is_stable():
     s = n.describe_change("101 call attrition", 42.6, 40.0, False, pct)
-    assert s == "101 call attrition remained stable at 42.60% (40.00% in the previous period)."
+    assert s == (
+        "101 call attrition held broadly stable, from 40.00% in the previous period to 42.60%."
+    )
     for word in ("rose", "fell", "increase", "decrease"):
         assert word not in s
 
@@ -56,13 +58,13 @@ def test_judgement_follows_which_direction_is_good():
 
 def test_no_value_no_sentence_and_no_previous_no_comparison():
     assert n.describe_change("Live chats", None, 10, True) is None
-    assert n.describe_change("Live chats", 6513, None, True) == "Live chats was 6,513."
+    assert n.describe_change("Live chats", 6513, None, True) == "Live chats stood at 6,513."
 
 
 def test_series_sentences_follow_the_months():
     months = [AUG, SEP, OCT]
     assert n.series_sentence("Live chats", months, [6513, 5987, 7035]) == (
-        "Live chats ranged from 5,987 in September to 7,035 in October 2022."
+        "Live chats stood at 6,513 in August, 5,987 in September and 7,035 in October 2022."
     )
     assert n.series_sentence("Recorded crime", months, [15652, 14971, 14008]) == (
         "Recorded crime fell in each month, from 15,652 in August to 14,008 in October 2022."
@@ -113,13 +115,13 @@ def test_benchmark_within_outside_and_remains():
 
 
 def test_averages_are_rounded_one_way():
-    # the seed printed "170, 145, 94.5": 170.8 truncated, 94.5 unrounded
+    # the seed printed "170, 145, 94.5": board rounding keeps 94.5 and gives 170.8, 145.4
     s = n.averages_sentence(
         "detentions", [("FY2019/20", 2050 / 12), ("FY2020/21", 1745 / 12), ("FY2021/22", 94.5)]
     )
     assert s == (
         "The average number of detentions a month in FY2019/20, FY2020/21 and FY2021/22 "
-        "was 171, 145 and 95 respectively."
+        "was 170.8, 145.4 and 94.5 respectively."
     )
     assert n.per_month_phrase(545 / 7, "detentions") == "an average of 78 detentions a month"
 
@@ -177,7 +179,11 @@ def _with_period_row(figures, measure: str, **fields):
             "reporting period.",
             "stable",
         ),
-        (False, "remained stable at 44,631 (43,926 in May to July 2022)", "average increase"),
+        (
+            False,
+            "held broadly stable, from 43,926 in May to July 2022 to 44,631",
+            "average increase",
+        ),
     ],
 )
 def test_recorded_crime_change_per_month_only_when_significant(significant, expected, absent):

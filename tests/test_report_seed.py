@@ -37,7 +37,9 @@ def seed_report(tmp_path_factory):
     generate(folder, seed=0, measure="none")
     with Store.open(":memory:") as store:
         ingest_paths(store, [folder / "records"])
-        paths = write_report(store, "2022-08..2022-10", folder / "report", formats=["html"])
+        paths = write_report(
+            store, "2022-08..2022-10", folder / "report", formats=["html"], profile="kent"
+        )
         text = paths["html"].read_text("utf-8")
     return lxml_html.fromstring(text)
 

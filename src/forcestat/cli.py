@@ -26,6 +26,7 @@ from .commands import (
     speedwatch,
     synth,
     volunteers,
+    web,
 )
 from .errors import ForcestatError
 from .safe import visible
@@ -57,6 +58,7 @@ for area in (
     encompass,
     retention,
     volunteers,
+    web,
 ):
     area.register(app)
 

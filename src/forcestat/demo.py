@@ -70,18 +70,29 @@ def run_demo(
     p = parse_period(period)
 
     say("Generating seed-calibrated records")
-    synth = generate(out, seed=seed)
+    synth = generate(
+        out, seed=seed, progress=lambda step, done, total: say(f"  synth: {step} ({done}/{total})")
+    )
     db = out / "forcestat.duckdb"
     with Store.open(db) as store:
         say("Loading records into the store")
-        loads = ingest_paths(store, [out / "records"])
+        loads = ingest_paths(
+            store,
+            [out / "records"],
+            progress=lambda done, total, file: say(f"  ingest: {Path(file).name} ({done}/{total})"),
+        )
         say("Processing Speedwatch detections (letters, visits, DVLA)")
         process(store, load_policy(None))
         say("Computing key figures")
         figures = evaluate(store, list(KEY_MEASURES), p, grain="month", comparisons=False)
         say("Writing the board report")
         report = write_report(
-            store, p, out / "report", published=packaged_seed_figures(), formats=formats
+            store,
+            p,
+            out / "report",
+            published=packaged_seed_figures(),
+            profile="kent",  # the demo's records are calibrated to Kent's board report
+            formats=formats,
         )
     calibration = getattr(synth, "calibration_path", None) or out / "calibration.json"
     return DemoResult(out, db, loads, figures, report, Path(calibration))

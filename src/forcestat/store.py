@@ -2,9 +2,12 @@
 
 Tables: one per record kind (named as the kind, with the kind's derived columns -- ``month``
 and e.g. the calls' queue and talk times -- and the lineage columns ``_load_id`` and
-``_line``), plus ``load_log``, ``quarantine`` and ``audit``, and the tables the workflows
-write (:mod:`forcestat.schema.workflow`). Timestamps are stored as naive
-UTC; ``month`` is the Europe/London calendar month.
+``_line``), plus ``load_log``, ``quarantine`` and ``audit``, the tables the workflows
+write (:mod:`forcestat.schema.workflow`, ``audit_log`` among them: every record-level read),
+and the access tables of :mod:`forcestat.access` (``roles``, ``users``, ``tokens``). While
+``forcestat serve`` runs, a ``.server`` file beside the store names it, and any other process
+opening the store is told to upload through it (:func:`held_by`). Timestamps are stored as
+naive UTC; ``month`` is the Europe/London calendar month.
 
 Every load is journalled (table ``load_journal``, status ``started`` -> ``committed``) in a
 transaction of its own before its data, and a ``--replace`` first copies the rows it will
@@ -22,17 +25,16 @@ lake: :func:`open_store` opens any of them by its ``--db`` value (a path, ``post
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import ibis
-
+from .access import ensure_access_schema
 from .errors import (
     InputError,
     StoreBusyError,
@@ -44,6 +46,9 @@ from .errors import (
 from .periods import month_label
 from .schema import KINDS, RecordKind
 from .schema.workflow import WORKFLOW_DDL
+
+if TYPE_CHECKING:  # imported when a store is opened: `forcestat --help` needs neither
+    import duckdb
 
 DEFAULT_DB = "forcestat.duckdb"
 #: the store's format: raised when a change makes a store unreadable by an older forcestat,
@@ -67,6 +72,9 @@ META_DDL = {
         CREATE TABLE IF NOT EXISTS audit (
             load_id BIGINT, kind VARCHAR, natural_key VARCHAR, old_row VARCHAR,
             new_row VARCHAR, replaced_at TIMESTAMP)""",
+    # facts about the store as a whole, e.g. that it holds synthetic records (provenance.py)
+    "store_facts": """
+        CREATE TABLE IF NOT EXISTS store_facts (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     "load_journal": """
         CREATE TABLE IF NOT EXISTS load_journal (
             load_id BIGINT PRIMARY KEY, file VARCHAR, kind VARCHAR, status VARCHAR,
@@ -75,7 +83,7 @@ META_DDL = {
 #: columns a store made by an older forcestat lacks, added on open
 META_ADDED = {
     "quarantine": (("raw_bytes", "BLOB"), ("raw_length", "BIGINT"), ("raw_sha256", "VARCHAR")),
-    "load_log": (("deleted", "BIGINT"),),
+    "load_log": (("deleted", "BIGINT"), ("filtered", "BIGINT")),
 }
 #: seconds a command waits for a store another process holds (``--wait``)
 WAIT_SECONDS = 60.0
@@ -125,6 +133,62 @@ def is_lock_error(e: Exception) -> bool:
 def default_db_path() -> str:
     """``$FORCESTAT_DB`` if set, else ``./forcestat.duckdb``."""
     return os.environ.get("FORCESTAT_DB") or DEFAULT_DB
+
+
+class StoreHeldError(InputError):
+    """The store is held by a running ``forcestat serve``, its only writer."""
+
+
+def server_file(path: str | os.PathLike[str]) -> Path:
+    """The file beside a store that says a server holds it: ``forcestat.duckdb.server``."""
+    return Path(f"{path}.server")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def held_by(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """What ``forcestat serve`` wrote beside the store (url, pid) if that server still runs."""
+    f = server_file(path)
+    try:
+        info = json.loads(f.read_text("utf-8"))
+        pid = int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info if pid != os.getpid() and _alive(pid) else None
+
+
+def hold(path: str | os.PathLike[str], url: str) -> Path:
+    """Mark the store as held by this process, serving at ``url``; returns the marker file."""
+    f = server_file(path)
+    f.write_text(json.dumps({"url": url, "pid": os.getpid()}) + "\n", "utf-8")
+    return f
+
+
+def release(path: str | os.PathLike[str]) -> None:
+    f = server_file(path)
+    try:
+        if int(json.loads(f.read_text("utf-8"))["pid"]) == os.getpid():
+            f.unlink()
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+
+
+def held_message(path: str | os.PathLike[str], info: dict[str, Any]) -> str:
+    url = str(info.get("url", "")).rstrip("/")
+    return (
+        f"store {path} is held by `forcestat serve` at {url} (pid {info.get('pid')}), "
+        f"its only writer while it runs: upload files to it with "
+        f"`curl -H 'Authorization: Bearer TOKEN' -F file=@FILE {url}/api/v1/ingest` "
+        f"(an analyst's token), or stop the server first"
+    )
 
 
 def check_store_path(p: str) -> None:
@@ -185,6 +249,8 @@ class Store:
                 f"{redact(p)} is a {name} store; this command works on a DuckDB store only "
                 "(ingest, measures, status, quarantine and export-lake take any store)"
             )
+        if p != ":memory:" and (info := held_by(p)) is not None:
+            raise StoreHeldError(held_message(p, info))
         if read_only and p != ":memory:" and not Path(p).exists():
             raise StoreNotFoundError(f"no store at {p}: load records first with `forcestat ingest`")
         if p != ":memory:":
@@ -245,6 +311,7 @@ class Store:
                         self.duck.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {sql_type}')
             for kind in KINDS.values():
                 self._ensure_undo(kind, stored)
+            ensure_access_schema(self)
             self.duck.execute(
                 "INSERT INTO forcestat_meta VALUES ('store_format', ?) ON CONFLICT DO NOTHING",
                 [str(STORE_FORMAT)],
@@ -420,6 +487,8 @@ class Store:
     def ibis(self) -> Any:
         """This store as an Ibis DuckDB backend (shares the connection)."""
         if self._ibis is None:
+            import ibis
+
             self._ibis = ibis.duckdb.from_connection(self.duck)
         return self._ibis
 
@@ -454,6 +523,13 @@ class Store:
             )
         return out
 
+    @property
+    def synthetic(self) -> bool:
+        """Whether this store holds records ``forcestat synth`` generated."""
+        from .provenance import is_synthetic
+
+        return is_synthetic(self)
+
     def close(self) -> None:
         self.duck.close()
 
@@ -467,6 +543,8 @@ class Store:
 def _connect(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection, waiting up to ``wait`` seconds while another process holds the
     file; the wait is announced once, naming that process."""
+    import duckdb
+
     deadline = time.monotonic() + max(wait, 0.0)
     announced = False
     while True:
@@ -532,5 +610,7 @@ def connect_backend(url: str) -> Any:
     try:
         backend_name(url)
     except StoreError:
+        import ibis
+
         return ibis.connect(url)
     return open_store(url).ibis

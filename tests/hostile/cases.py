@@ -129,6 +129,7 @@ def years_0001_9999_10000_and_offset_25h(d: Path) -> list[Path]:
         strict=False,
     ):
         r.update(arrived_at=t, answered_at="", ended_at=t)
+    rows[4].update(answered_at="", ended_at="2022-08-02T10:00:00+01:00")
     rows[4]["arrived_at"] = "2022-08-01T10:00:00+25:00"
     return [write_csv(d / "years.csv", rows)]
 

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..backends import redact
 from ..store import open_store
 from . import DbOption, JsonOption
 from .paths import check_output_dir
@@ -33,6 +32,8 @@ def export_lake(
         for t in done:
             print(json.dumps(t.as_dict()))
         return
+    from ..backends import redact  # sqlglot: loaded when the command runs
+
     table = Table(title=f"lake {out_dir} from {redact(db)}")
     for c in ("table", "rows", "partitions"):
         table.add_column(c, justify="left" if c == "table" else "right")

@@ -6,16 +6,17 @@ import json
 import math
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ..errors import ParameterError
 from ..store import Store
+
+if TYPE_CHECKING:  # numpy and pandas load when a demand command runs, not for --help
+    import pandas as pd
 from . import DbOption, JsonOption, period_text
 
 out = Console(markup=False, highlight=False)
@@ -52,6 +53,8 @@ def register(app: typer.Typer) -> None:
 
 # --------------------------------------------------------------------------- helpers
 def _clean(v: Any) -> Any:
+    import numpy as np
+
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, np.generic):
@@ -72,6 +75,8 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _table(df: pd.DataFrame, title: str, digits: int = 1) -> None:
+    import pandas as pd
+
     t = Table(title=title)
     for c in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
@@ -82,6 +87,9 @@ def _table(df: pd.DataFrame, title: str, digits: int = 1) -> None:
 
 
 def _fmt(v: Any, digits: int) -> str:
+    import numpy as np
+    import pandas as pd
+
     if isinstance(v, pd.Timestamp):
         return f"{v:%a %d %b %H:%M}"
     if isinstance(v, (float, np.floating)):
@@ -163,6 +171,7 @@ def staff_cmd(
 ) -> None:
     """Agents per interval for each channel's target (999: 90% in 10 s), as a week and FTE;
     with both channels, also the pool that takes both (999 first)."""
+
     from ..demand.params import DEFAULT_TARGETS, ServiceTarget, check_percent
     from ..demand.staffing import load_roster, roster_service, staff_week
 
@@ -453,6 +462,9 @@ def simulate_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Simulate the channel's calls from its estimates, and measure them like real calls."""
+    import numpy as np
+    import pandas as pd
+
     from ..demand.adapters import load_calls_into, write_calls_csv
     from ..demand.simulate import Dist, simulate_pool
     from ..demand.staffing import staff_week
@@ -517,6 +529,8 @@ def surge_cmd(
 ) -> None:
     """999 surge: 101 % not answered, 999 in 10 s and the digital backlog, over the surge
     and the hours after it; the window may cross midnight."""
+    import pandas as pd
+
     from ..demand.params import check_percent
     from ..demand.simulate import Dist
     from ..demand.whatif import DAYS, roster_agents, surge_day
@@ -655,6 +669,8 @@ def check_hourly_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Service by hour of day from hourly phone statistics, beside Erlang staffing advice."""
+    import pandas as pd
+
     from ..demand.adapters import read_decc_phone
     from ..demand.params import check_percent
     from ..demand.validate import hourly_backtest, hourly_service_check
@@ -734,6 +750,9 @@ def backtest_cmd(
 ) -> None:
     """Fit on one period, predict another per weekday-hour cell: abandonment and answered
     wait errors of each model beside the naive baseline and the binomial noise floor."""
+    import numpy as np
+    import pandas as pd
+
     from ..demand.backtest import MODELS, backtest_cells, load_backtest_inputs
 
     if replications < 1:
@@ -827,6 +846,8 @@ def infer_staffing_cmd(
 
 
 def _write_staffing_csv(staffing: pd.DataFrame, path: Path) -> Path:
+    import pandas as pd
+
     s = staffing.copy()
     s["interval_start"] = pd.to_datetime(s["interval_start"]).dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
     s.to_csv(path, index=False)
@@ -840,13 +861,15 @@ def load_bank_cmd(
     channel: Channel = "101",
     as_json: JsonOption = False,
 ) -> None:
-    """Ingest a Technion 'Anonymous Bank' call file as calls (for trying the model)."""
-    from ..demand.adapters import load_calls_into, read_anonymous_bank
+    """Ingest a Technion 'Anonymous Bank' call file as calls (for trying the model).
 
-    calls = read_anonymous_bank(path, channel=channel)
-    with Store.open(db) as store, tempfile.TemporaryDirectory() as d:
-        results = load_calls_into(store, calls, d)
-    summary = [r.as_dict() for r in results]  # type: ignore[attr-defined]
+    The same as ``forcestat ingest FILE --map anonymous-bank``, with the channel chosen."""
+    from ..demand.adapters import bank_mapping
+    from ..ingest import ingest_paths
+
+    with Store.open(db) as store:
+        results = ingest_paths(store, [path], mapping=bank_mapping(channel))
+    summary = [r.as_dict() for r in results]
     if as_json:
         _emit_json(summary)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..demo import run_demo
-
 out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 
 
 def demo(
@@ -28,8 +28,20 @@ def demo(
 
     parse_period(period)  # a bad period fails now, not after minutes of building
     check_output_dir(out_dir)
-    with out.status("Starting") as status:
-        result = run_demo(out_dir, seed=seed, period=period, progress=status.update)
+    from ..demo import run_demo
+
+    started = time.perf_counter()
+    shown: set[str] = set()
+
+    def step(message: str) -> None:
+        """One line per step (visible in a log as on a terminal); sub-steps once each."""
+        key = message.split(" (")[0]
+        if key in shown:
+            return
+        shown.add(key)
+        err.print(f"[{time.perf_counter() - started:5.0f} s] {message.split(' (')[0]}")
+
+    result = run_demo(out_dir, seed=seed, period=period, progress=step)
     loaded = sum(r.loaded for r in result.loads)
     read = sum(r.read for r in result.loads)
     out.print(f"Store {result.db}: {read:,} rows read, {loaded:,} loaded")
@@ -49,6 +61,10 @@ def demo(
     out.print(f"Calibration: {result.calibration}")
     for fmt, path in result.report.items():
         out.print(f"Report ({fmt}): {path.resolve()}")
+    out.print(
+        f"Try it: export FORCESTAT_DB={result.db}\n"
+        f"        .venv/bin/forcestat measures --period {period} --grain month"
+    )
 
 
 def register(app: typer.Typer) -> None:

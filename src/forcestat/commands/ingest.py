@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..backends import redact
 from ..errors import InputError
-from ..ingest import LoadResult, data_files
-from ..ingest.anystore import ingest_each, quarantine_counts, quarantined_rows
-from ..ingest.validate import Window
 from ..safe import visible
 from ..store import open_store
 from . import DbOption, JsonOption, WaitOption
+
+if TYPE_CHECKING:  # ingest loads DuckDB: imported when a command runs, not for --help
+    from ..ingest import LoadResult
 
 out = Console(markup=False, highlight=False)
 err = Console(stderr=True, markup=False, highlight=False)
@@ -39,6 +37,15 @@ def ingest(
         bool,
         typer.Option("--replace", help="Replace stored rows whose key matches (audited)."),
     ] = False,
+    map_file: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            metavar="MAP.toml",
+            help="Mapping file (or a shipped mapping's name) for a file whose columns are "
+            "not forcestat's; see docs/ingest.md.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     wait: WaitOption = None,
     earliest: Annotated[
@@ -58,12 +65,32 @@ def ingest(
         ),
     ] = None,
 ) -> None:
-    """Validate and load record files; every row is loaded, quarantined or skipped."""
+    """Validate and load record files; every row is loaded, quarantined, skipped or filtered.
+
+    Each file (in a folder or a .zip archive too) is judged on its own: the files that load
+    commit; a file that matches no record kind is listed with the closest kind and why, and
+    the command then exits with code 2."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from ..ingest import data_files
+    from ..ingest.anystore import ingest_each
+    from ..ingest.mapping import load_mapping
+    from ..ingest.validate import Window
+
+    mapping = load_mapping(map_file) if map_file else None
     total = len(data_files(paths))
     window = Window.between(earliest, latest)
     with open_store(db) as store:
         if as_json:
-            results = ingest_each(store, paths, kind=kind, replace=replace, window=window)
+            results = ingest_each(
+                store, paths, kind=kind, replace=replace, window=window, mapping=mapping
+            )
             for r in results:
                 print(json.dumps(r.as_dict()))
             _exit_if_refused(results)
@@ -83,9 +110,15 @@ def ingest(
                 bar.update(task, completed=done, description=Path(file).name)
 
             results = ingest_each(
-                store, paths, kind=kind, replace=replace, progress=advance, window=window
+                store,
+                paths,
+                kind=kind,
+                replace=replace,
+                progress=advance,
+                window=window,
+                mapping=mapping,
             )
-    out.print(_results_table(results, getattr(store, "path", db)))
+    out.print(_results_table(results, getattr(store, "path", db), filtered=mapping is not None))
     quarantined = sum(r.quarantined for r in results)
     if quarantined:
         where = visible(getattr(store, "path", db))
@@ -105,8 +138,8 @@ def _exit_if_refused(results: list[LoadResult]) -> None:
         )
 
 
-def _results_table(results: list[LoadResult], db: str) -> Table:
-    counts = list(COUNT_COLUMNS)
+def _results_table(results: list[LoadResult], db: str, filtered: bool = False) -> Table:
+    counts = list(COUNT_COLUMNS) + (["filtered"] if filtered else [])
     if any(r.replaced or r.deleted for r in results):
         counts += ["replaced", "deleted"]
     t = Table(title=f"ingested into {visible(db)}")
@@ -122,6 +155,8 @@ def _results_table(results: list[LoadResult], db: str) -> Table:
         elif r.status == "refused":
             reason = (r.error or "").removeprefix(f"{r.file}: ")
             outcome, cells = f"refused: {reason}", ["-"] * len(counts)
+            if r.closest_kind:
+                d["kind"] = f"(closest: {r.closest_kind})"
         else:
             outcome, cells = "not loaded (another file was refused)", ["-"] * len(counts)
         t.add_row(visible(d["file"]), visible(d["kind"]), visible(outcome), *cells)
@@ -137,6 +172,8 @@ def quarantine(
     wait: WaitOption = None,
 ) -> None:
     """List quarantined rows with the rule each broke and why."""
+    from ..ingest.anystore import quarantine_counts, quarantined_rows
+
     with open_store(db, read_only=True) as store:
         rows = quarantined_rows(store, limit=limit, kind=kind, load_id=load)
         summary = quarantine_counts(store)
@@ -170,6 +207,8 @@ def status(
     wait: WaitOption = None,
 ) -> None:
     """Each table's rows, month range and quarantined rows."""
+    from ..backends import redact
+
     with open_store(db, read_only=True, lake=lake) as store:
         rows = store.status()
     if as_json:

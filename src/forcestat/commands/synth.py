@@ -11,8 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..synth import generate
-
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
@@ -62,6 +60,8 @@ def register(app: typer.Typer) -> None:
         if not scale > 0 or scale != scale or scale == float("inf"):
             raise InputError(f"--scale must be a positive number, not {scale}")
         console = Console(stderr=as_json, markup=False, highlight=False)
+        from ..synth import generate
+
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -1,7 +1,8 @@
 """Adapters from published call-centre data to forcestat's tables.
 
 * :func:`read_anonymous_bank`: the Technion "Anonymous Bank" per-call files (one row per
-  call, tab-separated; used by Brown et al., 2005) as records in the ``calls`` schema.
+  call, tab-separated; used by Brown et al., 2005) as records in the ``calls`` schema,
+  read through the shipped mapping file ``anonymous-bank.toml``.
 * :func:`read_decc_phone`: hourly 911 / administrative-line statistics (answered within
   10/15/20/40/60/120/>120 s and abandoned) as one row per hour and line.
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,14 +24,8 @@ import pandas as pd
 from ..errors import SchemaError
 from ..safe import to_csv
 
-BANK_COLUMNS = ("call_id", "date", "vru_exit", "q_start", "q_exit", "q_time", "outcome",
-                "ser_start", "ser_exit", "ser_time", "server")  # fmt: skip
-
-
-def _clock(date: pd.Series, clock: pd.Series) -> pd.Series:
-    """Date (YYMMDD) plus a H:MM:SS clock time as a timestamp."""
-    d = pd.to_datetime(date.astype(str).str.zfill(6), format="%y%m%d")
-    return d + pd.to_timedelta(clock.astype(str).str.strip())
+if TYPE_CHECKING:
+    from ..ingest.mapping import Mapping
 
 
 def read_anonymous_bank(
@@ -36,83 +33,62 @@ def read_anonymous_bank(
 ) -> pd.DataFrame:
     """Calls that reached the agents' queue, in the ``calls`` schema (naive UTC).
 
-    A call enters the queue when it leaves the voice-response unit (``vru_exit``); it is
-    answered at ``ser_start`` (outcome AGENT) or abandoned at ``q_exit`` (outcome HANG after
-    queueing). Calls that hung up inside the voice-response unit (HANG with no queue time)
-    never reached an agent and are left out, as are PHANTOM calls (untraceable). Clock times
-    that run past midnight roll into the next day. ``agent_id`` is the serving agent
-    (NO_SERVER becomes empty).
+    Read through the shipped mapping file ``anonymous-bank.toml`` (which says what counts as
+    arrival, answer and end, and why VRU hang-ups and PHANTOM calls are left out) into an
+    in-memory store, so the rows are exactly those ``forcestat ingest FILE --map
+    anonymous-bank`` loads. ``channel`` and ``source_tz`` override the mapping's.
     """
+    from ..ingest import ingest_file
+    from ..store import Store
+
+    mapping = bank_mapping(channel, source_tz)
+    with Store.open(":memory:") as store:
+        try:
+            ingest_file(store, path, mapping=mapping)
+        except SchemaError as e:
+            raise SchemaError(f"{path}: not an Anonymous Bank call file ({e})") from None
+        out = store.duck.execute(
+            "SELECT call_id, channel, arrived_at, answered_at, ended_at, district, agent_id "
+            "FROM calls ORDER BY arrived_at, _line"
+        ).df()
+    for c in ("arrived_at", "answered_at", "ended_at"):
+        out[c] = pd.to_datetime(out[c])
+    out["district"] = None
+    out["priority"] = out["call_id"].map(_bank_priorities(path))
+    return out.reset_index(drop=True)
+
+
+#: the shipped mapping :func:`read_anonymous_bank` reads with
+BANK_MAPPING = "anonymous-bank"
+
+
+def _bank_priorities(path: str | Path) -> dict[str, float]:
+    """call_id (as the mapping builds it) -> the bank's service class: 1 for high-priority
+    customers (``priority`` 2), served first, 0 for regular ones (0 and 1); empty where the
+    file has no ``priority`` column. Not a column of ``calls``, so read beside the mapping."""
     raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     raw.columns = [c.strip().lower() for c in raw.columns]
-    missing = [c for c in BANK_COLUMNS if c not in raw.columns]
-    if missing:
-        raise SchemaError(f"{path}: not an Anonymous Bank call file (missing {', '.join(missing)})")
-    outcome = raw["outcome"].str.strip().str.upper()
-    q_time = pd.to_numeric(raw["q_time"], errors="coerce").fillna(0)
-    served = outcome == "AGENT"
-    keep = served | ((outcome == "HANG") & (q_time > 0))
-    r = raw[keep].reset_index(drop=True)
-    served = served[keep].reset_index(drop=True)
-    arrived = _clock(r["date"], r["vru_exit"])
-    q_start = _clock(r["date"], r["q_start"])
-    queued = pd.to_numeric(r["q_time"], errors="coerce").fillna(0) > 0
-    arrived = arrived.where(~queued, q_start)
-
-    def after(ts: pd.Series) -> pd.Series:
-        # clock times after midnight belong to the next day
-        return ts.where(ts >= arrived - pd.Timedelta(hours=1), ts + pd.Timedelta(days=1))
-
-    q_exit = after(_clock(r["date"], r["q_exit"]))
-    # 0:00:00 is the file's "not recorded": a served call with no service clock (about 50 a
-    # month) was answered when it left the queue (or the VRU, if it never queued); read as a
-    # clock time it would roll to the next midnight, a wait of up to 15 hours
-    no_service_clock = r["ser_start"].str.strip().isin(("0:00:00", "00:00:00", ""))
-    left_queue = q_exit.where(queued, arrived)
-    ser_start = after(_clock(r["date"], r["ser_start"])).where(~no_service_clock, left_queue)
-    ser_exit = after(_clock(r["date"], r["ser_exit"])).where(~no_service_clock, ser_start)
-    # the VRU and queue clocks disagree by a second now and then: never answer before arrival
-    answered = ser_start.where(served).clip(lower=arrived)
-    ended = ser_exit.where(served, q_exit)
-    ended = ended.where(ended >= answered.fillna(arrived), answered.fillna(arrived))
-    server = r["server"].str.strip()
-    line_id = r["vru+line"].str.strip() if "vru+line" in r else pd.Series("", index=r.index)
-    out = pd.DataFrame(
-        {
-            # call_id repeats across days and VRU lines: only the triple identifies a call
-            "call_id": "BANK-"
-            + r["date"].str.strip()
-            + "-"
-            + line_id
-            + "-"
-            + r["call_id"].str.strip(),
-            "channel": channel,
-            "arrived_at": _to_utc(arrived, source_tz),
-            "answered_at": _to_utc(answered, source_tz),
-            "ended_at": _to_utc(ended, source_tz),
-            "district": None,
-            "agent_id": server.where(served & (server != "NO_SERVER")),
-            "priority": _bank_priority(r),
-        }
-    )
-    return out.sort_values("arrived_at", kind="stable").reset_index(drop=True)
+    if "priority" not in raw or "call_id" not in raw or "date" not in raw:
+        return {}
+    line = raw["vru+line"].str.strip() if "vru+line" in raw else ""
+    ids = "BANK-" + raw["date"].str.strip() + "-" + line + "-" + raw["call_id"].str.strip()
+    p = pd.to_numeric(raw["priority"], errors="coerce")
+    return dict(zip(ids, (p >= 2).astype(float).where(p.notna()), strict=True))
 
 
-def _bank_priority(r: pd.DataFrame) -> pd.Series:
-    """The bank's service class: 1 for high-priority customers (``priority`` 2), served
-    first, 0 for regular ones (0 and 1); None where the file has no ``priority`` column."""
-    if "priority" not in r:
-        return pd.Series(None, index=r.index, dtype="object")
-    p = pd.to_numeric(r["priority"], errors="coerce")
-    return (p >= 2).astype("Int64").where(p.notna())
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
-def _to_utc(ts: pd.Series, tz: str) -> pd.Series:
-    # the clock-change hours: a repeated hour is read as standard time, a skipped one moves on
-    return (
-        ts.dt.tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
-        .dt.tz_convert("UTC")
-        .dt.tz_localize(None)
+def bank_mapping(channel: str = "101", source_tz: str = "Asia/Jerusalem") -> Mapping:
+    """The shipped Anonymous Bank mapping with its channel and time zone set."""
+    from ..ingest.mapping import load_mapping
+
+    mapping = load_mapping(BANK_MAPPING)
+    return replace(
+        mapping,
+        timezone=source_tz,
+        expressions={**mapping.expressions, "channel": _sql_text(channel)},
     )
 
 

@@ -14,6 +14,7 @@ from ..errors import InputError
 from .load import LoadResult, Progress, data_files, resolve
 from .load import ingest_each as ingest_each_duckdb
 from .load import ingest_paths as ingest_duckdb
+from .mapping import Mapping
 from .quarantine import list_quarantine, quarantine_summary
 from .validate import Window
 
@@ -50,12 +51,18 @@ def ingest_each(
     replace: bool = False,
     progress: Progress | None = None,
     window: Window | None = None,
+    mapping: Mapping | None = None,
 ) -> list[LoadResult]:
     """As :func:`ingest_paths`, but every file's outcome is returned (a refused file has
-    ``status`` 'refused' and its ``error``) instead of the first refusal being raised."""
+    ``status`` 'refused' and its ``error``) instead of the first refusal being raised.
+    A mapping file (``mapping``) loads into a DuckDB store."""
     backend = _backend(store)
     if backend == "duckdb":
-        return ingest_each_duckdb(store, paths, kind, replace, progress, window)
+        return ingest_each_duckdb(store, paths, kind, replace, progress, window, mapping=mapping)
+    if mapping is not None:
+        raise InputError(
+            "mapping files load into a DuckDB store; load there, then copy to this store"
+        )
     if backend != "postgres":
         return ingest_paths(store, paths, kind, replace, progress)  # raises: read-only store
     from ..store import Store

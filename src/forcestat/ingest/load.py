@@ -14,8 +14,9 @@ If the process dies anywhere -- even while DuckDB writes the commit and replays 
 it -- the next :meth:`Store.open` finds the load ``started`` and undoes it
 (:meth:`Store.recover`). An exception rolls back and undoes it at once.
 
-Invariant, checked before COMMIT: ``read = loaded + quarantined + skipped_duplicates``, with
-``read`` the count of records in the file made without the parser.
+Invariant, checked before COMMIT: ``read = loaded + quarantined + skipped_duplicates +
+filtered``, with ``read`` the count of records in the file made without the parser and
+``filtered`` the rows a mapping file's ``where`` leaves out (0 without a mapping).
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ from pathlib import Path
 import duckdb
 
 from ..errors import InputError, SchemaError
-from ..schema import KINDS, RecordKind, detect_kind, get_kind
+from ..provenance import MARKER, find_marker, mark_synthetic, read_marker
+from ..schema import KINDS, RecordKind, UnknownKindError, detect_kind, get_kind
 from ..store import Store, undo_table
 from . import dedupe, physical
+from .archive import ARCHIVE_SUFFIXES, unpacked
+from .mapping import Mapping, apply_mapping
 from .readers import (
     DATA_SUFFIXES,
     MAX_LINE_SIZE,
@@ -70,8 +74,8 @@ Progress = Callable[[int, int, str], None]
 class LoadResult:
     """What happened to one file. ``replaced`` rows are counted in ``loaded`` too;
     ``deleted`` stored rows were removed by ``--replace``. A file refused as a whole has
-    ``status`` 'refused' and the reason in ``error``; nothing of it was loaded. When a
-    header check refuses one file no file is loaded: the others are 'not_loaded'."""
+    ``status`` 'refused' and the reason in ``error`` (and ``closest_kind`` when no record kind
+    fits); nothing of it was loaded."""
 
     file: str
     kind: str
@@ -85,6 +89,9 @@ class LoadResult:
     deleted: int = 0
     status: str = "loaded"
     error: str | None = None
+    filtered: int = 0
+    #: for a file refused because it matches no record kind: the kind it came closest to
+    closest_kind: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The per-file summary the CLI prints with ``--json``."""
@@ -98,32 +105,42 @@ class LoadResult:
             "skipped_duplicates": self.skipped_duplicates,
             "replaced": self.replaced,
             "deleted": self.deleted,
+            "filtered": self.filtered,
         }
         if self.error is not None:
             d["error"] = self.error
+        if self.closest_kind is not None:
+            d["closest_kind"] = self.closest_kind
         return d
 
     @classmethod
-    def refused(cls, file: str, error: str, kind: str = "") -> LoadResult:
-        return cls(file, kind, 0, 0, 0, 0, 0, 0, "", status="refused", error=error)
+    def refused(
+        cls, file: str, error: str, kind: str = "", closest_kind: str | None = None
+    ) -> LoadResult:
+        return cls(
+            file, kind, 0, 0, 0, 0, 0, 0, "", status="refused", error=error,
+            closest_kind=closest_kind,
+        )  # fmt: skip
 
 
 # -- public API ------------------------------------------------------------------------------
 def data_files(paths: Iterable[str | PathLike[str]]) -> list[Path]:
-    """The files to ingest: each path itself, or every data file under a folder, sorted.
+    """The files to ingest: each path itself, or every data file (or .zip archive) under a
+    folder, sorted.
 
     Folders are walked without following symbolic links to folders (no loops); FIFOs,
     sockets and devices are not data files and are left out."""
     out: list[Path] = []
+    wanted = (*DATA_SUFFIXES, *ARCHIVE_SUFFIXES)
     for p in map(Path, paths):
         if p.is_dir():
             found = sorted(
                 f
                 for f in _walk(p)
-                if f.suffix.lower() in DATA_SUFFIXES and (f.is_file() or f.is_symlink())
+                if f.suffix.lower() in wanted and (f.is_file() or f.is_symlink())
             )
             if not found:
-                raise SchemaError(f"{p}: folder holds no data files ({', '.join(DATA_SUFFIXES)})")
+                raise SchemaError(f"{p}: folder holds no data files ({', '.join(wanted)})")
             out.extend(found)
         else:
             out.append(p)
@@ -143,6 +160,7 @@ def ingest_paths(
     replace: bool = False,
     progress: Progress | None = None,
     window: Window | None = None,
+    mapping: Mapping | None = None,
 ) -> list[LoadResult]:
     """Ingest every file in ``paths`` (folders expanded), one load per file.
 
@@ -152,7 +170,16 @@ def ingest_paths(
     records could not be read) raises its error; files before it stay loaded: use
     :func:`ingest_each` to get every file's outcome instead.
     """
-    results = ingest_each(store, paths, kind, replace, progress, window)
+    files = data_files(paths)
+    with unpacked(files) as members:
+        for f, label in members:  # fail fast, before any file is loaded
+            try:
+                resolve(store.duck, f, kind, check_only=True, mapping=mapping)
+            except SchemaError as e:
+                if label == str(f):
+                    raise
+                raise SchemaError(str(e).replace(str(f), label)) from None
+    results = ingest_each(store, paths, kind, replace, progress, window, mapping=mapping)
     for r in results:
         if r.status == "refused":
             raise SchemaError(r.error or f"{r.file}: refused")
@@ -166,35 +193,57 @@ def ingest_each(
     replace: bool = False,
     progress: Progress | None = None,
     window: Window | None = None,
+    mapping: Mapping | None = None,
 ) -> list[LoadResult]:
-    """As :func:`ingest_paths`, but a refused file is reported (``status`` 'refused', with
-    its ``error``) rather than raised, and the files after it are still loaded. When a
-    header check fails, no file is loaded and every file's outcome says why."""
-    files = data_files(paths)
+    """Every file in ``paths`` (folders and .zip archives expanded) judged on its own: a file
+    that loads commits on its own; one that cannot be read, matches no record kind or is
+    refused while loading is reported (``status`` 'refused', its ``error`` and, when no kind
+    fits, the ``closest_kind``) and the others still load. With ``mapping`` every file is
+    read through that mapping file (:mod:`forcestat.ingest.mapping`)."""
+    given = [Path(p) for p in paths]
     window = window or Window.default()
-    checks: list[str | None] = []
-    for f in files:  # fail fast, before any file is loaded
-        try:
-            resolve(store.duck, f, kind, check_only=True)
-            checks.append(None)
-        except InputError as e:
-            checks.append(str(e))
-    if any(checks):
-        out = []
-        for f, why in zip(files, checks, strict=True):
-            r = LoadResult.refused(str(f), why or "not loaded: another file was refused")
-            r.status = "refused" if why else "not_loaded"
-            out.append(r)
-        return out
-    results = []
-    for i, f in enumerate(files, start=1):
-        try:
-            results.append(ingest_file(store, f, kind=kind, replace=replace, window=window))
-        except InputError as e:
-            results.append(LoadResult.refused(str(f), str(e)))
-        if progress is not None:
-            progress(i, len(files), str(f))
+    results: list[LoadResult] = []
+    markers = _synth_markers(given)
+    with unpacked(data_files(given)) as files:
+        for i, (f, label) in enumerate(files, start=1):
+            try:
+                results.append(
+                    ingest_file(
+                        store,
+                        f,
+                        kind=kind,
+                        replace=replace,
+                        window=window,
+                        mapping=mapping,
+                        label=label,
+                    )  # fmt: skip
+                )
+            except UnknownKindError as e:
+                results.append(LoadResult.refused(label, _relabel(e, f, label), "", e.closest))
+            except InputError as e:
+                results.append(LoadResult.refused(label, _relabel(e, f, label)))
+            marker = next((m for root, m in markers if f.resolve().is_relative_to(root)), None)
+            if marker is not None and results[-1].status != "refused":
+                mark_synthetic(store, read_marker(marker))  # the store holds synthetic records
+            if progress is not None:
+                progress(i, len(files), label)
     return results
+
+
+def _relabel(e: Exception, path: Path, label: str) -> str:
+    """The error naming the file as the user knows it (an archive member by its name)."""
+    return str(e).replace(str(path), label) if label != str(path) else str(e)
+
+
+def _synth_markers(paths: list[Path]) -> list[tuple[Path, Path]]:
+    """(folder, marker) for every given path that synth's ``synthetic.json`` marks."""
+    out = []
+    for p in paths:
+        found = [find_marker(p)]
+        if p.is_dir():
+            found += sorted(p.rglob(MARKER))
+        out += [(m.parent.resolve(), m) for m in found if m is not None]
+    return out
 
 
 #: Published header names some kinds map exactly (police.uk's "Crime ID", "Month", ...).
@@ -211,20 +260,35 @@ def header_name(header: str) -> str:
 
 
 def resolve(
-    con: duckdb.DuckDBPyConnection, path: Path, kind: str | None, check_only: bool = False
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: str | None,
+    check_only: bool = False,
+    mapping: Mapping | None = None,
 ) -> tuple[Source, RecordKind, dict[str, int]]:
     """Open ``path`` and decide its kind and which header column feeds each kind column.
 
-    With ``check_only`` the source is closed again (its temporary copy removed)."""
+    With ``mapping`` the file is read through it (the Source returned is the mapped one; its
+    ``original`` is the file's own). With ``check_only`` the source is closed again."""
     source = open_source(con, path)
     try:
-        rk, mapping = _match(path, source, kind)
+        if mapping is not None:
+            if kind is not None and kind != mapping.kind.name:
+                raise SchemaError(
+                    f"{path}: --kind {kind} but the mapping {mapping.source} makes "
+                    f"{mapping.kind.name}"
+                )
+            mapped = apply_mapping(con, source, mapping)
+            rk, columns = _match(path, mapped, mapping.kind.name)
+            source = mapped
+        else:
+            rk, columns = _match(path, source, kind)
     except BaseException:
-        close_source(con, source)
+        close_source(con, source.original or source)
         raise
     if check_only:
-        close_source(con, source)
-    return source, rk, mapping
+        close_source(con, source.original or source)
+    return source, rk, columns
 
 
 def _match(path: Path, source: Source, kind: str | None) -> tuple[RecordKind, dict[str, int]]:
@@ -233,9 +297,9 @@ def _match(path: Path, source: Source, kind: str | None) -> tuple[RecordKind, di
         rk = get_kind(kind)
     else:
         try:
-            rk = detect_kind(names)
-        except SchemaError as e:
-            raise SchemaError(f"{path}: {e}") from None
+            rk = detect_kind(names, own=source.header)
+        except UnknownKindError as e:
+            raise UnknownKindError(f"{path}: {e}", e.closest, e.missing) from None
     mapping: dict[str, int] = {}
     for i, h in enumerate(names):
         name = rk.canonical(h)
@@ -259,15 +323,23 @@ def ingest_file(
     kind: str | None = None,
     replace: bool = False,
     window: Window | None = None,
+    mapping: Mapping | None = None,
+    label: str | None = None,
 ) -> LoadResult:
-    """Validate and load one file, all or nothing; see the module docstring."""
+    """Validate and load one file, all or nothing; see the module docstring.
+
+    ``mapping`` reads the file through a mapping file; ``label`` names the file in load_log,
+    quarantine and the result (an archive member as ``archive.zip/folder/file.csv``)."""
     p = Path(path)
     con = store.duck
-    source, rk, mapping = resolve(con, p, kind)
+    source, rk, columns = resolve(con, p, kind, mapping=mapping)
+    own = source.original or source
     try:
-        digest = FileDigest(p, source)
+        digest = FileDigest(p, own)
         digest.start()
-        job = _FileLoad(store, source, rk, mapping, replace, digest, window or Window.default())
+        job = _FileLoad(store, source, rk, columns, replace, digest, window or Window.default())
+        if label:
+            job.file = label
         try:
             job.prepare()
             return job.commit()
@@ -275,7 +347,7 @@ def ingest_file(
             digest.join()
             _drop_temp(con)
     finally:
-        close_source(con, source)
+        close_source(con, own)
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
@@ -354,6 +426,10 @@ class _FileLoad:
         con.execute("BEGIN TRANSACTION")
         try:
             result = self.run()
+            # the store's monthly rollups, if it keeps them, change with the rows they sum
+            from ..measures import rollup
+
+            rollup.refresh(self.store, [self.kind.name])
             # last: a commit DuckDB replays only in part never reaches this row
             con.execute(
                 "UPDATE load_journal SET status = 'committed', "
@@ -376,8 +452,9 @@ class _FileLoad:
         """Write quarantine, rows, audit and load_log: call inside a transaction."""
         self.rejected = self.quarantine_rejects() if self.source.rejects else 0
         quarantined = self.rejected + self.quarantine_invalid(self.checks)
+        filtered = self.q(self.source.filtered_sql) if self.source.filtered_sql else 0
         parsed = self.q(f"SELECT count(*) FROM {CHK}")
-        read = self.physical_records(parsed)
+        read = self.physical_records(parsed + filtered)
         fates = self.fates
         quarantined += self.quarantine_conflicts() if fates.total else 0
         replaced = self.write_audit() if fates.replaced else 0
@@ -386,12 +463,12 @@ class _FileLoad:
         if quarantined:
             seen = self.forget_requarantined()
             quarantined, skipped = quarantined - seen, skipped + seen
-        if read != loaded + quarantined + skipped:  # never commit a load that loses rows
-            total = loaded + quarantined + skipped
+        if read != loaded + quarantined + skipped + filtered:  # never lose a row
+            total = loaded + quarantined + skipped + filtered
             raise SchemaError(
                 f"{self.file}: the file holds {read:,} records but {total:,} were read "
                 f"(loaded {loaded:,} + quarantined {quarantined:,} + skipped "
-                f"{skipped:,}); refused, nothing was loaded"
+                f"{skipped:,} + filtered {filtered:,}); refused, nothing was loaded"
             )
         result = LoadResult(
             self.file,
@@ -404,6 +481,7 @@ class _FileLoad:
             self.load_id,
             self.digest.hexdigest(),
             deleted=self.deleting,
+            filtered=filtered,
         )
         counts = ", ".join(str(n) for n in (read, loaded, quarantined, skipped, replaced))
         self.con.execute(
@@ -418,7 +496,7 @@ class _FileLoad:
                     strict=True,
                 )
             )
-            + f", {self.deleting} AS deleted"
+            + f", {self.deleting} AS deleted, {filtered} AS filtered"
         )
         return result
 

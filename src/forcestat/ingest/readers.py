@@ -69,6 +69,14 @@ class Source:
     physical_records: int | None = None
     #: objects to drop from the connection when the load ends (registered Arrow tables)
     registered: list[str] = field(default_factory=list)
+    #: zone of wall-clock times without an offset (a mapping file's ``timezone``)
+    timezone: str = "Europe/London"
+    #: keys naming each column's raw value in a quarantined record (default: ``header``)
+    raw_names: list[str] | None = None
+    #: SQL counting the records a mapping's ``where`` leaves out (mapped files only)
+    filtered_sql: str | None = None
+    #: for a file read through a mapping: the file's own Source (what is closed, counted)
+    original: Source | None = None
 
     @property
     def raw_columns(self) -> list[str]:

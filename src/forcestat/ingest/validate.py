@@ -148,11 +148,26 @@ INT_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", 
 NUMERIC_TYPES = (*INT_TYPES, "UTINYINT", "HUGEINT", "DOUBLE", "FLOAT", "REAL")
 
 
-def typed_expr(col: Column, src: str, src_type: str, tag: str, key: bool = False) -> Parsed:
+def zone_to_utc(ts: str, tz: str) -> str:
+    """SQL: wall-clock TIMESTAMP ``ts`` in zone ``tz`` as naive UTC."""
+    if tz == "Europe/London":
+        return london_to_utc(ts)
+    return f"timezone('UTC', timezone({sql_string(tz)}, {ts}))"
+
+
+def typed_expr(
+    col: Column,
+    src: str,
+    src_type: str,
+    tag: str,
+    key: bool = False,
+    tz: str = "Europe/London",
+) -> Parsed:
     """``col``'s typed value (NULL when empty or unreadable) from raw column ``src``.
 
     ``tag`` makes the names of the first-step columns unique; a ``key`` text column is
-    trimmed of surrounding spaces.
+    trimmed of surrounding spaces; ``tz`` is the zone of wall-clock times (text without an
+    offset, plain TIMESTAMP columns).
     """
     t = src_type.upper()
     text = src if is_text(t) else f"CAST({src} AS VARCHAR)"
@@ -174,10 +189,10 @@ def typed_expr(col: Column, src: str, src_type: str, tag: str, key: bool = False
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
             return {}, _instant_to_utc(src)
         if t.startswith("TIMESTAMP") or t == "DATE":
-            return {a: f"CAST({src} AS TIMESTAMP)"}, london_to_utc(a)
+            return {a: f"CAST({src} AS TIMESTAMP)"}, zone_to_utc(a, tz)
         first = {a: has_offset(text), b: f"TRY_CAST({text} AS TIMESTAMP)"}
         instant = _instant_to_utc(f"TRY_CAST({text} AS TIMESTAMPTZ)")
-        return first, f"(CASE WHEN {a} THEN {instant} ELSE {london_to_utc(b)} END)"
+        return first, f"(CASE WHEN {a} THEN {instant} ELSE {zone_to_utc(b, tz)} END)"
     if col.type == "date":
         if t == "DATE" or t.startswith("TIMESTAMP"):
             return {}, f"CAST({src} AS DATE)"
@@ -271,7 +286,9 @@ def checked_select(
             continue
         i = mapping[col.name]
         src, src_type = f"__r{i}", source.types[i]
-        parsed, value = typed_expr(col, src, src_type, str(i), key=col.name in kind.key)
+        parsed, value = typed_expr(
+            col, src, src_type, str(i), key=col.name in kind.key, tz=source.timezone
+        )
         first += [f"{sql} AS {name}" for name, sql in parsed.items()]
         typed.append(f"{value} AS {ident(col.name)}")
         _type_branches(b, col, src, src_type)
@@ -372,7 +389,8 @@ def _value_branches(b: _Builder, col: Column) -> None:
 def raw_keys(source: Source) -> list[str]:
     """The header names keying a quarantined record's JSON; an unnamed column (a trailing
     delimiter on the header line) is called by its position, e.g. ``column_5``."""
-    return [h or f"column_{i + 1}" for i, h in enumerate(source.header)]
+    names = source.raw_names if source.raw_names is not None else source.header
+    return [h or f"column_{i + 1}" for i, h in enumerate(names)]
 
 
 def _raw_record(source: Source) -> str:

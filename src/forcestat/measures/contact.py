@@ -244,6 +244,17 @@ OTHER_CONTACT = [
         **_chat,
     ),
     Measure(
+        "live_chats_pct_abandoned",
+        "Live chats abandoned (%)",
+        "percent",
+        aggregate=Ratio(Count(NOT_ACCEPTED), Count()),
+        good="down",
+        decimals=1,
+        definition="100 x live chats abandoned / live chats, over the chats requested in the"
+        " period. Published to 1 decimal place.",
+        **_chat,
+    ),
+    Measure(
         "live_chats_avg_wait_seconds",
         "Live chat average wait",
         "seconds",

@@ -74,7 +74,7 @@ from scipy.sparse import csr_matrix
 from ..errors import ForcestatError
 from ..periods import parse_period
 from .catalogue import CATALOGUE
-from .relations import identities, relations_of, within
+from .relations import MeasureRelations, identities, relations_of, within
 
 THRESHOLD = 5
 UNDER_FIVE = "<5"
@@ -477,10 +477,24 @@ def _derived(values: Mapping[Key, float], marks: dict[Key, str]) -> None:
             else:
                 hit = any(
                     k in marks or (k in values and _is_small(k[0], values[k])) for k in revealed
-                )
+                ) or _implies_small(r, label, values[key], values)
             if hit and r.reveals:
                 marks[key] = WITHHELD
                 changed = True
+
+
+def _implies_small(
+    r: MeasureRelations, label: str, value: float, values: Mapping[Key, float]
+) -> bool:
+    """A ratio whose numerator is not printed but whose denominator is: the ratio times the
+    denominator gives the numerator back (25% of 8 chats is 2 abandoned)."""
+    if r.kind != "ratio" or not r.numerator or not r.denominator:
+        return False
+    if not all((k, label) in values for k, _ in r.denominator):
+        return False
+    den = sum(c * values[(k, label)] for k, c in r.denominator)
+    implied = value * den / r.scale
+    return 0 < round(implied) < THRESHOLD
 
 
 def _candidates(

@@ -185,9 +185,12 @@ class Engine:
         The catalogue the keys are looked up in (``OfMonths`` measures refer to others).
     """
 
-    def __init__(self, con: Any, measures: dict[str, Measure]) -> None:
+    def __init__(self, con: Any, measures: dict[str, Measure], rollups: Any | None = None) -> None:
         self.backend = backend_of(con)
         self.catalogue = measures
+        #: ``rollups(group)`` -> the group's monthly frame from stored rollups, or None to
+        #: query the records (see :mod:`forcestat.measures.rollup`)
+        self.rollups = rollups
         self.queries = 0
         self.groups: dict[tuple[str, tuple[str, ...]], MonthlyGroup] = {}
         self._period_cache: dict[tuple[str, Period], Value] = {}
@@ -260,16 +263,19 @@ class Engine:
             if g.missing_table:
                 g.frame = pd.DataFrame()
                 continue
-            g.frame = self.execute(self._monthly_query(g))
+            stored = self.rollups(g) if self.rollups is not None else None
+            g.frame = stored if stored is not None else self.execute(self._monthly_query(g))
             g.frame["_m"] = pd.to_datetime(g.frame["_m"]).dt.date
             g.months_present = sorted(set(g.frame["_m"]))
 
-    def _monthly_query(self, g: MonthlyGroup) -> Any:
+    def _monthly_query(self, g: MonthlyGroup, extra_keys: tuple[str, ...] = ()) -> Any:
+        """The group's partial aggregates by month and slice (and by ``extra_keys``, columns
+        of the source kept whole, as rollups are stored)."""
         t = g.source.build(self.backend)
         # values first (a value is computed once), then predicates over them inside the
         # aggregates: DuckDB runs that faster than projecting each predicate as a column
         cols: dict[str, Any] = {"_m": self._month_expr(g.source, t)}
-        for c in g.slice_cols:
+        for c in (*g.slice_cols, *extra_keys):
             cols[c] = t[c]
         values = {e.column: e for _k, e, _w in g.partials.values() if e is not None}
         has_where = any(w is not None for _k, _v, w in g.partials.values())
@@ -286,7 +292,7 @@ class Engine:
         if cond:
             s = s.filter(*cond)
         aggs = _partial_aggregates(s, g.partials)
-        return s.group_by(["_m", *g.slice_cols]).aggregate(**aggs)
+        return s.group_by(["_m", *g.slice_cols, *extra_keys]).aggregate(**aggs)
 
     def first_month(self, measure: Measure) -> date | None:
         """The earliest stored month of an additive measure's source (after run_monthly)."""

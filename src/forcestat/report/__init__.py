@@ -23,7 +23,8 @@ from ..errors import InputError
 from ..periods import Period, parse_period
 from .build import SECTION_BUILDERS, build_report
 from .figures import Figures, collect_figures
-from .profile import ForceProfile, load_profile
+from .policeuk import collect_policeuk, force_named
+from .profile import ForceProfile, load_profile, neutral_profile
 from .spec import Report
 from .suppress import public_report, suppress_figures
 
@@ -63,6 +64,7 @@ def prepare_report(
     profile: ForceProfile | str | os.PathLike[str] | None = None,
     *,
     public: bool = False,
+    commentary: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Collect the figures and build the report spec (no files written).
 
@@ -76,20 +78,33 @@ def prepare_report(
             "the check of published figures is for the board edition, not the public one: "
             "drop --published or --public"
         )
+    from .commentary import apply_commentary, load_commentary
+
+    words = load_commentary(commentary) if commentary is not None else None
     p = parse_period(period) if isinstance(period, str) else period
-    prof = profile if isinstance(profile, ForceProfile) else load_profile(profile)
+    if profile is None:  # no profile: nothing about any force but its name in the records
+        prof = neutral_profile(force_named(store, p) or force_named(store))
+    elif isinstance(profile, ForceProfile):
+        prof = profile
+    else:
+        prof = load_profile(profile)
     extra = [b.measure for b in prof.benchmarks]
     figures = collect_figures(store, p, extra_fytd=extra)
+    puk = collect_policeuk(store, p)
     if public:
-        report = build_report(suppress_figures(figures), prof)
-        return public_report(report)
-    findings = check_findings(published)
-    return build_report(
-        figures,
-        prof,
-        findings=findings,
-        published_source=Path(published).name if published is not None else None,
-    )
+        report = public_report(
+            build_report(suppress_figures(figures), prof, policeuk=puk, only_held=True)
+        )
+    else:
+        report = build_report(
+            figures,
+            prof,
+            findings=check_findings(published),
+            published_source=Path(published).name if published is not None else None,
+            policeuk=puk,
+            only_held=True,
+        )
+    return apply_commentary(report, words) if words is not None else report
 
 
 def write_report(
@@ -100,6 +115,7 @@ def write_report(
     profile: ForceProfile | str | os.PathLike[str] | None = None,
     formats: Iterable[str] = ("html", "pdf", "docx"),
     public: bool = False,
+    commentary: str | os.PathLike[str] | None = None,
 ) -> dict[str, Path]:
     """Write the board report for ``period`` from the records in ``store``.
 
@@ -115,13 +131,18 @@ def write_report(
         A published-figures CSV (like the seed's); its check-published findings go in the
         appendix.
     profile
-        A force profile TOML path or a loaded profile; None means the packaged Kent profile.
+        A force profile TOML path, ``"kent"`` (the packaged Kent profile) or a loaded
+        profile; None means none: the report names the force as its records do (police.uk's
+        ``Falls within``) and shows no district, school or benchmark figure.
     formats
         Any of "html", "pdf", "docx".
     public
         Write the public edition: every count from 1 to 4 shows as ``<5`` (said "fewer than 5"),
         figures that would give one back are withheld as ``[c]``, and the title block says
         "Public edition: counts under 5 suppressed" (see :mod:`forcestat.report.suppress`).
+    commentary
+        The force's own words: a Markdown file with one ``## Section title`` per section (see
+        :mod:`forcestat.report.commentary`); each section shows them beside its narrative.
 
     Returns
     -------
@@ -135,7 +156,7 @@ def write_report(
     wanted = _formats(formats)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    report = prepare_report(store, period, published, profile, public=public)
+    report = prepare_report(store, period, published, profile, public=public, commentary=commentary)
     paths: dict[str, Path] = {}
     html = render_html(report) if ("html" in wanted or "pdf" in wanted) else ""
     if "html" in wanted:

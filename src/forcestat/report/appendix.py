@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -12,25 +13,34 @@ import pandas as pd
 from ..periods import add_months
 from .figures import Figures, month_name
 from .narrative import benchmark_text
+from .plain import plain_definition
 from .profile import ForceProfile
 from .spec import Section, TableSpec
 
 MISSING_MONTH = "missing"
+#: a period longer than this shows months held and records in all, not a column a month
+COVERAGE_MONTH_COLUMNS = 6
 HELD_MONTH = "held"
 # Registers (people on strength) are read as a headcount at a date, not month by month.
 REGISTER_KINDS = frozenset({"volunteers"})
 
 
-def definitions(f: Figures) -> Section:
-    """Each measure the report shows, with its unit and definition from the catalogue."""
-    shown = list(dict.fromkeys(str(m) for m in f.frame["measure"]))
+def definitions(f: Figures, extra: Sequence[str] = (), only_held: bool = False) -> Section:
+    """Each measure the report shows, with its unit and definition from the catalogue.
+
+    ``extra`` adds measures shown outside the figures (the police.uk section's); with
+    ``only_held`` a measure whose kind holds no record is left out, as its section is."""
+    shown = list(dict.fromkeys([*(str(m) for m in f.frame["measure"]), *extra]))
     rows = []
     for key in shown:
         if key.startswith("cpv_") and not f.value(key, "at_date"):
             continue  # a volunteer role nobody holds is not in the report
+        if only_held and key not in extra and not f.has_records(key):
+            continue
         m = f.catalogue.get(key)
         label = str(getattr(m, "label", key))
-        rows.append((label, (key, f.unit(key), str(getattr(m, "definition", "")))))
+        definition = plain_definition(str(getattr(m, "definition", "")))
+        rows.append((label, (key, f.unit(key), definition)))
     table = TableSpec(
         caption="Measure definitions",
         stub_header="Measure",
@@ -43,12 +53,17 @@ def definitions(f: Figures) -> Section:
     return (
         Section("definitions", "Appendix A: Measure Definitions")
         .add_paragraph(
-            "Every figure in this report is computed by forcestat from record-level data with "
-            "the definitions below. Months are Europe/London calendar months; the financial "
-            "year runs April to March."
+            "Every figure in this report is counted from individual records with the "
+            "definitions below, the same way every time. Months are calendar months in UK "
+            "time; the financial year runs April to March. The key is the measure's name in "
+            "forcestat, where analysts find its exact definition."
         )
         .add_table(table)
     )
+
+
+def _label(f: Figures, key: str) -> str:
+    return str(getattr(f.catalogue.get(key), "label", None) or key)
 
 
 def _registry() -> list[Any]:
@@ -66,7 +81,7 @@ def benchmarks(f: Figures, profile: ForceProfile) -> Section:
     for b in registry:
         side = "at most" if b.comparison == "at_most" else "at least"
         standard = f"{side} {benchmark_text(b.value, f.unit(b.measure))}"
-        rows.append((b.label, (b.measure, standard, "registry", b.source)))
+        rows.append((b.label, (_label(f, b.measure), standard, "national", b.source)))
     held = {(b.measure, float(b.value)) for b in registry}
     for pb in profile.benchmarks:
         if (pb.measure, pb.value) in held:
@@ -76,9 +91,9 @@ def benchmarks(f: Figures, profile: ForceProfile) -> Section:
             (
                 pb.label[:1].upper() + pb.label[1:],
                 (
-                    pb.measure,
+                    _label(f, pb.measure),
                     f"{side} {benchmark_text(pb.value, f.unit(pb.measure))}",
-                    "force profile",
+                    "the force",
                     pb.source,
                 ),
             )
@@ -86,7 +101,7 @@ def benchmarks(f: Figures, profile: ForceProfile) -> Section:
     table = TableSpec(
         caption="Benchmarks and their sources",
         stub_header="Benchmark",
-        columns=("Measure", "Standard", "Held in", "Source"),
+        columns=("Measure", "Standard", "Set by", "Source"),
         rows=tuple(rows),
         id="t-benchmarks",
         compact=True,
@@ -95,16 +110,27 @@ def benchmarks(f: Figures, profile: ForceProfile) -> Section:
     return Section("benchmarks", "Appendix B: Benchmarks").add_table(table)
 
 
-def coverage(f: Figures) -> Section:
-    """Records per kind for each month of the period; a month with none is 'missing'."""
+def coverage(f: Figures, only_held: bool = False) -> Section:
+    """Records per kind for each month of the period; a month with none is 'missing'.
+
+    With ``only_held`` kinds with no record at all are left out of the table (the report
+    names the sections it leaves out once, below it)."""
     months = f.months
-    kinds = sorted(k for k in f.coverage if k not in REGISTER_KINDS)
+    kinds = sorted(
+        k for k in f.coverage if k not in REGISTER_KINDS and (f.coverage[k] or not only_held)
+    )
     rows = []
     for kind in kinds:
         counts = f.coverage[kind]
         first = min(counts) if counts else None
         last = max(counts) if counts else None
-        cells = [_count_cell(f, kind, m) for m in months]
+        if len(months) > COVERAGE_MONTH_COLUMNS:
+            # a long period's months would run off the page: how many are held, and the total
+            held = [m for m in months if m in counts]
+            total = "held" if f.public else f"{sum(counts[m] for m in held):,}"
+            cells = [f"{len(held)} of {len(months)}", total if held else MISSING_MONTH]
+        else:
+            cells = [_count_cell(f, kind, m) for m in months]
         gaps = _gaps(counts, first, last)
         rows.append(
             (
@@ -120,7 +146,16 @@ def coverage(f: Figures) -> Section:
     table = TableSpec(
         caption="Data coverage: records held per month",
         stub_header="Record type",
-        columns=("First month", "Last month", *(month_name(m, short=True) for m in months), "Gaps"),
+        columns=(
+            "First month",
+            "Last month",
+            *(
+                ("Months held", "Records")
+                if len(months) > COVERAGE_MONTH_COLUMNS
+                else (month_name(m, short=True) for m in months)
+            ),
+            "Gaps",
+        ),
         rows=tuple(rows),
         id="t-coverage",
         compact=True,

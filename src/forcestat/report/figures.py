@@ -31,6 +31,8 @@ EVALUATE_COLUMNS = tuple(c for c in COLUMNS if c != "note")
 
 SPEEDWATCH_KIND = "speedwatch_detections"
 TREND_MONTHS = 12
+#: months of history the executive summary's XmR charts read (12 baseline months and more)
+SERIES_MONTHS = 24
 S136_DEFAULT_START = date(2011, 4, 1)
 
 
@@ -146,6 +148,8 @@ class Figures:
     suppressed: dict[tuple[str, str], Suppressed] = field(default_factory=dict)
     #: True for the public edition's figures (small counts withheld)
     public: bool = False
+    #: the manifest of the synthetic records the figures come from (None: real records)
+    synthetic: dict[str, Any] | None = None
     #: the public edition's disclosure audit (:class:`forcestat.measures.disclosure.Audit`)
     audit: Any = None
 
@@ -220,6 +224,16 @@ class Figures:
         """Every evaluated month of the long history, oldest first, covered months only."""
         out: dict[date, float] = {}
         for r in self._index.get((measure, "history"), []):
+            m = parse_period(str(r["period"])).start
+            v = self._shown(measure, r)
+            if v is not None and self.covered(measure, m):
+                out[m] = v
+        return dict(sorted(out.items()))
+
+    def series(self, measure: str) -> dict[date, float]:
+        """The monthly figures of the summary's long window (covered months, oldest first)."""
+        out: dict[date, float] = {}
+        for r in self._index.get((measure, "series"), []):
             m = parse_period(str(r["period"])).start
             v = self._shown(measure, r)
             if v is not None and self.covered(measure, m):
@@ -334,7 +348,10 @@ def _shared_engine(
     engine_cls = getattr(mod, "Engine", None)
     if engine_cls is None or "engine" not in inspect.signature(evaluate).parameters:
         return None
+    from .summary import SERIES_KEYS
+
     keys = {k for ks in section_reads().values() for k in ks} | set(with_revealed(extra))
+    keys |= set(SERIES_KEYS)
     engine = engine_cls(con, mod.CATALOGUE)
     engine.plan([mod.CATALOGUE[k] for k in sorted(keys) if k in mod.CATALOGUE])
     return engine
@@ -384,6 +401,12 @@ def collect_figures(
     s136_start = min(s136_months) if s136_months else S136_DEFAULT_START
     history = month_range(min(s136_start, period.months()[0]), end)
     at_date = Period(period.end - timedelta(days=1), period.end, "date")
+    from .summary import SERIES_KEYS
+
+    def day_before(d: date) -> Period:
+        return Period(d - timedelta(days=1), d, "date")
+
+    year_ago = period.same_period_last_year()
     reads = section_reads()
     extra = with_revealed(extra_fytd)
     parts = [
@@ -397,6 +420,9 @@ def collect_figures(
         run(reads["ytd"], calendar_ytd(period), "total", "ytd"),
         run(reads["last6"], last_months(period, 6), "total", "last6", False),
         run(reads["enc_month"], period, "month", "enc_month", False),
+        run(SERIES_KEYS, last_months(period, SERIES_MONTHS), "month", "series", cmp=False),
+        run(reads["at_date"], day_before(period.start), "total", "at_previous", cmp=False),
+        run(reads["at_date"], day_before(year_ago.end), "total", "at_last_year", cmp=False),
     ]
     frames = [p for p in parts if p is not None and not p.empty]
     frame = (
@@ -404,4 +430,8 @@ def collect_figures(
         if frames
         else pd.DataFrame(columns=[*EVALUATE_COLUMNS, "scope"])
     )
-    return Figures(period, frame, dict(coverage), dict(catalogue))
+    from ..provenance import synthetic_manifest
+
+    return Figures(
+        period, frame, dict(coverage), dict(catalogue), synthetic=synthetic_manifest(con)
+    )

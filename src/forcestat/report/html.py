@@ -8,7 +8,17 @@ from typing import Any
 import jinja2
 
 from .charts import render_svg
-from .spec import ChartSpec, Heading, Paragraph, Report, Section, TableSpec
+from .icons import ASSURANCE_WORDS, SHORT_WORDS, VARIATION_WORDS, assurance_svg, variation_svg
+from .spec import (
+    ChartSpec,
+    Commentary,
+    Heading,
+    Paragraph,
+    Report,
+    Section,
+    SummarySpec,
+    TableSpec,
+)
 from .tables import table_html
 
 
@@ -33,6 +43,10 @@ def _blocks(section: Section, counter: list[int]) -> list[dict[str, Any]]:
             out.append({"kind": "h3", "text": b.text})
         elif isinstance(b, TableSpec):
             out.append({"kind": "table", "id": b.id, "html": table_html(b)})
+        elif isinstance(b, SummarySpec):
+            out.append({"kind": "summary", "spec": b, "rows": [_summary_row(r) for r in b.rows]})
+        elif isinstance(b, Commentary):
+            out.append({"kind": "commentary", "blocks": b.blocks, "attribution": b.attribution})
         elif isinstance(b, ChartSpec):
             counter[0] += 1
             out.append(
@@ -45,6 +59,25 @@ def _blocks(section: Section, counter: list[int]) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def _summary_row(r) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        "row": r,
+        "variation_svg": variation_svg(r.variation, 20),
+        "assurance_svg": assurance_svg(r.assurance, 20),
+        "variation_words": SHORT_WORDS.get(r.variation, ""),
+        "assurance_words": SHORT_WORDS.get(r.assurance, "") if r.assurance != "none" else "",
+    }
+
+
+def icon_key() -> list[dict[str, str]]:
+    """The key under the summary table: every icon with its meaning."""
+    out = [{"svg": variation_svg(c, 18), "words": w} for c, w in VARIATION_WORDS.items()]
+    out += [
+        {"svg": assurance_svg(c, 18), "words": w} for c, w in ASSURANCE_WORDS.items() if c != "none"
+    ]
+    return [k for k in out if "Too few" not in k["words"]]
 
 
 def _view(section: Section, counter: list[int]) -> dict[str, Any]:
@@ -63,6 +96,11 @@ def running_header(report: Report) -> str:
     return f"{report.force} · {report.subtitle}{edition}"
 
 
+def corner_mark(report: Report) -> str:
+    """What the top right of each page says: the synthetic-data banner, else the marking."""
+    return report.banner or report.marking
+
+
 def render_html(report: Report) -> str:
     """The whole report as an HTML document string."""
     counter = [0]
@@ -75,4 +113,6 @@ def render_html(report: Report) -> str:
         appendix=appendix,
         css=stylesheet(),
         running_header=css_string(running_header(report)),
+        corner=css_string(corner_mark(report)) if corner_mark(report) else "none",
+        icon_key=icon_key(),
     )

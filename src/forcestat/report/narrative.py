@@ -3,7 +3,13 @@
 Every function takes plain values (numbers, dates, the comparison fields ``evaluate`` returns)
 and says only what they support:
 
-* a change the engine tested and did **not** flag significant is "stable";
+* a change the engine tested and did **not** flag significant is "broadly stable";
+* sentences run in time order: the earlier figure comes first;
+* verbs do not depend on whether the subject is singular or plural ("rose", "fell", "held",
+  "stood"), so a generated subject never reads "Detentions ... was";
+* a count that moved by a factor of more than 1.8 against the previous period is not
+  narrated as a change: such a jump usually means the records are incomplete, not that demand
+  moved (see :func:`implausible_change`);
 * a change it flagged is a rise or a fall, and the direction always follows the sign;
 * a change no test applied to (``significant is None``, e.g. a headcount) is stated as the
   two numbers with its direction, without "significantly" or "improved";
@@ -100,7 +106,7 @@ def describe_change(
     Examples
     --------
     >>> describe_change("Recorded crime", 44631, 43926, False)
-    'Recorded crime remained stable at 44,631 (43,926 in the previous period).'
+    'Recorded crime held broadly stable, from 43,926 in the previous period to 44,631.'
     >>> describe_change("Recorded crime", 40000, 44000, True)
     'Recorded crime fell from 44,000 in the previous period to 40,000.'
     """
@@ -108,15 +114,15 @@ def describe_change(
         return None
     now = say(value, fmt)
     if previous is None:
-        return f"{capitalise(subject)} was {now}."
+        return f"{capitalise(subject)} stood at {now}."
     before = say(previous, fmt)
     if is_suppressed(value) or is_suppressed(previous):
-        return f"{capitalise(subject)} was {now} ({before} {against})."
+        return f"{capitalise(subject)} stood at {now} ({before} {against})."
     if value == previous or now == before:
-        return f"{capitalise(subject)} was unchanged at {now} (as {against})."
+        return f"{capitalise(subject)} stood unchanged at {now} (as {against})."
     up = value > previous
     if significant is False:
-        return f"{capitalise(subject)} remained stable at {now} ({before} {against})."
+        return f"{capitalise(subject)} held broadly stable, from {before} {against} to {now}."
     verb = "rose" if up else "fell"
     if significant is True:
         judged = ""
@@ -147,7 +153,7 @@ def series_sentence(
     if any(is_suppressed(v) for _, v in pairs):
         # a withheld month has no direction: state each month as the table does
         each = [f"{say(v, fmt)} in {m:%B}" for m, v in pairs]
-        return f"{capitalise(subject)} was {join_words(each)} {m1.year}."
+        return f"{capitalise(subject)} stood at {join_words(each)} {m1.year}."
     steps = [b[1] - a[1] for a, b in zip(pairs, pairs[1:], strict=False)]
     span = f"from {fmt(v0)} in {first} to {fmt(v1)} in {m1:%B %Y}"
     if all(s > 0 for s in steps):
@@ -155,12 +161,21 @@ def series_sentence(
     if all(s < 0 for s in steps):
         return f"{capitalise(subject)} fell in each month, {span}."
     if all(s == 0 for s in steps):
-        return f"{capitalise(subject)} was {fmt(v0)} in each month."
+        return f"{capitalise(subject)} stood at {fmt(v0)} in each month."
+    if len(pairs) <= 4:
+        # up and down: each month in time order, as the table reads
+        one_year = m0.year == m1.year
+        each = [
+            f"{fmt(v)} in {m:%B %Y}" if (m == m1 or not one_year) else f"{fmt(v)} in {m:%B}"
+            for m, v in pairs
+        ]
+        return f"{capitalise(subject)} stood at {join_words(each)}."
     hi = max(pairs, key=lambda p: p[1])
     lo = min(pairs, key=lambda p: p[1])
+    first_, second = sorted([("a low", lo), ("a high", hi)], key=lambda x: x[1][0])
     return (
-        f"{capitalise(subject)} ranged from {fmt(lo[1])} in {lo[0]:%B} to {fmt(hi[1])} "
-        f"in {hi[0]:%B %Y}."
+        f"{capitalise(subject)} reached {first_[0]} of {fmt(first_[1][1])} in "
+        f"{first_[1][0]:%B %Y} and {second[0]} of {fmt(second[1][1])} in {second[1][0]:%B %Y}."
     )
 
 
@@ -301,12 +316,41 @@ def per_month_phrase(value: float | None, noun: str) -> str | None:
     return f"an average of {round_half_up(value):,} {noun} a month"
 
 
+def board_number(v: float) -> str:
+    """An average as a board writes it: one decimal place, none when it is whole
+    (94.5 stays 94.5, 145.0 is 145, 170.83 is 170.8).
+
+    >>> [board_number(x) for x in (94.5, 145.0, 2050 / 12, 1234.56)]
+    ['94.5', '145', '170.8', '1,234.6']
+    """
+    r = round_half_up(v, 1)
+    return f"{r:,.0f}" if float(r).is_integer() else f"{r:,.1f}"
+
+
+def implausible_change(value: float | None, previous: float | None, limit: float = 1.8) -> bool:
+    """Whether a count moved by more than ``limit`` times (up or down) between two periods.
+
+    A force's volumes do not nearly halve or double from one period to the next; a jump that
+    large says the records of one period are incomplete, so it is not narrated. (Real falls
+    are smaller: s.136 detentions fell by 35% in a year after the new approach.)
+
+    >>> implausible_change(81219, 40258), implausible_change(44631, 43926)
+    (True, False)
+    """
+    if value is None or previous is None or is_suppressed(value) or is_suppressed(previous):
+        return False
+    if value <= 0 or previous <= 0:
+        return value != previous and max(value, previous) >= 20
+    ratio = value / previous
+    return ratio > limit or ratio < 1 / limit
+
+
 def averages_sentence(noun: str, by_label: Sequence[tuple[str, float]]) -> str | None:
     """'The average number of detentions a month in FY2019/20, FY2020/21 and FY2021/22 was
-    171, 145 and 95 respectively.' All rounded the same way (the seed mixed 170 and 94.5)."""
+    170.8, 145.4 and 94.5 respectively.' Rounded as the board rounds (94.5 stays 94.5)."""
     if not by_label:
         return None
     labels = join_words([label for label, _ in by_label])
-    values = join_words([plain(v) for _, v in by_label])
+    values = join_words([say(v, board_number) for _, v in by_label])
     tail = " respectively" if len(by_label) > 1 else ""
     return f"The average number of {noun} a month in {labels} was {values}{tail}."

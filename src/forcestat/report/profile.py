@@ -2,7 +2,10 @@
 
 A profile is a TOML file the force edits: its name, districts, school officers and the schools
 they cover (now and as the board last saw them), and the benchmarks the board holds figures
-against. ``load_profile(None)`` gives the packaged Kent profile.
+against. ``load_profile(None)`` (or ``load_profile("kent")``) gives the packaged Kent profile;
+a report given no profile uses :func:`neutral_profile`, which says nothing about any force
+beyond its name in the records. :func:`profile_template` is the commented file
+``forcestat profile init --force NAME`` writes for a force to fill in.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from typing import Any
 from ..errors import InputError
 
 DEFAULT_PROFILE = "kent_profile.toml"
+#: profiles that ship with forcestat, by the name ``--profile`` accepts
+SHIPPED_PROFILES = {"kent": DEFAULT_PROFILE}
+#: what a report calls a force nothing names
+UNNAMED_FORCE = "Police force"
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,10 @@ def load_profile(path: str | os.PathLike[str] | None = None) -> ForceProfile:
     if path is None:
         return parse_profile(tomllib.loads(default_profile_text()), DEFAULT_PROFILE)
     p = Path(path)
+    if not p.exists() and str(path).lower() in SHIPPED_PROFILES:
+        name = SHIPPED_PROFILES[str(path).lower()]
+        text = resources.files("forcestat.data").joinpath(name).read_text("utf-8")
+        return parse_profile(tomllib.loads(text), name)
     if not p.is_file():
         raise InputError(f"force profile not found: {p}")
     try:
@@ -145,3 +156,70 @@ def load_profile(path: str | os.PathLike[str] | None = None) -> ForceProfile:
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"force profile {p} is not valid TOML: {e}") from None
     return parse_profile(data, str(p))
+
+
+def neutral_profile(name: str | None = None) -> ForceProfile:
+    """The profile of a report given none: the force's name (from the records, e.g.
+    police.uk's ``Falls within``) and nothing else: no districts, school officers or
+    benchmarks."""
+    force = name or UNNAMED_FORCE
+    return ForceProfile(
+        name=force,
+        short_name=force,
+        commissioner="Police and Crime Commissioner",
+        board="Performance Board",
+        districts=(),
+        source="no force profile given",
+    )
+
+
+def profile_template(force: str) -> str:
+    """A commented force profile for ``force`` to fill in (valid TOML as it stands)."""
+    name = force.strip()
+    if not name:
+        raise InputError("profile init: --force must name the force, e.g. 'Wessex Police'")
+    short = name.split()[0]
+    q = _toml_string
+    return f"""# Force profile for {name}: the figures a board report needs that no record holds.
+# Fill it in, then write the report with:
+#     forcestat report --period 2022-08..2022-10 --out report --profile THIS_FILE
+# Anything left commented out is simply not reported. Nothing here is a record: the report
+# states where each figure comes from ("Source: force profile").
+
+[force]
+name = {q(name)}                  # as the report's title names the force
+short_name = {q(short)}           # used in running text
+commissioner = "Police and Crime Commissioner"   # who the report is prepared for
+board = "Performance Board"       # the board that receives it
+
+# Districts (local policing areas) the neighbourhood section lists. Leave empty to leave
+# that section out.
+districts = []
+# districts = ["North", "South", "East"]
+
+# School officers and the schools they cover, as at a date; the earlier figures are what
+# the board last saw (for the comparison sentence). Uncomment to report them.
+[schools]
+# as_at = "2022-10-31"
+# officers = 12
+# schools_covered = 40
+# earlier_officers = 10
+# earlier_schools_covered = 35
+
+# Benchmarks the board holds figures against, one [[benchmarks]] table each. `measure` is a
+# catalogue key (see `forcestat measures --list`); `scope` says which figure is compared:
+# "fytd" (financial year to date), "period" or "month"; `direction` is the side of `value`
+# that meets it.
+# [[benchmarks]]
+# measure = "calls_999_pct_answered_within_10s"
+# scope = "fytd"
+# value = 90.0
+# direction = "above"
+# label = "Home Office 999 answer-time standard"
+# text = "90% of 999 calls should be answered within 10 seconds."
+# source = "Home Office 999 call-answering data"
+"""
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

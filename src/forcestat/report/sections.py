@@ -91,10 +91,18 @@ def _compare_period(
             f"{narrative.capitalise(subject)}: no records are held for "
             f"{narrative.months_phrase(gaps)}, so no comparison is made."
         )
+    now, then = f.value(measure, "period"), r.get("previous_value")
+    if f.unit(measure) == "count" and narrative.implausible_change(now, then):
+        # a doubling or halving between quarters says the records are incomplete: not narrated
+        return (
+            f"{narrative.capitalise(subject)} is not compared with the previous period: "
+            f"the records give {f.format(measure, then)} {_previous_words(f)}, a change too "
+            "large to be real demand, which suggests incomplete records."
+        )
     sentence = narrative.describe_change(
         subject,
-        f.value(measure, "period"),
-        r.get("previous_value"),
+        now,
+        then,
         r.get("significant"),
         _formatter(f, measure),
         against=_previous_words(f),
@@ -306,7 +314,7 @@ def mental_health(f: Figures, profile: ForceProfile) -> Section:
             narrative.averages_sentence("detentions", past),
             fytd_sentence,
             _compare_period(
-                f, "s136_detentions", f"Detentions under s.136 over {_period_words(f)}"
+                f, "s136_detentions", f"The number of s.136 detentions in {_period_words(f)}"
             ),
         ]
     )

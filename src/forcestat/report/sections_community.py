@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ..measures.relations import identity_of
 from ..periods import add_months
@@ -86,7 +86,6 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
         f.value("special_constables_independent", "at_date"),
     )
     if sc is not None:
-        r = f.row("special_constables", "at_date") or {}
         sentence = (
             f"At the end of {f.months[-1]:%B %Y}, the Special Constabulary stood at "
             f"{f.fmt('special_constables', 'at_date')}"
@@ -95,10 +94,17 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
             sentence += (
                 f", with {f.fmt('special_constables_independent', 'at_date')} of those independent"
             )
-        prev = r.get("previous_value")
-        if prev is not None and prev != sc and not is_suppressed(sc):
-            word = "down" if sc < prev else "up"
-            sentence += f" ({word} from {f.format('special_constables', prev)} a month earlier)"
+        # compared with the end of the previous period, the day the board last saw
+        prev = f.value("special_constables", "at_previous")
+        before = f.period.start - timedelta(days=1)
+        if prev is not None and not is_suppressed(prev) and not is_suppressed(sc):
+            if prev == sc:
+                sentence += f" (unchanged since {before:%-d %B %Y})"
+            else:
+                word = "down" if sc < prev else "up"
+                sentence += (
+                    f" ({word} from {f.format('special_constables', prev)} at {before:%-d %B %Y})"
+                )
         sec = sec.add_paragraph(sentence + ".")
     hours = f.value("special_constable_hours", "period")
     if hours is not None:

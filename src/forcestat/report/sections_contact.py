@@ -61,9 +61,9 @@ CHANNEL_TABLES = (
     ("Live Chat", "Live Chat totals:", "Live Chat volumes", "live_chats"),
 )
 CHANNEL_SUBJECTS = {
-    "digital_contacts": "Digital contacts into the FCIR",
-    "online_crime_reports": "Online crime reports",
-    "live_chats": "Live chats",
+    "digital_contacts": "The number of digital contacts into the FCIR",
+    "online_crime_reports": "The number of online crime reports",
+    "live_chats": "The number of live chats",
 }
 
 
@@ -92,7 +92,9 @@ def _calls_narrative(f: Figures, profile: ForceProfile, channel: str) -> list[st
         _compare_period(
             f, pct, f"{kind.capitalize()} call attrition over {_period_words(f)}", good="down"
         ),
-        _compare_period(f, key + "received", f"{channel} calls received over {_period_words(f)}"),
+        _compare_period(
+            f, key + "received", f"The number of {channel} calls received in {_period_words(f)}"
+        ),
     ]
     if channel == "999":
         out.append(
@@ -220,10 +222,37 @@ def force_control_room(f: Figures, profile: ForceProfile) -> Section:
                     f.monthly(key, f.months),
                     _formatter(f, key),
                 ),
-                _compare_period(f, key, f"{CHANNEL_SUBJECTS[key]} over {_period_words(f)}"),
+                _compare_period(f, key, f"{CHANNEL_SUBJECTS[key]} in {_period_words(f)}"),
             ]
         )
     return sec.add_chart(_channels_chart(f))
+
+
+def _cancelled_change(f: Figures) -> str | None:
+    """The IMU's comparison: the period's average cancelled share against the previous
+    period's, in percentage points ("down 0.17 points from 3.27% in May to July 2022")."""
+    key = "cancelled_crime_pct_average"
+    r = f.row(key, "period")
+    now = f.value(key, "period")
+    then = None if r is None else r.get("previous_value")
+    previous = f.period.previous().months()
+    if now is None or then is None or is_suppressed(now) or is_suppressed(then):
+        return None
+    if not all(f.covered(key, m) for m in previous):
+        return None
+    diff = narrative.round_half_up(abs(now - then), 2)
+    if f.format(key, now) == f.format(key, then) or diff == 0:
+        return (
+            f"The average cancelled share stood unchanged at {f.format(key, now)} "
+            f"(as in {narrative.span_phrase(previous[0], previous[-1])})."
+        )
+    word = "down" if now < then else "up"
+    steady = "broadly stable, " if r is not None and r.get("significant") is False else ""
+    return (
+        f"Against the previous period ({narrative.span_phrase(previous[0], previous[-1])}, "
+        f"{f.format(key, then)}) the average cancelled share was {steady}{word} {diff:g} "
+        "percentage points."
+    )
 
 
 IMU_ROWS = (
@@ -260,11 +289,7 @@ def investigation_management(f: Figures, profile: ForceProfile) -> Section:
             f"Cancelled crime averaged {f.fmt('cancelled_crime_pct_average', 'period')} of the "
             f"total over the {len(f.months)}-month period."
         )
-    paras.append(
-        _compare_period(
-            f, "cancelled_crime_pct", "The cancelled share of crime over the period", good="down"
-        )
-    )
+    paras.append(_cancelled_change(f))
     sec = sec.add_paragraphs(paras).add_table(table)
     months = f.trend_for("recorded_crime")
     recorded = f.monthly("recorded_crime", months)

@@ -75,7 +75,62 @@ class ChartSpec:
     id: str = ""
 
 
-Block = Paragraph | Heading | TableSpec | ChartSpec
+@dataclass(frozen=True)
+class SummaryRow:
+    """One headline measure of the executive summary, already formatted.
+
+    ``variation`` and ``assurance`` are the codes of the NHS "Making Data Count" icons (see
+    :mod:`forcestat.report.icons`); ``exception`` says why the board should look at it ("" when
+    nothing needs its attention).
+    """
+
+    measure: str
+    label: str
+    value: str
+    previous: str
+    last_year: str
+    benchmark: str  # "met", "not met" or "no benchmark"
+    benchmark_detail: str
+    variation: str
+    assurance: str
+    exception: str = ""
+
+
+@dataclass(frozen=True)
+class SummarySpec:
+    """The executive summary table: headline rows, exceptions first."""
+
+    caption: str
+    period_label: str
+    previous_label: str
+    last_year_label: str
+    rows: tuple[SummaryRow, ...]
+    id: str = "t-summary"
+
+    COLUMNS = (
+        "Measure",
+        "Value",
+        "Against previous period",
+        "Against same period last year",
+        "Benchmark",
+        "Variation",
+        "Assurance",
+    )
+
+
+@dataclass(frozen=True)
+class Commentary:
+    """The force's own words for a section, from the ``--commentary`` Markdown file.
+
+    ``blocks`` holds ("p", text) paragraphs and ("ul", (item, ...)) lists, as plain text;
+    ``attribution`` says whose words they are.
+    """
+
+    blocks: tuple[tuple[str, str | tuple[str, ...]], ...]
+    attribution: str
+
+
+Block = Paragraph | Heading | TableSpec | ChartSpec | SummarySpec | Commentary
 
 
 @dataclass(frozen=True)
@@ -108,6 +163,19 @@ class Section:
     def add_chart(self, chart: ChartSpec | None) -> Section:
         return self._add(chart) if chart is not None else self
 
+    def add_summary(self, summary: SummarySpec) -> Section:
+        return self._add(summary)
+
+    def with_commentary(self, commentary: Commentary) -> Section:
+        """The force's commentary goes after the section's opening paragraphs of narrative and
+        before its first table, chart or sub-heading, so it is read beside the generated words
+        (at the top of a section that opens with a sub-heading)."""
+        at = next(
+            (i for i, b in enumerate(self.blocks) if not isinstance(b, Paragraph)),
+            len(self.blocks),
+        )
+        return replace(self, blocks=(*self.blocks[:at], commentary, *self.blocks[at:]))
+
     @property
     def tables(self) -> tuple[TableSpec, ...]:
         return tuple(b for b in self.blocks if isinstance(b, TableSpec))
@@ -133,6 +201,10 @@ class Report:
     board: str = ""
     #: the edition's notice in the title block, e.g. "Public edition: counts under 5 suppressed"
     notice: str = ""
+    #: the protective marking in each page's header ("" for none: synthetic data has none)
+    marking: str = "OFFICIAL"
+    #: a banner on every page and in the Word header: "Synthetic data — not official figures"
+    banner: str = ""
     sections: tuple[Section, ...] = ()
     appendix: tuple[Section, ...] = ()
     meta: tuple[tuple[str, str], ...] = field(default_factory=tuple)

@@ -35,7 +35,10 @@ def table_html(spec: TableSpec) -> str:
         .tab_stubhead(label=spec.stub_header)
         .cols_align("right" if spec.align == "right" else "left", columns=list(spec.columns))
         .tab_options(
-            table_font_size="8.5pt" if spec.compact else "9.5pt",
+            # a month a column over a long period: smaller type so it fits the page
+            table_font_size="7pt"
+            if len(spec.columns) > 8
+            else ("8.5pt" if spec.compact else "9.5pt"),
             data_row_padding="2px" if spec.compact else "4px",
             column_labels_font_weight="bold",
             column_labels_background_color="#e8edf4",

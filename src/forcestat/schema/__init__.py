@@ -23,11 +23,18 @@ def get_kind(name: str) -> RecordKind:
         ) from None
 
 
-def detect_kind(header: list[str]) -> RecordKind:
-    """The record kind whose required columns a file header holds (the best match wins).
+class UnknownKindError(SchemaError):
+    """A header that matches no record kind; ``closest`` is the nearest kind's name and
+    ``missing`` the columns it lacks, as that kind's files name them."""
 
-    Raises SchemaError naming the closest kind and its missing columns when none fits.
-    """
+    def __init__(self, message: str, closest: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.closest = closest
+        self.missing = missing
+
+
+def closest_kind(header: list[str]) -> tuple[RecordKind, list[str]]:
+    """The record kind a header fits best and the required columns it lacks (none: a fit)."""
     best: tuple[int, RecordKind, list[str]] | None = None
     for kind in KINDS.values():
         names = {kind.canonical(h) for h in header}
@@ -40,13 +47,42 @@ def detect_kind(header: list[str]) -> RecordKind:
         if best is None or score > best[0]:
             best = (score, kind, missing)
     assert best is not None
-    score, kind, missing = best
+    return best[1], best[2]
+
+
+def published_name(kind: RecordKind, column: str) -> str:
+    """How the kind's files name ``column`` (police.uk's "Reported by"), else the column."""
+    return next((h for h, c in kind.header_aliases.items() if c == column), column)
+
+
+def detect_kind(header: list[str], own: list[str] | None = None) -> RecordKind:
+    """The record kind whose required columns a file header holds (the best match wins).
+
+    Raises :class:`UnknownKindError` naming the closest kind, the columns it lacks (as its
+    files name them) and the file's own columns (``own``, default ``header``) when none fits.
+    """
+    kind, missing = closest_kind(header)
     if missing:
-        raise SchemaError(
-            f"header does not match any record kind (closest: {kind.name}, "
-            f"missing columns: {', '.join(missing)})"
+        lacks = [published_name(kind, c) for c in missing]
+        names = ", ".join(h for h in (own or header) if h) or "(none)"
+        raise UnknownKindError(
+            f"header does not match any record kind (closest: {kind.name}, which needs "
+            f"{', '.join(lacks)}; the file has {names})",
+            kind.name,
+            lacks,
         )
     return kind
 
 
-__all__ = ["KINDS", "Column", "Derived", "RecordKind", "Rule", "detect_kind", "get_kind"]
+__all__ = [
+    "KINDS",
+    "Column",
+    "Derived",
+    "RecordKind",
+    "Rule",
+    "UnknownKindError",
+    "closest_kind",
+    "detect_kind",
+    "get_kind",
+    "published_name",
+]

@@ -122,7 +122,7 @@ class RecordKind:
     @property
     def month_sql(self) -> str | None:
         """SQL deriving the stored ``month`` (first day of the Europe/London month), or None."""
-        if self.name == "policeuk_street":
+        if "month_text" in self.column_names:  # police.uk files: the published Month
             return "CAST(strptime(month_text, '%Y-%m') AS DATE)"
         if self.time_column is None:
             return None

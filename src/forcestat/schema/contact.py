@@ -194,4 +194,50 @@ staffing = RecordKind(
     ),
 )
 
-KINDS = (calls, digital_contacts, online_crime_reports, chats, staffing)
+call_intervals = RecordKind(
+    name="call_intervals",
+    domain="contact",
+    description=(
+        "A telephony system's published statistics for one line in one interval (typically "
+        "an hour): calls offered, answered, abandoned and answered within 10 seconds."
+    ),
+    columns=(
+        Column("interval_start", "timestamp"),
+        Column("interval_minutes", "int", minimum=1, maximum=1440),
+        Column("channel", "str", allowed=CHANNELS, description="999 (emergency) or 101"),
+        Column("offered", "int", description="Calls presented to the line"),
+        Column("answered", "int"),
+        Column("abandoned", "int", description="Caller hung up before an answer"),
+        Column(
+            "answered_within_10s",
+            "int",
+            required=False,
+            minimum=0,
+            description="Answered within 10 seconds (the Home Office 999 standard)",
+        ),
+    ),
+    key=("interval_start", "channel"),
+    rules=(
+        Rule(
+            "counts_not_negative",
+            "offered >= 0 AND answered >= 0 AND abandoned >= 0",
+            "offered",
+            "offered, answered and abandoned must not be negative",
+        ),
+        Rule(
+            "offered_covers_outcomes",
+            "answered + abandoned <= offered",
+            "offered",
+            "answered + abandoned must not exceed offered",
+        ),
+        Rule(
+            "within_10s_answered",
+            "answered_within_10s IS NULL OR answered_within_10s <= answered",
+            "answered_within_10s",
+            "answered_within_10s must not exceed answered",
+        ),
+    ),
+    time_column="interval_start",
+)
+
+KINDS = (calls, digital_contacts, online_crime_reports, chats, staffing, call_intervals)

@@ -24,8 +24,10 @@ from ..errors import ForcestatError, InputError
 from ..measures.contact import call_keys
 from . import calls as calls_mod
 from .calibrate import CalibrationLog, write_calibration
+from .context import implausible_histories, invented_entries, with_context
+from .manifest import write_manifest
 from .plan import plan_channel
-from .targets import Targets, load_targets
+from .targets import Targets, default_targets_path, load_targets
 from .verify import measure_files, measure_in_store
 from .writer import FORMATS, RecordWriter
 
@@ -69,6 +71,7 @@ def generate(
     progress: Progress | None = None,
     fmt: str = "parquet",
     measure: str = "auto",
+    context: bool | None = None,
 ) -> SynthResult:
     """Write synthetic records whose figures reproduce ``targets`` (default: the seed figures).
 
@@ -92,6 +95,11 @@ def generate(
         measures engine over DuckDB views of the written files: fast at any scale), ``store``
         (ingest the records into a temporary in-memory store first, as a user would) or
         ``none``. Either way the figures are the catalogue's own, from one engine.
+    context
+        Invent the twelve months before the published ones so that they follow the seed's
+        words (999 calls rising, 101 falling year on year, ...; see
+        :mod:`forcestat.synth.context`). None (the default) does so for the packaged seed
+        figures only: another targets file's words are not known.
 
     Raises
     ------
@@ -107,14 +115,18 @@ def generate(
         raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     base = targets if isinstance(targets, Targets) else load_targets(targets)
     tg = base.scaled(scale)
+    if context is None:
+        context = Path(base.source).resolve() == default_targets_path().resolve()
+    gen = with_context(tg) if context else tg
+    implausible = implausible_histories(tg)
     out = Path(out_dir)
     records = out / "records"
     if records.exists():
         shutil.rmtree(records)
     log, side_log = CalibrationLog(), CalibrationLog()
     writer = RecordWriter(records, fmt)
-    call_months = [(ch, plan) for ch in ("999", "101") for plan in plan_channel(tg, ch, log)]
-    steps = _steps(tg, seed, side_log, writer)
+    call_months = [(ch, plan) for ch in ("999", "101") for plan in plan_channel(gen, ch, log)]
+    steps = _steps(gen, seed, side_log, writer)
     ticker = _Ticker(progress, len(call_months) + len(steps))
     generated: set[str] = set()
     try:
@@ -128,6 +140,8 @@ def generate(
     finally:
         files = writer.close()
     log.merge(side_log)
+    for t, why in implausible:
+        log.explain(t, why)
     total = ticker.total
     report = ticker.report
     write_seconds = time.perf_counter() - t0
@@ -143,8 +157,11 @@ def generate(
         "achieved_from": source,
         "force_profile": str(profile) if profile else None,
         "rows": dict(writer.rows),
+        "invented": invented_entries(gen),
+        "implausible": [why for _, why in implausible],
     }
     doc = write_calibration(out / "calibration.json", tg, achieved, generated, log, meta)
+    write_manifest(records, doc, Path(base.source).name)
     return SynthResult(
         out_dir=out,
         records_dir=records,

@@ -58,6 +58,16 @@ def _write(writer: RecordWriter, tg: Targets, seed: int, log: CalibrationLog) ->
     specials = _specials(rng, n_specials, n_ind, d)
     to_regular = _regular(rng, int(reg.value) if reg else 0, reg.period if reg else None, d)
     leavers = _leavers(rng, max(3, n_specials // 8), d, "special")
+    if hours and hours.period:
+        # "The Special Constabulary reduced in number over this reporting period": nobody
+        # joins during it, and a few leave besides those joining the regular force
+        specials = _none_joining(specials, hours.period.start)
+        leavers += _leaving_during(rng, 4, hours.period, "special")
+        log.choose(
+            "special_constables",
+            f"no Special Constable joins during {hours.period_text} and 4 leave, besides those "
+            "accepted into the regular force, so the Special Constabulary falls over the period",
+        )
     rows += specials + to_regular + leavers
     psv = _one(tg, "police_support_volunteers")
     if psv:
@@ -104,6 +114,32 @@ def _specials(rng: np.random.Generator, n: int, n_ind: int, d: date) -> list[dic
                 "independent_from": min(j + timedelta(days=int(rng.integers(300, 700))), d)
                 if independent
                 else None,
+                "left_to_regular_force": False,
+            }
+        )
+    return out
+
+
+def _none_joining(specials: list[dict], start: date) -> list[dict]:
+    """Specials who would have joined on or after ``start`` join the year before instead."""
+    return [
+        dict(s, joined_on=s["joined_on"] - timedelta(days=365)) if s["joined_on"] >= start else s
+        for s in specials
+    ]
+
+
+def _leaving_during(rng: np.random.Generator, n: int, p: Period, kind: str) -> list[dict]:
+    """``n`` people of ``kind`` who served for years and left during ``p``."""
+    days = (p.end - p.start).days
+    out = []
+    for _ in range(n):
+        left = p.start + timedelta(days=int(rng.integers(0, days)))
+        out.append(
+            {
+                "kind": kind,
+                "joined_on": left - timedelta(days=int(rng.integers(400, 2500))),
+                "left_on": left,
+                "independent": bool(rng.random() < 0.5),
                 "left_to_regular_force": False,
             }
         )
@@ -168,14 +204,23 @@ def _cpv(rng: np.random.Generator, tg: Targets, d: date, log: CalibrationLog) ->
     listed = sum(roles.values())
     total = int(total_t.value) if total_t else listed
     d = _day(total_t, d)
+    n_roles = _roles_in_words(total_t)
+    # a strand the seed calls "future" (Coastal) has recruits only, never a volunteer in post
+    spare = [r for r in CPV_ROLES if r not in roles and r not in FUTURE_CPV_ROLES]
+    wanted = max(0, min(len(spare), (n_roles or len(roles)) - len(roles)))
     rest = total - listed
+    if total_t and _is_floor(total_t) and rest < wanted:
+        rest = wanted  # "over 70": more than 70 is what the words say
     if rest > 0:
-        spare = next(r for r in CPV_ROLES if r not in roles)
-        roles[spare] = rest
+        chosen = spare[: max(1, wanted)]
+        for i, r in enumerate(chosen):
+            roles[r] = rest // len(chosen) + (1 if i < rest % len(chosen) else 0)
         log.choose(
             "community_policing_volunteers",
-            f"the listed roles sum to {listed} of {total}: the other {rest} put in role "
-            f"'{spare}' (a role without a published count)",
+            f"the listed roles sum to {listed}: {rest} more in role(s) "
+            f"{', '.join(chosen)} (roles without a published count), giving {listed + rest} "
+            f"in {len(roles)} roles"
+            + (f" as the seed's '{n_roles} different roles'" if n_roles else ""),
         )
     elif rest < 0 and total_t:
         log.explain(total_t, f"the listed roles alone sum to {listed}, more than {total}")
@@ -184,7 +229,31 @@ def _cpv(rng: np.random.Generator, tg: Targets, d: date, log: CalibrationLog) ->
         for r, k in roles.items()
         for j in _join_dates(rng, k, d)
     ]
+    for r in FUTURE_CPV_ROLES:
+        # recruits of a future strand: joining after the date the headcount is taken
+        rows += [
+            {"kind": "cpv", "role": r, "joined_on": d + timedelta(days=int(x))}
+            for x in rng.integers(30, 120, 4)
+        ]
+        log.choose(f"cpv_{r}", "a future strand: 4 recruits joining after the reporting date")
     return rows + [dict(r, role="other") for r in _leavers(rng, 4, d, "cpv")]
+
+
+#: CPV strands the seed calls future ("a future strand of Coastal CPV to be progressed").
+FUTURE_CPV_ROLES = ("coastal",)
+
+
+def _is_floor(t: Target) -> bool:
+    """A published figure written as "over N" (the note quotes it): more than N is right."""
+    return f"'over {t.value_text}'" in t.note
+
+
+def _roles_in_words(t: Target | None) -> int | None:
+    """The number of roles a note quotes ("'over 70' in 9 roles")."""
+    import re
+
+    m = re.search(r"in (\d+) (?:different )?roles", t.note) if t else None
+    return int(m.group(1)) if m else None
 
 
 def _duties(

@@ -159,6 +159,9 @@ def write_letters(
 
     at = now or now_utc()
     out = Path(out_dir)
+    blocked = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise InputError(f"cannot write letters to {out}: {blocked} is a file")
     con = store.duck
     sql, args = _letters_query(batch)
     if limit is not None:

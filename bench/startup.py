@@ -1,0 +1,72 @@
+"""Start-up benchmark: how long `forcestat --help` and each command's help take.
+
+    python bench/startup.py              # best of 7 runs each
+    python bench/startup.py --repeat 15
+
+Each figure is the best wall time of a fresh process (best, not mean: the machine is shared,
+and the best run is the one least disturbed). The floor is a process that imports only what
+any Typer + Rich command line must (``import typer, rich.console``), measured in the same
+run; the ratio says how much forcestat adds on top. Target (issue 12): every help under
+0.3 s. The reason they are fast is pinned by tests/test_cli_startup.py: help loads no
+DuckDB, Ibis, pandas, NumPy, numba, sqlglot, Altair or WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+TARGET_S = 0.3
+HELPS = [
+    [],
+    ["ingest"],
+    ["measures"],
+    ["report"],
+    ["profile", "init"],
+    ["synth"],
+    ["demo"],
+    ["demand", "estimate"],
+]
+
+
+def best_of(cmd: list[str], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    py = sys.executable
+    exe = os.path.join(os.path.dirname(py), "forcestat")
+    print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs")
+    bare = best_of([py, "-c", "pass"], args.repeat)
+    floor = best_of([py, "-c", "import typer, rich.console"], args.repeat)
+    print(f"python -c pass                     {bare:6.3f} s")
+    print(f"floor: import typer, rich.console  {floor:6.3f} s")
+    worst = 0.0
+    for h in HELPS:
+        label = " ".join(["forcestat", *h, "--help"])
+        t = best_of([exe, *h, "--help"], args.repeat)
+        worst = max(worst, t)
+        print(
+            f"{label:34s} {t:6.3f} s  {t / floor:4.2f}x floor  {'ok' if t < TARGET_S else 'SLOW'}"
+        )
+    print(
+        f"slowest help {worst:.3f} s (target < {TARGET_S} s): "
+        f"{'met' if worst < TARGET_S else 'missed'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

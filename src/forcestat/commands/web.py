@@ -1,0 +1,129 @@
+"""CLI commands for the web: ``serve``, ``users``, ``tokens`` and ``audit``."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import InputError
+from ..store import Store
+from . import DbOption, JsonOption
+
+out = Console()
+err = Console(stderr=True)
+users_app = typer.Typer(help="Users of the web dashboard and API.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Bearer tokens for the JSON API.", no_args_is_help=True)
+
+
+def serve(
+    db: DbOption,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Serve the dashboard, JSON API and public page; the server becomes the store's only
+    writer (upload files to POST /api/v1/ingest while it runs)."""
+    import uvicorn
+
+    from ..store import hold, release
+    from ..web import create_app
+
+    if not 0 < port < 65536:
+        raise InputError(f"--port must be between 1 and 65535 (got {port})")
+    url = f"http://{host}:{port}"
+    store = Store.open(db)
+    hold(db, url)  # from now on other processes are told to upload here
+    # uvicorn re-raises SIGTERM after its graceful shutdown: exit through Python, so the
+    # marker beside the store is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        app = create_app(store)
+        err.print(f"forcestat serving {db} at {url} (Ctrl-C stops)", highlight=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        release(db)
+        store.close()
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's name")],
+    db: DbOption,
+    role: Annotated[str, typer.Option("--role", help="board, analyst, manager or admin")] = "board",
+) -> None:
+    """Add a user (or reset one) and print a one-time password."""
+    from ..access import add_user
+
+    with Store.open(db) as store:
+        password = add_user(store, name, role)
+    out.print(f"user {name} ({role}); one-time password:", highlight=False)
+    typer.echo(password)
+
+
+@users_app.command("list")
+def users_list(db: DbOption, as_json: JsonOption = False) -> None:
+    """List users and their roles."""
+    from ..access import list_users
+
+    with Store.open(db) as store:
+        rows = list_users(store)
+    if as_json:
+        for r in rows:
+            print(json.dumps(r, default=str))
+        return
+    t = Table(title="users")
+    for c in ("name", "role", "created_at"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["name"], r["role"], str(r["created_at"]))
+    out.print(t)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="The user the token speaks for")],
+    db: DbOption,
+    label: Annotated[str, typer.Option(help="What the token is for")] = "",
+) -> None:
+    """Print a new bearer token for a user (shown once; only its hash is kept)."""
+    from ..access import create_token
+
+    with Store.open(db) as store:
+        token = create_token(store, name, label)
+    typer.echo(token)
+
+
+def audit(
+    db: DbOption,
+    limit: Annotated[int, typer.Option("--limit", help="Most rows to list")] = 100,
+    who: Annotated[str | None, typer.Option("--who", help="Only this user")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the access audit: who read record-level data, when, what and how many rows."""
+    from ..access import list_access
+
+    with Store.open(db) as store:
+        rows = list_access(store, limit, who)
+    if as_json:
+        for r in rows:
+            print(json.dumps(r, default=str))
+        return
+    t = Table(title="access audit (newest first)")
+    for c in ("at", "who", "role", "action", "what", "rows", "via"):
+        t.add_column(c, justify="right" if c == "rows" else "left", overflow="fold")
+    for r in rows:
+        t.add_row(*(str(r[c]) for c in ("at", "who", "role", "action", "what", "rows", "via")))
+    out.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    """Add serve, users, tokens and audit to ``app``."""
+    app.command("serve")(serve)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.command("audit")(audit)

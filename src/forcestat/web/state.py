@@ -1,0 +1,78 @@
+"""What one running server holds: the open store (its only writer), a lock and a cache.
+
+DuckDB lets one process write a database file, so the server opens the store once and every
+request uses that connection under :attr:`WebState.lock`. Figures are cached by store
+version: :meth:`WebState.after_ingest` bumps the version and drops every cached result.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..store import Store
+
+T = TypeVar("T")
+#: most cached results kept; the oldest go first
+CACHE_LIMIT = 2000
+
+
+@dataclass
+class WebState:
+    store: Store
+    secret: str = field(default_factory=lambda: os.environ.get("FORCESTAT_SECRET", ""))
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    version: int = 0
+    cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    #: set False in tests that use plain http://127.0.0.1 through a browser
+    secure_cookies: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.secret:
+            self.secret = secrets.token_urlsafe(32)
+        self.version = self._stored_version()
+
+    def _stored_version(self) -> int:
+        row = self.store.duck.execute("SELECT coalesce(max(load_id), 0) FROM load_log").fetchone()
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def db(self) -> Iterator[Store]:
+        """The store, for one request's reads or writes (one at a time)."""
+        with self.lock:
+            yield self.store
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[Store], T]) -> T:
+        """``compute(store)`` once per store version and key."""
+        full = (self.version, *key)
+        if full in self.cache:
+            return self.cache[full]  # type: ignore[no-any-return]
+        with self.lock:
+            if full in self.cache:
+                return self.cache[full]  # type: ignore[no-any-return]
+            value = compute(self.store)
+            if len(self.cache) >= CACHE_LIMIT:
+                for k in list(self.cache)[: CACHE_LIMIT // 4]:
+                    self.cache.pop(k, None)
+            self.cache[full] = value
+            return value
+
+    def allowed(self, role: str, needed: str) -> bool:
+        """True when ``role`` ranks at least as high as ``needed`` (ranks cached)."""
+        from ..access import roles
+
+        if needed == "public":
+            return True
+        ranks = self.cached(("roles",), roles)
+        return role in ranks and needed in ranks and ranks[role] >= ranks[needed]
+
+    def after_ingest(self) -> None:
+        """A load changed the store: every cached figure is stale."""
+        with self.lock:
+            self.version += 1
+            self.cache.clear()
