@@ -3,8 +3,9 @@
 ``forcestat export-lake --out DIR`` writes, for each record kind, ``DIR/<kind>/month=
 YYYY-MM-01/part-0.parquet`` (the ``month`` column lives in the folder name, as Hive and Spark
 expect), and ``DIR/load_log/part-0.parquet`` for lineage. Rows without a month go to
-``month=__HIVE_DEFAULT_PARTITION__``. The quarantine and audit tables hold rejected and
-replaced record-level rows and stay in the store.
+``month=__HIVE_DEFAULT_PARTITION__``. The workflows' tables (Speedwatch outcomes, Encompass
+notices, ...) are written whole, one file each. The quarantine, audit and audit_log tables
+(rejected and replaced record-level rows, who read what) stay in the store.
 
 Each partition is replaced atomically: its new file is written beside the lake, then renamed
 over the old one (a rename within one file system), so a reader sees the old month or the
@@ -25,10 +26,13 @@ import duckdb
 
 from ..errors import InputError
 from ..schema import KINDS
+from ..schema.workflow import WORKFLOW_DDL
 
 PART = "part-0.parquet"
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-META_TABLES = ("load_log",)
+#: tables exported whole (one file each): lineage, and the workflows' tables measures read
+#: (not audit_log, the record of who read what, which stays with the store)
+META_TABLES = ("load_log", *(t for t in WORKFLOW_DDL if t != "audit_log"))
 
 
 @dataclass

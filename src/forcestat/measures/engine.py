@@ -450,7 +450,9 @@ class Engine:
                 aggs[x.key] = t.count(where=_headcount_pred(a, t, d))
             elif isinstance(a, Median):
                 w = in_period & a.where(t) if a.where else in_period
-                aggs[x.key] = a.value(t).median(where=w)
+                # median of a CASE, not median(where=): Ibis compiles the latter for Spark with
+                # a non-constant percentage, which Spark refuses
+                aggs[x.key] = ibis.ifelse(w, a.value(t), ibis.null()).median()
         row = self.execute(t.aggregate(**aggs)).iloc[0]
         at_least = [x for x in batch if isinstance(x.aggregate, GroupsWithAtLeast)]
         counts = self._groups_at_least(t, in_period, at_least) if at_least else {}
