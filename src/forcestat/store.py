@@ -249,16 +249,11 @@ class Store:
                 f"{redact(p)} is a {name} store; this command works on a DuckDB store only "
                 "(ingest, measures, status, quarantine and export-lake take any store)"
             )
+        check_store_path(p)  # a folder, or a file in a missing folder: one clear line
         if p != ":memory:" and (info := held_by(p)) is not None:
             raise StoreHeldError(held_message(p, info))
         if read_only and p != ":memory:" and not Path(p).exists():
             raise StoreNotFoundError(f"no store at {p}: load records first with `forcestat ingest`")
-        if p != ":memory:":
-            parent = Path(p).parent
-            if not parent.exists():
-                raise StoreNotFoundError(f"cannot open store {p}: folder {parent} does not exist")
-            if Path(p).is_dir():
-                raise StoreNotFoundError(f"cannot open store {p}: it is a folder, not a file")
         ro = read_only and p != ":memory:" and Path(p).exists()
         con = _connect(p, ro, WAIT_SECONDS if wait is None else wait)
         store = cls(p, con)
