@@ -40,6 +40,17 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+def csv_row(row: Any) -> Any:
+    """A CSV row (a sequence, or a dict for DictWriter) with every cell :func:`csv_cell`.
+
+    >>> csv_row(["AB12CDE", "=1+1", 3]), csv_row({"vrm": "@SUM(A1)"})
+    (['AB12CDE', "'=1+1", 3], {'vrm': "'@SUM(A1)"})
+    """
+    if isinstance(row, dict):
+        return {k: csv_cell(v) for k, v in row.items()}
+    return [csv_cell(v) for v in row]
+
+
 def csv_frame(df: Any) -> Any:
     """A copy of a pandas DataFrame whose text cells (and column names) are :func:`csv_cell`."""
     out = df.copy()

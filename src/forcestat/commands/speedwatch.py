@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import InputError
+from ..safe import csv_row
 from ..store import Store
 from . import DbOption, JsonOption
 
@@ -178,7 +179,7 @@ def visits_cmd(
     if fmt == "csv":
         w = csv.DictWriter(sys.stdout, VISIT_COLUMNS)
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(csv_row(r) for r in rows)
         return
     _print_rows(rows, VISIT_COLUMNS, "visits and referrals", fmt == "json")
 

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import access
 from ..errors import ForcestatError
+from ..safe import to_csv
 from ..store import Store
 from . import auth, figures
 from .filters import ParamError, parse_filters, period_choices
@@ -371,9 +372,7 @@ def _form_routes(app: FastAPI) -> None:
         name = f"{key}-{f.period.label}".replace("/", "-").replace(" ", "_").replace("..", "_to_")
         headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
         if fmt == "csv":
-            return Response(
-                df.to_csv(index=False), media_type="text/csv; charset=utf-8", headers=headers
-            )
+            return Response(to_csv(df), media_type="text/csv; charset=utf-8", headers=headers)
         if fmt == "json":
             rows = figures.rows_of(df)
             return JSONResponse(jsonable_encoder(rows), headers=headers)

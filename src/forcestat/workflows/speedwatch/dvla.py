@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError
+from ...safe import csv_row
 from ...store import Store
 from .. import audit
 from ..audit import now_utc
@@ -80,7 +81,7 @@ def write_dvla(
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(DVLA_COLUMNS)
-            w.writerows(rows)
+            w.writerows(csv_row(r) for r in rows)
     except OSError as e:
         raise InputError(f"cannot write {path}: {e.strerror}") from None
     referrals = sum(int(r[4]) for r in rows)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ...errors import InputError
+from ...safe import csv_row
 from ...store import Store
 from .. import audit
 from ..audit import now_utc
@@ -202,12 +203,14 @@ def write_letters(
         w.writeheader()
         for letter in letters:
             w.writerow(
-                {
-                    **letter,
-                    "batch_id": batch_id,
-                    "speed_mph": letter["speed"],
-                    "limit_mph": letter["limit"],
-                }
+                csv_row(
+                    {
+                        **letter,
+                        "batch_id": batch_id,
+                        "speed_mph": letter["speed"],
+                        "limit_mph": letter["limit"],
+                    }
+                )
             )
     _mark_printed(store, letters, batch_id, at, out, reprint=batch is not None)
     return result
