@@ -12,7 +12,7 @@ from typing import Any
 
 from ..measures import CATALOGUE
 from ..periods import Period
-from ..report.figures import MONTHLY_KEYS, PERIOD_KEYS, Figures, collect_figures
+from ..report.figures import Figures, collect_figures, section_reads
 from .figures import clean
 
 
@@ -53,12 +53,14 @@ def public_page(store: Any, period: Period) -> dict[str, Any]:
     figures = public_edition(collect_figures(store, period, extra_fytd=extra))
     months = [f"{m:%Y-%m}" for m in period.months()] if len(period.months()) > 1 else []
     rows = []
+    reads = section_reads()
+    monthly_keys = set(reads["month"])
     # the figures the report publishes for a period, in the report's order
-    for key in PERIOD_KEYS:
+    for key in reads["period"]:
         m = CATALOGUE.get(key)
         if m is None:
             continue
-        monthly = key in MONTHLY_KEYS
+        monthly = key in monthly_keys
         rows.append(
             {
                 "key": key,
