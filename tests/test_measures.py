@@ -85,9 +85,25 @@ CASES = [
     ("special_constables", "2022-08", 4),  # s1 s2 s3 s5
     ("special_constables_independent", "2022-10-31", 1),  # s2 independent only from Nov
     ("special_constable_hours", "2022-08..2022-10", 18.5),  # 8 + 6.5 + 4; p1 is not a special
-    ("volunteer_hours", "2022-08..2022-10", 23.5),  # 8 + 6.5 + 4 + p1's 5 (h5 is November)
-    ("specials_accepted_into_regular_force", "FY2022/23 to 2022-10", 2),  # s6 Apr, s3 Sep
+    # 8 + 6.5 + 4 + p1's 5 + v1's 2 + v3's 3 (h5 is November, h8 June)
+    ("volunteer_hours", "2022-08..2022-10", 28.5),
+    # -- moving to the regular force: s6 accepted in April, s3 in September, s1 in process
+    ("specials_accepted_into_regular_force", "FY2022/23 to 2022-10", 2),
     ("specials_accepted_into_regular_force", "2022-08..2022-10", 1),
+    ("specials_in_process_to_regular_force", "2022-10-31", 1),  # s1; s4 applies in November
+    ("specials_in_process_to_regular_force", "2022-08", 1),  # s3, accepted later
+    ("specials_in_process_to_regular_force", "2022-03", 2),  # s6 and s2 (withdrawn in June)
+    # -- deployed CPVs: a duty in the 90 days to D (v3's 2 August is day 91 on 31 October)
+    ("cpv_deployed", "2022-10", 1),  # v1
+    ("cpv_deployed", "2022-08", 1),  # v3
+    ("cpv_deployed", "2022-06", 0),  # v4 had a duty but left on the 30th
+    ("cpv_roles", "2022-10", 2),  # canine, equine
+    # -- school officers: 'to' is the last day covered; o4 starts in November
+    ("school_officers", "2022-10-31", 3),  # o1 o2 o3
+    ("schools_covered", "2022-10-31", 4),  # SCH1-SCH4
+    ("school_officers", "2022-07", 2),  # o1 o3
+    ("schools_covered", "2022-07", 3),  # SCH1 SCH2 (o1's last day) SCH4
+    ("schools_covered", "2022-11", 4),  # SCH1 SCH2 SCH3 SCH5
     ("police_support_volunteers", "2022-10", 1),  # p2 joins in November
     ("community_policing_volunteers", "2022-10", 3),  # v4 left in June
     ("cpv_canine", "2022-10", 2),

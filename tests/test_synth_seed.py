@@ -191,6 +191,20 @@ def test_synth_follows_the_seeds_words(kent):
     assert not published & {(e["measure"], e["period"]) for e in calibration["invented"]}
 
 
+def test_the_figures_in_the_seeds_notes_come_from_records_too(kent):
+    """ "12 accepted, 16 in process", "over 70 in 9 roles; over 50 deployed", "29 officers
+    covering 106 schools (earlier: 28 officers across 68 schools)": measures, not words."""
+    store, _, _ = kent
+    assert _total(store, "specials_accepted_into_regular_force", "FY2022/23 to 2022-10") == 12
+    assert _total(store, "specials_in_process_to_regular_force", "2022-10-31") == 16
+    assert _total(store, "cpv_roles", "2022-10-31") == 9
+    assert _total(store, "cpv_deployed", "2022-10-31") > 50
+    assert _total(store, "school_officers", "2022-10-31") == 29
+    assert _total(store, "schools_covered", "2022-10-31") == 106
+    assert _total(store, "school_officers", "2022-07-31") == 28
+    assert _total(store, "schools_covered", "2022-07-31") == 68
+
+
 def _calls(store: Store, where: str = "TRUE"):
     return store.duck.sql(f"""
         SELECT channel, arrived_at, answered_at, ended_at, district,

@@ -49,6 +49,20 @@ MATRIX = {
     "/api/v1/demand/whatif/surge?period=2022-10&replications=2": "manager",
     "/api/v1/demand/whatif/chat?max_k=2": "manager",
     "/api/v1/audit": "admin",
+    "/speedwatch": "manager",
+    "/speedwatch.json": "manager",
+    "/speedwatch/dvla.csv": "manager",
+    "/volunteers": "board",
+    "/volunteers.json": "board",
+}
+#: routes whose access is tested in test_web_workflows.py: a letter batch the store must hold,
+#: and children's details, which need the safeguarding role itself, not a rank
+TESTED_ELSEWHERE = {
+    "/speedwatch/letters/{batch_id}.pdf",
+    "/encompass",
+    "/encompass.json",
+    "/encompass/child/{child_id}",
+    "/encompass/child/{child_id}.json",
 }
 
 
@@ -89,7 +103,7 @@ def test_the_matrix_covers_every_get_route(site):
         if "GET" in getattr(r, "methods", set()) and not r.path.startswith("/static")
     }
     covered = {_route_template(u) for u in MATRIX}
-    assert gets - covered == set(), "add the new routes to MATRIX"
+    assert gets - covered - TESTED_ELSEWHERE == set(), "add the new routes to MATRIX"
 
 
 @pytest.mark.parametrize("role", ROLES)

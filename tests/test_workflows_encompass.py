@@ -209,3 +209,31 @@ def test_cli_due_without_the_role_is_one_line_exit_2(tmp_path, monkeypatch):
         text=True,
     )
     assert p.returncode == 2 and "safeguarding" in p.stderr and "Traceback" not in p.stderr
+
+
+# -- a daily schedule into an outbox: how the demo sends -----------------------------------------
+def test_a_scheduled_run_sends_at_the_first_run_after_the_police_knew(enc):
+    from forcestat.workflows.encompass import Outbox, on_schedule
+
+    outbox = Outbox()
+    runs = (time(7, 0), time(12, 0), time(17, 0))
+    result = send(enc, "", "safeguarding", transport=outbox, sent_at=on_schedule(runs))
+    assert (result.sent, outbox.count) == (1, 1)
+    assert outbox.messages[0]["To"] == "dsl@hillview.example"
+    # I1 was reported at 22:30 BST on 14 September: the 07:00 run next morning sends it,
+    # two hours before its 09:00 deadline
+    sent, due_at = enc.duck.execute("SELECT sent_at, due_at FROM encompass_notices").fetchone()
+    assert (sent, due_at) == (utc("2022-09-15 07:00"), utc("2022-09-15 09:00"))
+    assert value_of(enc, "encompass_pct_before_deadline", "2022-09") == 100.0
+    again = send(enc, "", "safeguarding", transport=outbox, sent_at=on_schedule(runs))
+    assert (again.sent, outbox.count) == (0, 1)  # nothing new
+
+
+def test_reported_between_the_first_run_and_nine_is_sent_late_at_noon():
+    from forcestat.workflows.encompass import on_schedule
+
+    class Reported:
+        reported_at = utc("2022-09-14 07:30")
+
+    at = on_schedule((time(7, 0), time(12, 0)))(Reported())  # type: ignore[arg-type]
+    assert at == utc("2022-09-14 12:00")  # after 09:00: late

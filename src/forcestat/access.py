@@ -1,8 +1,9 @@
 """Who may see what: roles, users, API tokens and the access audit, kept in the store.
 
 Roles are rows of the ``roles`` table, each with a rank; a role may do what every role of a
-lower or equal rank may (``public`` < ``board`` < ``analyst`` < ``manager`` < ``admin``).
-A new role is one :func:`add_role` call, e.g. ``safeguarding`` between analyst and manager.
+lower or equal rank may (``public`` < ``board`` < ``safeguarding`` < ``analyst`` <
+``manager`` < ``admin``), except that children's details need ``safeguarding`` itself.
+A new role is one :func:`add_role` call.
 Passwords are hashed with Argon2; API tokens are random and stored only as their SHA-256.
 Every read of record-level data is written to the store's ``audit_log`` (who, when, what, how
 many rows) by :func:`record_access`; ``forcestat audit`` lists it.
@@ -36,6 +37,9 @@ from .errors import InputError
 DEFAULT_ROLES: tuple[tuple[str, int, str], ...] = (
     ("public", 0, "aggregate public figures, no login"),
     ("board", 10, "aggregate pages and reports"),
+    # children's details (Operation Encompass) need this role itself: no rank inherits it,
+    # and it ranks below analyst, so a safeguarding officer sees no other record-level data
+    ("safeguarding", 15, "+ Operation Encompass: children's details (every read audited)"),
     ("analyst", 20, "+ data pages, quarantined rows, record-level data, ingest"),
     ("manager", 30, "+ demand what-ifs and workflows"),
     ("admin", 40, "+ users and tokens"),

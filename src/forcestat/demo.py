@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,30 @@ class DemoResult:
 def packaged_seed_figures() -> Path:
     """The seed board report's published figures, shipped with forcestat."""
     return Path(str(resources.files("forcestat") / "data" / "seed_figures.csv"))
+
+
+#: when the demo's Operation Encompass sending runs each day (Europe/London)
+ENCOMPASS_RUNS = (time(7, 0), time(12, 0), time(17, 0))
+
+
+def send_encompass_as_scheduled(store: Store) -> int:
+    """Send the due Operation Encompass notifications as if ``encompass send`` had run every
+    day at :data:`ENCOMPASS_RUNS`, into an outbox that delivers nothing; returns how many.
+    An incident reported after 07:00 on a school day is sent at noon: after its deadline."""
+    from .workflows.encompass import SAFEGUARDING, Outbox, on_schedule, send
+
+    outbox = Outbox(keep=False)
+    send(
+        store,
+        "",
+        SAFEGUARDING,
+        force="Kent Police",
+        actor="forcestat demo",
+        transport=outbox,
+        sent_at=on_schedule(ENCOMPASS_RUNS),
+        record_every=1000,  # nothing is delivered, so nothing can be sent twice
+    )
+    return outbox.count
 
 
 def run_demo(
@@ -83,6 +108,8 @@ def run_demo(
         )
         say("Processing Speedwatch detections (letters, visits, DVLA)")
         process(store, load_policy(None))
+        say("Sending Operation Encompass notifications (simulated: nothing leaves the machine)")
+        send_encompass_as_scheduled(store)
         say("Computing key figures")
         figures = evaluate(store, list(KEY_MEASURES), p, grain="month", comparisons=False)
         say("Writing the board report")

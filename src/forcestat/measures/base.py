@@ -197,12 +197,15 @@ class Headcount:
     """People on strength at a date D (the period's last day).
 
     A row counts when it matches ``where``, every ``since`` column is empty or on or before D
-    (the first must be set: the joining date) and ``until`` is empty or after D.
+    (the first must be set: the joining date) and ``until`` is empty or after D. With
+    ``value`` the figure is the number of distinct values among those rows: the officers (or
+    the schools) of the school-officer assignments current at D.
     """
 
     where: Expr | None = None
     since: tuple[str, ...] = ("joined_on",)
     until: str | None = "left_on"
+    value: Expr | None = None
 
 
 Additive = Count | Sum | Mean | Ratio

@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 from ..errors import UnknownMeasureError
-from . import contact, crime, encompass, mental_health, speedwatch, volunteers
+from . import (
+    contact,
+    crime,
+    encompass,
+    mental_health,
+    neighbourhood,
+    speedwatch,
+    volunteers,
+)
 from .base import Measure, Split
 
-FAMILIES = ("contact", "crime", "mental_health", "volunteers", "speedwatch", "encompass")
+FAMILIES = (
+    "contact",
+    "crime",
+    "mental_health",
+    "volunteers",
+    "speedwatch",
+    "encompass",
+    "neighbourhood",
+)
 
-CATALOGUE: dict[str, Measure] = {
-    m.key: m
-    for module in (contact, crime, mental_health, volunteers, speedwatch, encompass)
-    for m in module.MEASURES
-}
+_MODULES = (contact, crime, mental_health, volunteers, speedwatch, encompass, neighbourhood)
+
+CATALOGUE: dict[str, Measure] = {m.key: m for module in _MODULES for m in module.MEASURES}
 
 
 #: Every split the families state (see :class:`~forcestat.measures.base.Split`).
-SPLITS: tuple[Split, ...] = tuple(
-    s
-    for module in (contact, crime, mental_health, volunteers, speedwatch, encompass)
-    for s in getattr(module, "SPLITS", ())
-)
+SPLITS: tuple[Split, ...] = tuple(s for module in _MODULES for s in getattr(module, "SPLITS", ()))
 
 
 def get_measure(key: str) -> Measure:

@@ -178,7 +178,8 @@ def _aggregate_text(agg: object) -> str:
     if isinstance(agg, GroupsWithAtLeast):
         return f"vehicles with at least {agg.n} rows{w(agg.where)} (one query per period)"
     if isinstance(agg, Headcount):
-        return f"headcount at the period's last day{w(agg.where)} (one query per period)"
+        what = f"distinct {agg.value.text} " if agg.value is not None else ""
+        return f"{what}headcount at the period's last day{w(agg.where)} (one query per period)"
     if isinstance(agg, Median):
         return f"median of {agg.value.text}{w(agg.where)} (one query per period)"
     return type(agg).__name__

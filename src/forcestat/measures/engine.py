@@ -447,7 +447,8 @@ class Engine:
                 w = in_period & a.where(t) if a.where else in_period
                 aggs[x.key] = a.value(t).nunique(where=w)
             elif isinstance(a, Headcount):
-                aggs[x.key] = t.count(where=_headcount_pred(a, t, d))
+                on = _headcount_pred(a, t, d)
+                aggs[x.key] = a.value(t).nunique(where=on) if a.value else t.count(where=on)
             elif isinstance(a, Median):
                 w = in_period & a.where(t) if a.where else in_period
                 # median of a CASE, not median(where=): Ibis compiles the latter for Spark with

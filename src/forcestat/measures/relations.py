@@ -132,7 +132,7 @@ def _shape(m: Measure) -> _Shape | None:
     if isinstance(a, Sum):
         return ("sum", a.value.name)
     if isinstance(a, Headcount):
-        return ("headcount", *a.since, "|", a.until or "")
+        return ("headcount", *a.since, "|", a.until or "", a.value.name if a.value else "")
     if isinstance(a, Distinct):
         return ("distinct", a.value.name)
     if isinstance(a, GroupsWithAtLeast):
@@ -290,7 +290,8 @@ def _subset(part: Measure, whole: Measure) -> bool:
         pa, wa = part.aggregate, whole.aggregate
         assert isinstance(pa, Headcount) and isinstance(wa, Headcount)
         more_dates = set(wa.since) < set(pa.since)
-        return set(wa.since) <= set(pa.since) and pa.until == wa.until and (strict or more_dates)
+        same = pa.until == wa.until and ps[-1] == ws[-1]  # the same end and what is counted
+        return set(wa.since) <= set(pa.since) and same and (strict or more_dates)
     if ps == ws:
         return strict and ps[0] in ("count", "distinct", "groups")
     if ws[0] == "count":  # distinct values or groups of rows are no more than the rows

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
+
 from ..schema.volunteers import CPV_ROLES
 from .base import Count, Expr, Headcount, Measure, Source, Split, Sum, table
 
@@ -15,13 +17,38 @@ CPV = Expr("kind_cpv", lambda t: t.kind == "cpv", "kind is 'cpv'")
 INDEPENDENT = Expr(
     "independent", lambda t: t.independent.fill_null(False), "independent patrol status"
 )
-TO_REGULARS = Expr(
-    "left_to_regular_force",
-    lambda t: t.left_to_regular_force.fill_null(False) & t.left_on.notnull(),
-    "left to join the regular force",
+ACCEPTED = Expr("status_accepted", lambda t: t.status == "accepted", "status is 'accepted'")
+DECIDED_MONTH = Expr("decided_on_month", lambda t: t.decided_on.truncate("M"), "month decided")
+APPLICATIONS_BY_DECISION = table(
+    "regular_force_applications",
+    month=DECIDED_MONTH,
+    text="regular_force_applications, by month of decided_on",
 )
-LEFT_MONTH = Expr("left_on_month", lambda t: t.left_on.truncate("M"), "month of left_on")
-VOLUNTEERS_BY_LEAVING = table("volunteers", month=LEFT_MONTH, text="volunteers, by month left")
+APPLICATIONS = table("regular_force_applications")
+ROLE = Expr("role_or_other", lambda t: t.role.fill_null("other"), "role (empty: 'other')")
+VOLUNTEER = Expr("volunteer_id", lambda t: t.volunteer_id, "volunteer_id")
+#: a community policing volunteer is deployed at D with a duty in the DEPLOYED_DAYS to D
+DEPLOYED_DAYS = 90
+
+
+def _cpv_duties(con):  # type: ignore[no-untyped-def]
+    """Each CPV duty, current from its day for DEPLOYED_DAYS (or until the volunteer left)."""
+    duties = con.table("volunteer_duties")
+    people = con.table("volunteers")
+    people = people.filter(people.kind == "cpv").select("volunteer_id", "left_on")
+    t = duties.inner_join(people, "volunteer_id")
+    ends = t.duty_date + ibis.interval(days=DEPLOYED_DAYS)
+    return t.mutate(
+        deployed_until=ibis.ifelse(t.left_on.notnull() & (t.left_on < ends), t.left_on, ends)
+    )
+
+
+CPV_DUTIES = Source(
+    "volunteer_duties_of_cpvs",
+    ("volunteer_duties", "volunteers"),
+    _cpv_duties,
+    text=f"volunteer_duties of community policing volunteers, each current {DEPLOYED_DAYS} days",
+)
 
 
 def _specials_duties(con):  # type: ignore[no-untyped-def]
@@ -126,12 +153,23 @@ MEASURES = [
         "Specials accepted into the regular force",
         "count",
         family="volunteers",
-        source=VOLUNTEERS_BY_LEAVING,
-        aggregate=Count(SPECIAL & TO_REGULARS),
+        source=APPLICATIONS_BY_DECISION,
+        aggregate=Count(ACCEPTED),
         good="up",
         coverage="always",
-        definition="Special constables with left_to_regular_force = true whose left_on falls in"
-        " the period (the board's 'to 2022-10' reads as FY2022/23 to 2022-10).",
+        definition="regular_force_applications with status 'accepted' whose decided_on falls"
+        " in the period (the board's 'to 2022-10' reads as FY2022/23 to 2022-10).",
+    ),
+    Measure(
+        "specials_in_process_to_regular_force",
+        "Specials in process to join the regular force",
+        "count",
+        family="volunteers",
+        source=APPLICATIONS,
+        aggregate=Headcount(since=("applied_on",), until="decided_on"),
+        good="up",
+        definition="regular_force_applications in process at the period's last day D:"
+        " applied_on <= D and decided_on empty or after D (whatever was decided later).",
     ),
     Measure(
         "police_support_volunteers",
@@ -150,6 +188,27 @@ MEASURES = [
         good="up",
         definition=f"Headcount of community policing volunteers (kind 'cpv') {_at}.",
         **_v,
+    ),
+    Measure(
+        "cpv_roles",
+        "Community policing volunteer roles",
+        "count",
+        aggregate=Headcount(CPV, value=ROLE),
+        definition=f"Distinct roles of the community policing volunteers on strength {_at}"
+        " (an empty role counts as 'other').",
+        **_v,
+    ),
+    Measure(
+        "cpv_deployed",
+        "Community policing volunteers deployed",
+        "count",
+        family="volunteers",
+        source=CPV_DUTIES,
+        aggregate=Headcount(since=("duty_date",), until="deployed_until", value=VOLUNTEER),
+        good="up",
+        definition="Distinct community policing volunteers with a volunteer_duties row in the"
+        f" {DEPLOYED_DAYS} days to the period's last day D (D - {DEPLOYED_DAYS - 1} to D), who"
+        " had not left by D.",
     ),
     *[
         Measure(

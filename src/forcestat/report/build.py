@@ -120,8 +120,10 @@ def build_report(
         name = build.__name__
         if only_held:
             kinds = section_kinds(name)
-            if name == "neighbourhood" and not _profile_has_neighbourhood(profile):
-                continue  # about the force, not its records: nothing to say without a profile
+            if name == "neighbourhood" and not (
+                _profile_has_neighbourhood(profile) or sections.school_officers(figures, profile)
+            ):
+                continue  # nothing to say without a profile or school officer assignments
             if kinds and not any(_held(figures, k) for k in kinds):
                 left_out.append(f"{_title(build, figures, profile)} ({', '.join(kinds)})")
                 continue

@@ -8,7 +8,9 @@ narrative. No builder computes a figure; sentences come from :mod:`.narrative`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 from ..measures.contact import CALL_PARTS
 from ..periods import add_months, fy_start_year, parse_period
@@ -36,6 +38,7 @@ _S136 = ("s136_detentions", "s136_detentions_monthly_average")
 
 #: The measures this module's sections read, by scope (see figures.SCOPES).
 READS: dict[str, tuple[str, ...]] = {
+    "at_date": ("school_officers", "schools_covered"),  # and as previously reported
     "month": ("s136_detentions",),
     "period": _S136,
     "fytd": _S136,
@@ -142,36 +145,92 @@ def _benchmark_sentence(
 
 
 # -- 1. neighbourhood ----------------------------------------------------------------------------
-def neighbourhood(f: Figures, profile: ForceProfile) -> Section:
-    """Districts, and school officers with the schools they cover (from the force profile)."""
-    n = len(profile.districts)
+_SCHOOLS = ("school_officers", "schools_covered")
+
+
+@dataclass(frozen=True)
+class SchoolOfficers:
+    """School officers and schools covered, now and as previously reported, with where the
+    figures come from: the school officer assignments when the store holds them, else the
+    force profile. Values may be suppression marks (public edition)."""
+
+    officers: Any
+    schools: Any
+    earlier_officers: Any
+    earlier_schools: Any
+    now_label: str
+    earlier_label: str
+    source: str
+    from_records: bool
+
+
+def school_officers(f: Figures, profile: ForceProfile) -> SchoolOfficers | None:
+    """The school officers figures of the report (None: neither records nor profile give
+    them)."""
+    officers, schools = (f.value(k, "at_date") for k in _SCHOOLS)
+    if officers is not None and schools is not None:
+        return SchoolOfficers(
+            officers,
+            schools,
+            f.value("school_officers", "at_previous"),
+            f.value("schools_covered", "at_previous"),
+            now_label=f"At {f.at_date:%-d %B %Y}",
+            earlier_label=f"At {f.period.start - timedelta(days=1):%-d %B %Y}",
+            source="Source: school officer assignments (records).",
+            from_records=True,
+        )
+    if profile.school_officers is None or profile.schools_covered is None:
+        return None
     as_at = profile.schools_as_at or f"{f.at_date:%Y-%m-%d}"
-    now = f"As at {parse_period(as_at).start:%-d %B %Y}" if as_at else "Now"
 
-    def cell(v: int | None) -> str:
+    def held(v: int | None) -> Any:
         if v is not None and f.public and is_small(v, "count"):
-            return UNDER_FIVE.mark  # the public edition holds the profile's counts to the rule too
-        return "–" if v is None else f"{v:,}"
+            return UNDER_FIVE  # the public edition holds the profile's counts to the rule too
+        return v
 
+    return SchoolOfficers(
+        held(profile.school_officers),
+        held(profile.schools_covered),
+        held(profile.earlier_school_officers),
+        held(profile.earlier_schools_covered),
+        now_label=f"As at {parse_period(as_at).start:%-d %B %Y}",
+        earlier_label="Previously reported",
+        source=f"Source: force profile ({profile.source}).",
+        from_records=False,
+    )
+
+
+def _school_cell(v: Any) -> str:
+    if is_suppressed(v):
+        return str(v.mark)
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def neighbourhood(f: Figures, profile: ForceProfile) -> Section:
+    """Districts, and school officers with the schools they cover (from the school officer
+    assignments when the store holds them, else from the force profile)."""
+    n = len(profile.districts)
+    so = school_officers(f, profile)
+    rows: list[tuple[str, tuple[str, ...]]] = [
+        # the number of districts is geography the force publishes, not a count of
+        # people or events: the public edition shows it as it is
+        ("Districts", ("", f"{n:,}" if n else "–")),
+    ]
+    if so is not None:
+        rows += [
+            ("School Officers", (_school_cell(so.earlier_officers), _school_cell(so.officers))),
+            ("Schools Covered", (_school_cell(so.earlier_schools), _school_cell(so.schools))),
+        ]
     table = TableSpec(
         caption="Neighbourhood policing and school officers",
         stub_header="Neighbourhood policing",
-        columns=("Previously reported", now),
-        rows=(
-            # the number of districts is geography the force publishes, not a count of
-            # people or events: the public edition shows it as it is
-            ("Districts", ("", f"{n:,}")),
-            (
-                "School Officers",
-                (cell(profile.earlier_school_officers), cell(profile.school_officers)),
-            ),
-            (
-                "Schools Covered",
-                (cell(profile.earlier_schools_covered), cell(profile.schools_covered)),
-            ),
+        columns=(
+            so.earlier_label if so else "Previously reported",
+            so.now_label if so else "Now",
         ),
+        rows=tuple(rows),
         id="t-neighbourhood",
-        note=f"Source: force profile ({profile.source}).",
+        note=so.source if so else f"Source: force profile ({profile.source}).",
     )
     sec = Section("neighbourhood", "Neighbourhood Policing and School Officers")
     sec = sec.add_paragraph(
@@ -180,38 +239,30 @@ def neighbourhood(f: Figures, profile: ForceProfile) -> Section:
         if n
         else None
     )
-    small = f.public and any(
-        is_small(v, "count")
-        for v in (
-            profile.school_officers,
-            profile.schools_covered,
-            profile.earlier_school_officers,
-            profile.earlier_schools_covered,
-        )
-    )
-    sec = sec.add_paragraph(None if small else _schools_sentence(profile))
+    values = (so.officers, so.schools, so.earlier_officers, so.earlier_schools) if so else ()
+    small = any(is_suppressed(v) for v in values)
+    sec = sec.add_paragraph(None if small or so is None else _schools_sentence(so))
     sec = sec.add_table(table)
-    if not small and profile.school_officers is not None and profile.schools_covered is not None:
-        earlier = (profile.earlier_school_officers, profile.earlier_schools_covered)
+    if so is not None and not small and so.officers is not None and so.schools is not None:
         cats, vals, groups = [], [], []
         for label, before, after in (
-            ("School officers", earlier[0], profile.school_officers),
-            ("Schools covered", earlier[1], profile.schools_covered),
+            ("School officers", so.earlier_officers, so.officers),
+            ("Schools covered", so.earlier_schools, so.schools),
         ):
             if before is not None:
                 cats.append(label)
                 vals.append(before)
-                groups.append("Previously reported")
+                groups.append(so.earlier_label)
             cats.append(label)
             vals.append(after)
-            groups.append("Now")
+            groups.append(so.now_label)
         sec = sec.add_chart(
             charts.category_bars(
                 "School officers and the schools they cover",
                 cats,
                 vals,
                 x_title="Number",
-                alt_text=_schools_sentence(profile) or "",
+                alt_text=_schools_sentence(so) or "",
                 chart_id="c-schools",
                 groups=groups,
             )
@@ -219,16 +270,21 @@ def neighbourhood(f: Figures, profile: ForceProfile) -> Section:
     return sec
 
 
-def _schools_sentence(profile: ForceProfile) -> str | None:
-    if profile.school_officers is None or profile.schools_covered is None:
+def _schools_sentence(so: SchoolOfficers) -> str | None:
+    if so.officers is None or so.schools is None:
         return None
     s = (
-        f"The School Officers Team is made up of {profile.school_officers} officers covering "
-        f"{profile.schools_covered} schools"
+        f"The School Officers Team is made up of {so.officers:,.0f} officers covering "
+        f"{so.schools:,.0f} schools"
     )
-    eo, es = profile.earlier_school_officers, profile.earlier_schools_covered
+    eo, es = so.earlier_officers, so.earlier_schools
     if eo is not None and es is not None:
-        s += f", compared with {eo} officers across {es} schools previously reported"
+        when = (
+            f"on {so.earlier_label.removeprefix('At ')}"
+            if so.from_records
+            else "previously reported"
+        )
+        s += f", compared with {eo:,.0f} officers across {es:,.0f} schools {when}"
     return s + "."
 
 

@@ -30,6 +30,9 @@ READS: dict[str, tuple[str, ...]] = {
     "period": ("special_constable_hours",),
     "fytd": ("specials_accepted_into_regular_force",),
     "at_date": (
+        "specials_in_process_to_regular_force",
+        "cpv_roles",
+        "cpv_deployed",
         "special_constables",
         "special_constables_independent",
         "police_support_volunteers",
@@ -41,13 +44,21 @@ READS: dict[str, tuple[str, ...]] = {
 }
 
 # -- 3. special constabulary and volunteers ------------------------------------------------------
+#: rows shown only when the store holds their records (applications, CPV duties)
+_OPTIONAL = frozenset({"specials_in_process_to_regular_force", "cpv_deployed"})
 VOLUNTEER_ROWS = (
     ("Special Constables", "special_constables", "at_date"),
     ("Of whom independent", "special_constables_independent", "at_date"),
     ("Hours of policing by Special Constables", "special_constable_hours", "period"),
     ("Specials accepted into the regular force", "specials_accepted_into_regular_force", "fytd"),
+    (
+        "Specials in process to join the regular force",
+        "specials_in_process_to_regular_force",
+        "at_date",
+    ),
     ("Police Support Volunteers", "police_support_volunteers", "at_date"),
     ("Community Policing Volunteers", "community_policing_volunteers", "at_date"),
+    ("Of whom deployed (a duty in the last 90 days)", "cpv_deployed", "at_date"),
 )
 
 
@@ -75,7 +86,10 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
         stub_header="Citizens in Policing",
         columns=("Figure", "Basis"),
         rows=tuple(
-            (label, (f.fmt(key, scope), bases[scope])) for label, key, scope in VOLUNTEER_ROWS
+            (label, (f.fmt(key, scope), bases[scope]))
+            for label, key, scope in VOLUNTEER_ROWS
+            # figures of records a force may not keep are left out rather than shown as n/a
+            if key not in _OPTIONAL or f.value(key, scope) is not None
         ),
         id="t-volunteers",
     )
@@ -114,10 +128,16 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
         )
     accepted = f.value("specials_accepted_into_regular_force", "fytd")
     if accepted is not None:
+        in_process = f.value("specials_in_process_to_regular_force", "at_date")
+        more = (
+            f", and {f.fmt('specials_in_process_to_regular_force', 'at_date')} more are in process"
+            if in_process is not None and in_process is not WITHHELD
+            else ""
+        )
         sec = sec.add_paragraph(
             "In the financial year to date, "
             f"{f.fmt('specials_accepted_into_regular_force', 'fytd')}"
-            " Special Constables have been accepted into the regular force."
+            f" Special Constables have been accepted into the regular force{more}."
         )
     psv, cpv = (
         f.value("police_support_volunteers", "at_date"),
@@ -130,7 +150,11 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
                 f"{f.fmt('police_support_volunteers', 'at_date')} Police Support Volunteers"
             )
         if cpv is not None:
-            in_roles = f" in {len(roles)} different roles" if roles else ""
+            n_roles = f.value("cpv_roles", "at_date")
+            if n_roles is not None and not is_suppressed(n_roles):
+                in_roles = f" in {n_roles:,.0f} different roles"
+            else:
+                in_roles = f" in {len(roles)} different roles" if roles else ""
             number = f.fmt("community_policing_volunteers", "at_date")
             parts.append(
                 f"Community Policing Volunteers{in_roles} (their number {number}, so that no "
@@ -138,8 +162,15 @@ def volunteers(f: Figures, profile: ForceProfile) -> Section:
                 if cpv is WITHHELD
                 else f"{number} Community Policing Volunteers{in_roles}"
             )
+        deployed = f.value("cpv_deployed", "at_date")
+        tail = (
+            f"; {f.fmt('cpv_deployed', 'at_date')} Community Policing Volunteers were deployed"
+            " in the last 90 days"
+            if cpv is not None and deployed is not None and deployed is not WITHHELD
+            else ""
+        )
         sec = sec.add_paragraph(
-            f"There are {narrative.join_words(parts)} working with {profile.name}."
+            f"There are {narrative.join_words(parts)} working with {profile.name}{tail}."
         )
     if roles:
         # with a withheld role "Canine: fewer than 5" reads better than "fewer than 5 Canine"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..errors import SchemaError
-from . import contact, crime, encompass, mental_health, speedwatch, volunteers
+from . import contact, crime, encompass, mental_health, neighbourhood, speedwatch, volunteers
 from .base import Column, Derived, RecordKind, Rule
 
 KINDS: dict[str, RecordKind] = {
     k.name: k
-    for module in (contact, crime, mental_health, volunteers, speedwatch, encompass)
+    for module in (contact, crime, mental_health, volunteers, speedwatch, encompass, neighbourhood)
     for k in module.KINDS
 }
 

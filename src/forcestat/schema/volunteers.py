@@ -29,7 +29,12 @@ volunteers = RecordKind(
         Column("left_on", "date", required=False),
         Column("independent", "bool", required=False, description="Specials: independent patrol"),
         Column("independent_from", "date", required=False),
-        Column("left_to_regular_force", "bool", required=False),
+        Column(
+            "left_to_regular_force",
+            "bool",
+            required=False,
+            description="Descriptive only: the figures count regular_force_applications",
+        ),
     ),
     key=("volunteer_id",),
     rules=(
@@ -58,4 +63,43 @@ volunteer_duties = RecordKind(
     time_column="duty_date",
 )
 
-KINDS = (volunteers, volunteer_duties)
+#: where a special constable's move to the regular force stands
+APPLICATION_STATUSES = ("in_process", "accepted", "withdrawn", "declined")
+
+regular_force_applications = RecordKind(
+    name="regular_force_applications",
+    domain="volunteers",
+    description=(
+        "A special constable moving to the regular force: in process from applied_on until "
+        "decided_on, then accepted (or withdrawn, declined)."
+    ),
+    columns=(
+        Column("volunteer_id", "str"),
+        Column("applied_on", "date"),
+        Column("status", "str", allowed=APPLICATION_STATUSES),
+        Column(
+            "decided_on",
+            "date",
+            required=False,
+            description="Day the status became accepted, withdrawn or declined; empty in process",
+        ),
+    ),
+    key=("volunteer_id", "applied_on"),
+    rules=(
+        Rule(
+            "decided_unless_in_process",
+            "(status = 'in_process') = (decided_on IS NULL)",
+            "decided_on",
+            "decided_on must be empty while in_process and given otherwise",
+        ),
+        Rule(
+            "decided_after_applied",
+            "decided_on IS NULL OR decided_on >= applied_on",
+            "decided_on",
+            "decided_on must not be before applied_on",
+        ),
+    ),
+    time_column="applied_on",
+)
+
+KINDS = (volunteers, volunteer_duties, regular_force_applications)

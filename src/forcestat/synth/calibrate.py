@@ -132,20 +132,16 @@ def _consequence_reason(t: Target, achieved: float) -> str:
 
 
 def profile_figures(targets: Targets, profile: str | None) -> dict[tuple[str, str], float]:
-    """The neighbourhood figures the copied force profile gives (districts, school officers)."""
+    """The neighbourhood figures the copied force profile gives (the number of districts)."""
     if not profile:
         return {}
     with open(profile, "rb") as fh:
         doc = tomllib.load(fh)
-    given = {
-        "districts": len(doc.get("force", {}).get("districts", [])) or None,
-        "school_officers": doc.get("schools", {}).get("officers"),
-        "schools_covered": doc.get("schools", {}).get("schools_covered"),
-    }
+    districts = len(doc.get("force", {}).get("districts", []))
     return {
-        (t.measure, t.period_text): float(given[t.measure])
+        (t.measure, t.period_text): float(districts)
         for t in targets
-        if given.get(t.measure) is not None
+        if t.measure == "districts" and districts
     }
 
 

@@ -181,7 +181,7 @@ def generate(
 
 def _steps(tg: Targets, seed: int, log: CalibrationLog, writer: RecordWriter):
     """The non-call generation steps the targets call for: (name, callable -> measures)."""
-    from . import contact, crime, speedwatch, volunteers
+    from . import contact, crime, encompass, neighbourhood, speedwatch, volunteers
 
     steps: list[tuple[str, Callable[[], set[str]]]] = []
     if tg.has_any("s136_detentions"):
@@ -190,6 +190,8 @@ def _steps(tg: Targets, seed: int, log: CalibrationLog, writer: RecordWriter):
     steps += crime.steps(writer, tg, seed, log)
     steps += volunteers.steps(writer, tg, seed, log)
     steps += speedwatch.steps(writer, tg, seed, log)
+    steps += neighbourhood.steps(writer, tg, seed, log)
+    steps += encompass.steps(writer, tg, seed, log)
     return steps
 
 

@@ -35,12 +35,11 @@ KNOWN_MEASURES: dict[str, str] = {
     **units(),
     "benchmark_999_pct_not_answered": "percent",
     "districts": "count",
-    "school_officers": "count",
-    "schools_covered": "count",
 }
 
-#: Measures that come from the force profile, not from records.
-PROFILE_MEASURES = frozenset({"districts", "school_officers", "schools_covered"})
+#: Measures that come from the force profile, not from records (school officers and the
+#: schools they cover are counted from school_officer_assignments).
+PROFILE_MEASURES = frozenset({"districts"})
 
 #: Units whose values scale with --scale (volumes); percentages and averages of times do not.
 SCALED_UNITS = frozenset({"count", "hours", "count/month"})

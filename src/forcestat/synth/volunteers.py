@@ -4,6 +4,7 @@ and the duties specials give, with exact headcounts at the target date and exact
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import numpy as np
@@ -22,6 +23,9 @@ MEASURES = {
     "special_constables_independent",
     "special_constable_hours",
     "specials_accepted_into_regular_force",
+    "specials_in_process_to_regular_force",
+    "cpv_roles",
+    "cpv_deployed",
     "police_support_volunteers",
     "community_policing_volunteers",
     *(f"cpv_{r}" for r in CPV_ROLES),
@@ -77,6 +81,8 @@ def _write(writer: RecordWriter, tg: Targets, seed: int, log: CalibrationLog) ->
     for i, r in enumerate(rows):
         r["volunteer_id"] = f"V{i + 1:05d}"
     writer.write("volunteers", {k: [r.get(k) for r in rows] for k in _VOL_COLS})
+    _applications(writer, rng, rows, reg, d, log, tg.scale)
+    _cpv_duties(writer, rng, rows, _one(tg, "community_policing_volunteers"), d, log)
     if hours and hours.period:
         _duties(writer, rng, [r for r in rows if r["kind"] == "special"], hours.period, hours.value)
         log.choose("special_constable_hours", f"{hours.value:,.2f} hours in quarter-hour duties")
@@ -309,3 +315,105 @@ def _exact_total(rng: np.random.Generator, lengths: np.ndarray, quarters: int) -
         lengths[:rest] += 1
         if lengths.min() < 1 or lengths.max() > 96:
             lengths = np.clip(lengths, 1, 96)
+
+
+IN_PROCESS = re.compile(r"(\d+) more in process")
+DEPLOYED = re.compile(r"over (\d+) deployed")
+
+
+def _applications(
+    writer: RecordWriter,
+    rng: np.random.Generator,
+    rows: list[dict],
+    reg: Target | None,
+    d: date,
+    log: CalibrationLog,
+    scale: float = 1.0,
+) -> None:
+    """Applications to the regular force: accepted for each special who left to join it (on
+    the day they left), in process for as many serving specials as the note says ("16 more in
+    process"), and a few withdrawn."""
+    joined = [r for r in rows if r["kind"] == "special" and r.get("left_to_regular_force")]
+    serving = [
+        r
+        for r in rows
+        if r["kind"] == "special"
+        and r.get("left_on") is None
+        and r["joined_on"] < d - timedelta(days=400)
+    ]
+    m = IN_PROCESS.search(reg.note) if reg else None
+    n_in = min(len(serving), round(int(m.group(1)) * scale) if m else 0)
+    picked = [serving[int(i)] for i in rng.permutation(len(serving))[: n_in + 3]]
+    out = []
+    for r in joined:
+        applied = r["left_on"] - _days(rng, 90, 240)
+        out.append((r["volunteer_id"], applied, "accepted", r["left_on"]))
+    for r in picked[:n_in]:
+        out.append((r["volunteer_id"], d - _days(rng, 5, 200), "in_process", None))
+    for r in picked[n_in:]:
+        applied = d - _days(rng, 250, 500)
+        out.append((r["volunteer_id"], applied, "withdrawn", applied + _days(rng, 20, 120)))
+    if not out:
+        return
+    if m:
+        log.choose(
+            "specials_accepted_into_regular_force",
+            f"{len(joined)} applications accepted on the day the special left; {n_in} in "
+            f"process at {d:%-d %B %Y} (the note's '{m.group(0)}'); {len(out) - len(joined) - n_in}"
+            " withdrawn",
+        )
+    cols = ("volunteer_id", "applied_on", "status", "decided_on")
+    writer.write("regular_force_applications", {c: [o[i] for o in out] for i, c in enumerate(cols)})
+
+
+def _days(rng: np.random.Generator, lo: int, hi: int) -> timedelta:
+    return timedelta(days=int(rng.integers(lo, hi)))
+
+
+def _cpv_duties(
+    writer: RecordWriter,
+    rng: np.random.Generator,
+    rows: list[dict],
+    total: Target | None,
+    d: date,
+    log: CalibrationLog,
+) -> None:
+    """Duties of community policing volunteers: those deployed at ``d`` (the note's "over 50
+    deployed": a few more than 50) have duties in the 90 days to it, the rest only earlier."""
+    cpvs = [
+        r
+        for r in rows
+        if r["kind"] == "cpv"
+        and r["joined_on"] <= d - timedelta(days=120)
+        and (r.get("left_on") is None or r["left_on"] > d)
+    ]
+    m = DEPLOYED.search(total.note) if total else None
+    if not cpvs or not m:
+        return
+    n_dep = min(len(cpvs), int(m.group(1)) + 3)
+    order = rng.permutation(len(cpvs))
+    vids, dates, hours, activity = [], [], [], []
+    for rank, i in enumerate(order):
+        r = cpvs[int(i)]
+        for _ in range(int(rng.integers(1, 6))):
+            # deployed: on duty in the 90 days to d; the others last 95 to 110 days before
+            back = _days(rng, 0, 90) if rank < n_dep else _days(rng, 95, 110)
+            vids.append(r["volunteer_id"])
+            dates.append(d - back)
+            hours.append(float(rng.integers(4, 33)) / 4.0)
+            activity.append(str(r["role"]).replace("_", " "))
+    log.choose(
+        "community_policing_volunteers",
+        f"{n_dep} of {len(cpvs)} serving CPVs on duty in the 90 days to {d:%-d %B %Y} "
+        f"(the note's '{m.group(0)}')",
+    )
+    writer.write(
+        "volunteer_duties",
+        {
+            "duty_id": ids("DC-", 1, len(vids), 6),
+            "volunteer_id": vids,
+            "duty_date": dates,
+            "hours": np.array(hours, dtype=np.float64),
+            "activity": activity,
+        },
+    )

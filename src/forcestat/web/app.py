@@ -58,7 +58,7 @@ def create_app(
 
     With ``rollups`` the store's monthly rollups are built if it has none, so pages answer
     from them; ingest keeps them in step from then on."""
-    from . import views  # noqa: F401  (registers the pages)
+    from . import views, workflows  # noqa: F401  (registers the pages)
     from .api import router
 
     app = FastAPI(
@@ -108,6 +108,7 @@ def create_app(
     app.include_router(router)
     _login_routes(app)
     _form_routes(app)
+    workflows.add_routes(app)
     for page in PAGES:
         _add_page(app, page)
     return app

@@ -14,10 +14,12 @@ from .notify import (
     DueList,
     EncompassPolicy,
     Notice,
+    Outbox,
     SendResult,
     due,
     load_encompass_policy,
     message,
+    on_schedule,
     require_safeguarding,
     send,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "DueList",
     "EncompassPolicy",
     "Notice",
+    "Outbox",
     "SchoolCalendar",
     "SendResult",
     "Term",
@@ -35,6 +38,7 @@ __all__ = [
     "is_bank_holiday",
     "load_encompass_policy",
     "message",
+    "on_schedule",
     "require_safeguarding",
     "send",
 ]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import smtplib
 import tomllib
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
 
@@ -241,6 +242,50 @@ confidential safeguarding information and record it as your safeguarding policy 
     return m
 
 
+class Transport(Protocol):
+    """Where messages go: an SMTP connection, or an :class:`Outbox`."""
+
+    def send_message(self, msg: EmailMessage) -> Any: ...
+
+    def quit(self) -> Any: ...
+
+
+class Outbox:
+    """A transport that delivers nothing: it counts the messages (and keeps them with
+    ``keep``). The demo sends through one; so can a test."""
+
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
+        self.count = 0
+        self.messages: list[EmailMessage] = []
+
+    def send_message(self, msg: EmailMessage) -> None:
+        self.count += 1
+        if self.keep:
+            self.messages.append(msg)
+
+    def quit(self) -> None:
+        pass
+
+
+def on_schedule(runs: tuple[time, ...]) -> Callable[[Notice], datetime]:
+    """When a notice goes out if ``send`` runs every day at ``runs`` (Europe/London times):
+    the first run at or after the police knew (naive UTC, as stored)."""
+    ordered = sorted(runs)
+
+    def sent_at(n: Notice) -> datetime:
+        local = n.reported_at.replace(tzinfo=UTC).astimezone(LONDON)
+        day = local.date()
+        while True:
+            for t in ordered:
+                at = datetime.combine(day, t, LONDON)
+                if at >= local:
+                    return at.astimezone(UTC).replace(tzinfo=None)
+            day += timedelta(days=1)
+
+    return sent_at
+
+
 def send(
     store: Store,
     smtp_url: str,
@@ -250,14 +295,37 @@ def send(
     force: str = "The police",
     actor: str | None = None,
     now: datetime | None = None,
+    transport: Transport | None = None,
+    sent_at: Callable[[Notice], datetime] | None = None,
+    record_every: int = 1,
 ) -> SendResult:
-    """Send every due notification and record when; a second run sends nothing new."""
+    """Send every due notification and record when; a second run sends nothing new.
+
+    ``transport`` replaces the SMTP connection (an :class:`Outbox`); ``sent_at`` gives the
+    time each notice is recorded as sent (default ``now``): the demo replays a daily schedule
+    over past incidents with :func:`on_schedule`. Each message is recorded as soon as the
+    server took it (``record_every`` > 1 records that many at a time: for an outbox only).
+    """
     policy = policy or EncompassPolicy()
     items = due(store, role, policy, actor=actor)
     result = SendResult(exceptions=len(items.exceptions))
     if not items.due:
         return result
-    server = _connect(smtp_url)
+    server: Transport = transport if transport is not None else _connect(smtp_url)
+    pending: list[list[Any]] = []
+
+    def record() -> None:
+        if len(pending) == 1:
+            store.duck.execute(
+                "INSERT INTO encompass_notices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", pending[0]
+            )
+        elif pending:  # many at once: one insert of a frame (executemany is row by row)
+            import pandas as pd
+
+            frame = pd.DataFrame(pending, columns=NOTICE_COLUMNS)  # noqa: F841 (DuckDB reads it)
+            store.duck.execute("INSERT INTO encompass_notices SELECT * FROM frame")
+        pending.clear()
+
     try:
         for n in items.due:
             msg = message(n, policy, force)
@@ -266,10 +334,8 @@ def send(
             except (OSError, smtplib.SMTPException) as e:
                 result.failed.append((n.incident_id, n.child_id, str(e)))
                 continue
-            sent = now or now_utc()
-            month = sent_month(n.reported_at)
-            store.duck.execute(
-                "INSERT INTO encompass_notices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sent = sent_at(n) if sent_at else (now or now_utc())
+            pending.append(
                 [
                     n.incident_id,
                     n.child_id,
@@ -278,13 +344,16 @@ def send(
                     n.reported_at,
                     n.due_at,
                     sent,
-                    month,
+                    sent_month(n.reported_at),
                     n.key_adult_email,
                     msg["Message-ID"],
-                ],
+                ]
             )
             result.sent += 1
+            if len(pending) >= record_every:
+                record()
     finally:
+        record()  # what the server took is recorded, even when a later message failed
         try:
             server.quit()
         except (OSError, smtplib.SMTPException):
@@ -298,6 +367,20 @@ def send(
         role=role,
     )
     return result
+
+
+NOTICE_COLUMNS = (
+    "incident_id",
+    "child_id",
+    "school_id",
+    "district",
+    "reported_at",
+    "due_at",
+    "sent_at",
+    "month",
+    "recipient",
+    "message_id",
+)
 
 
 def sent_month(reported_at: datetime) -> date:
