@@ -172,3 +172,22 @@ def test_volunteer_hours_by_kind_role_and_activity_for_the_board(site):
 
 def test_volunteer_hours_need_a_login(site):
     assert Client(site["app"]).get("/volunteers.json").status_code == 401
+
+
+def test_the_coordinator_prints_the_waiting_letters_and_exports_new_referrals_once(site):
+    c = as_role(site, "manager")
+    waiting = c.get("/speedwatch.json").json()["data"]
+    assert waiting["letters"]["not_printed"] > 0 and waiting["dvla"]["not_exported"] == 2
+    assert c.post("/speedwatch/letters/print", data={}).status_code == 403  # no CSRF token
+    token = c.csrf("/speedwatch")
+    printed = c.post("/speedwatch/letters/print", data={"csrf": token})
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
+    again = c.post("/speedwatch/letters/print", data={"csrf": token})
+    assert again.status_code == 400 and "no letters are waiting" in again.text
+    export = c.post("/speedwatch/dvla/export", data={"csrf": token})
+    assert export.status_code == 200 and len(export.text.splitlines()) == 3  # header, 2 vehicles
+    assert len(c.post("/speedwatch/dvla/export", data={"csrf": token}).text.splitlines()) == 1
+    after = c.get("/speedwatch.json").json()["data"]
+    assert after["letters"]["not_printed"] == 0 and after["dvla"]["not_exported"] == 0
+    assert [b["batch_id"] for b in after["letters"]["batches"]] == [2, 1]
+    assert as_role(site, "analyst").post("/speedwatch/dvla/export", data={}).status_code == 403

@@ -303,14 +303,89 @@ def volunteers(ctx: PageContext) -> dict[str, Any]:
         "hours": {k: rows[k] for k in PERIOD_FIGURES if k in rows},
         "headcounts": {k: rows[k] for k in HEADCOUNTS if k in rows},
         "hours_by": by,
-        "log_with": "forcestat volunteers log VOLUNTEER_ID --date YYYY-MM-DD --hours H",
+        "log_with": "forcestat volunteers log --volunteer ID --date YYYY-MM-DD --hours H",
     }
 
 
 # -- downloads (record-level: role-checked and audited) ------------------------------------------
+def output_folder(store: Any, name: str) -> Path:
+    """Where the web keeps what a workflow writes: a folder beside the store file (a new
+    temporary one for an in-memory store)."""
+    path = getattr(store, "path", ":memory:")
+    base = Path(tempfile.mkdtemp()) if str(path) == ":memory:" else Path(path).parent
+    folder = base / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _attachment(body: bytes, media_type: str, name: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def add_routes(app: FastAPI) -> None:
-    """The letter and DVLA downloads: files holding keepers' addresses and marks."""
+    """The letter and DVLA downloads and runs: files holding keepers' addresses and marks."""
+    from fastapi import Form
+
     from .app import _run
+    from .filters import ParamError
+
+    @app.post("/speedwatch/letters/print", include_in_schema=False)
+    async def print_letters(
+        request: Request,
+        user: User = Depends(auth.require("manager", page=True)),
+        csrf: str = Form(""),
+    ) -> Response:
+        """Print the letters waiting as a new batch (kept beside the store) and download it."""
+        from ..access import record_access
+        from ..workflows.speedwatch import write_letters
+
+        auth.check_csrf(request, csrf)
+        web = request.app.state.web
+
+        def build() -> tuple[int, bytes] | None:
+            with web.db() as store:
+                folder = output_folder(store, "speedwatch-letters")
+                done = write_letters(store, load_policy(None), folder)
+                if done.batch_id is None or done.merged is None:
+                    return None
+                record_access(
+                    store, user, "print", f"speedwatch letters batch {done.batch_id}", done.letters
+                )
+                return done.batch_id, Path(done.merged).read_bytes()
+
+        made = await _run(build)
+        if made is None:
+            raise ParamError("letters", "no letters are waiting to be printed")
+        batch_id, body = made
+        return _attachment(body, "application/pdf", f"speedwatch-letters-batch-{batch_id:04d}.pdf")
+
+    @app.post("/speedwatch/dvla/export", include_in_schema=False)
+    async def export_dvla(
+        request: Request,
+        user: User = Depends(auth.require("manager", page=True)),
+        csrf: str = Form(""),
+    ) -> Response:
+        """The referrals no export holds yet, marked exported (kept beside the store)."""
+        from ..access import record_access
+        from ..workflows.audit import now_utc
+        from ..workflows.speedwatch import write_dvla
+
+        auth.check_csrf(request, csrf)
+        web = request.app.state.web
+
+        def build() -> tuple[str, bytes]:
+            with web.db() as store:
+                name = f"speedwatch-dvla-{now_utc():%Y%m%d-%H%M%S}.csv"
+                done = write_dvla(store, output_folder(store, "speedwatch-dvla") / name)
+                record_access(store, user, "export", "speedwatch DVLA export", done.vehicles)
+                return name, done.path.read_bytes()
+
+        name, body = await _run(build)
+        return _attachment(body, "text/csv; charset=utf-8", name)
 
     @app.get("/speedwatch/letters/{batch_id}.pdf", include_in_schema=False)
     async def letters_pdf(
