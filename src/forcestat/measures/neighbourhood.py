@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import ibis
-
 from .base import Expr, Headcount, Measure, Source
 
 
 def _assignments(con):  # type: ignore[no-untyped-def]
+    import ibis  # lazily: the catalogue loads without Ibis (the CLI's help stays light)
+
     t = con.table("school_officer_assignments")
     # 'to' is the last day covered; a headcount's end is the first day no longer counted
     return t.mutate(ends_before=t.to_date + ibis.interval(days=1))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ibis
-
 from ..schema.volunteers import CPV_ROLES
 from .base import Count, Expr, Headcount, Measure, Source, Split, Sum, table
 
@@ -33,6 +31,8 @@ DEPLOYED_DAYS = 90
 
 def _cpv_duties(con):  # type: ignore[no-untyped-def]
     """Each CPV duty, current from its day for DEPLOYED_DAYS (or until the volunteer left)."""
+    import ibis  # lazily: the catalogue loads without Ibis (the CLI's help stays light)
+
     duties = con.table("volunteer_duties")
     people = con.table("volunteers")
     people = people.filter(people.kind == "cpv").select("volunteer_id", "left_on")
