@@ -34,7 +34,7 @@ from ..errors import InputError, SchemaError
 from ..provenance import MARKER, find_marker, mark_synthetic, read_marker
 from ..schema import KINDS, RecordKind, UnknownKindError, detect_kind, get_kind
 from ..store import Store, undo_table
-from . import dedupe, physical
+from . import dedupe, physical, recordwise
 from .archive import ARCHIVE_SUFFIXES, unpacked
 from .mapping import Mapping, apply_mapping
 from .readers import (
@@ -65,7 +65,7 @@ TEMP_TABLES = (
     "_fs_rejects_scan",
 )
 #: longest raw text quarantine keeps of one record; longer ones keep their length and SHA-256
-RAW_LIMIT = 64 * 1024
+RAW_LIMIT = recordwise.RAW_LIMIT
 
 Progress = Callable[[int, int, str], None]
 
@@ -338,6 +338,7 @@ def ingest_file(
         digest = FileDigest(p, own)
         digest.start()
         job = _FileLoad(store, source, rk, columns, replace, digest, window or Window.default())
+        job.file_mapping = mapping
         if label:
             job.file = label
         try:
@@ -384,6 +385,15 @@ class _FileLoad:
         self.checks: list[Check] = []
         self.fates = dedupe.Fates(0, 0, 0)
         self.deleting = 0
+        #: the mapping file the source is read through (re-applied if the file is re-read)
+        self.file_mapping: Mapping | None = None
+        #: set when the file was read record by record (:mod:`recordwise`)
+        self.records: recordwise.Recordwise | None = None
+
+    @property
+    def own(self) -> Source:
+        """The file's own Source (under a mapping, the one the mapping reads)."""
+        return self.source.original or self.source
 
     @property
     def origin(self) -> str:
@@ -402,6 +412,9 @@ class _FileLoad:
         _drop_temp(self.con)
         self.con.execute("SET enable_progress_bar = false")  # the CLI draws its own
         self.checks = self.scan()
+        if self.records is None and self.parser_lost_track():
+            self.read_record_by_record()
+            self.checks = self.scan()
         self.number_lines()
         self.fates = dedupe.classify(self.con, self.kind, ROWS, self.replace)
         self.deleting = self.plan_deletes() if self.fates.replaced else 0
@@ -451,6 +464,8 @@ class _FileLoad:
     def run(self) -> LoadResult:
         """Write quarantine, rows, audit and load_log: call inside a transaction."""
         self.rejected = self.quarantine_rejects() if self.source.rejects else 0
+        if self.records is not None:
+            self.rejected += self.quarantine_unparsed()
         quarantined = self.rejected + self.quarantine_invalid(self.checks)
         filtered = self.q(self.source.filtered_sql) if self.source.filtered_sql else 0
         parsed = self.q(f"SELECT count(*) FROM {CHK}")
@@ -504,7 +519,17 @@ class _FileLoad:
         """Records in the file counted without the parser; SchemaError when the parser
         delivered a different number (``parsed`` rows + rejected records)."""
         s = self.source
-        if s.physical_records is not None:
+        if self.records is not None:
+            # every line of the file went through the record-by-record reader exactly once
+            lines = self.digest.physical_lines()
+            if self.records.lines != lines:
+                raise SchemaError(
+                    f"{self.file}: the file has {lines:,} lines but {self.records.lines:,} "
+                    "were read; refused, nothing was loaded"
+                )
+            counted = self.records.records
+            delivered = parsed + len(self.records.failed)
+        elif s.physical_records is not None:
             counted = s.physical_records
             delivered = parsed
         else:
@@ -538,10 +563,63 @@ class _FileLoad:
                     self.scan_line_ends_normalised()  # CRLF and LF mixed in one file
                     normalised = True
                     continue
+                if self.own.format == "csv" and self.records is None:
+                    self.read_record_by_record()  # e.g. a carriage return inside a field
+                    continue
                 raise SchemaError(f"{self.file}: cannot read: {msg}") from e
             if not self.too_long_for_scan():
                 break
         return checks
+
+    def parser_lost_track(self) -> bool:
+        """True when DuckDB's CSV reader and the records counted without it
+        (:func:`physical.count_csv`) disagree, or its line numbers cannot be trusted: a
+        quote left open, a different record count, or rejected records in a file whose
+        records span several lines."""
+        own = self.own
+        if own.format != "csv" or own.rejects is None:
+            return False
+        self.digest.hexdigest()
+        c = self.digest.counted
+        assert c is not None
+        if c.open_quote:
+            return True
+        filtered = self.q(self.source.filtered_sql) if self.source.filtered_sql else 0
+        rejected = self.q("SELECT count(DISTINCT line) FROM _fs_rejects")
+        if c.records != self.q(f"SELECT count(*) FROM {CHK}") + filtered + rejected:
+            return True
+        return bool(rejected) and c.records != c.lines - c.blank - 1
+
+    def read_record_by_record(self) -> None:
+        """Read the CSV file again with :mod:`recordwise`: every record it cannot parse is
+        quarantined with its line number and raw text, the others are loaded."""
+        own = self.own
+        _drop_temp(self.con)
+        self.records = recordwise.read_records(
+            self.con, own.scan_path or own.path, own.delimiter, len(own.header)
+        )
+        own.registered += [self.records.table, self.records.unparsed]
+        cols = ", ".join(own.raw_columns)
+        own.relation = f"(SELECT __n, {cols} FROM {self.records.table})"
+        own.line_sql = "__n"
+        own.rejects = own.rescan = None
+        own.physical_records = self.records.records
+        if self.file_mapping is not None:
+            self.source = apply_mapping(self.con, own, self.file_mapping)
+        else:
+            self.source = own
+
+    def quarantine_unparsed(self) -> int:
+        """Quarantine the records the record-by-record reader could not deliver."""
+        assert self.records is not None
+        if not self.records.failed:
+            return 0
+        return self.q(
+            f"""INSERT INTO quarantine (load_id, file, kind, line, "column", rule, reason, raw,
+                                    raw_bytes, raw_length, raw_sha256)
+            SELECT {self.origin}, line, '', rule, reason, raw, raw_bytes, raw_length, raw_sha256
+            FROM {self.records.unparsed}"""
+        )
 
     def scan_line_ends_normalised(self) -> None:
         s = self.source
