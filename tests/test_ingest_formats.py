@@ -322,3 +322,32 @@ def test_trailing_delimiters_make_unnamed_columns_that_are_ignored(store, tmp_pa
     result = ingest_file(store, path)
     assert (result.loaded, result.quarantined) == (1, 1)
     assert list_quarantine(store)[0]["raw"].startswith("C1,9,")
+
+
+def test_jsonl_header_is_every_key_in_the_order_first_seen(tmp_path):
+    from forcestat.ingest.readers import close_source, open_source
+
+    path = tmp_path / "calls.jsonl"
+    lines = ['{"b": 1, "a": 2}', "", "  \t", '{"a": 3, "d": 4}', '{"c": 5, "b": 6, "e": 7}']
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    con = duckdb.connect()
+    source = open_source(con, path)
+    try:
+        assert source.header == ["b", "a", "d", "c", "e"]
+        assert source.physical_records == 3  # blank and white-space lines are not records
+        rows = con.execute(
+            f"SELECT __n, __ok, __r0, __r4 FROM {source.relation} ORDER BY __n"
+        ).fetchall()
+        assert rows == [(1, True, "1", None), (4, True, None, None), (5, True, "6", "7")]
+    finally:
+        close_source(con, source)
+
+
+def test_jsonl_line_indented_or_broken_is_read_the_careful_way(store, tmp_path):
+    rows = calls(3)
+    path = tmp_path / "calls.jsonl"
+    lines = ["  " + json.dumps(rows[0]), json.dumps(rows[1]), json.dumps(rows[2])[:-1]]
+    path.write_text("\n".join(lines) + "\n")
+    result = ingest_file(store, path)
+    assert (result.read, result.loaded, result.quarantined) == (3, 2, 1)
+    assert [(q["line"], q["rule"]) for q in list_quarantine(store)] == [(3, "invalid_json")]

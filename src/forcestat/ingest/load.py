@@ -64,6 +64,8 @@ TEMP_TABLES = (
     "_fs_rejects",
     "_fs_rejects_scan",
 )
+#: the tables holding monthly rollups start with this (``forcestat.measures.rollup.PREFIX``)
+ROLLUP_PREFIX = "rollup_"
 #: longest raw text quarantine keeps of one record; longer ones keep their length and SHA-256
 RAW_LIMIT = recordwise.RAW_LIMIT
 
@@ -440,9 +442,14 @@ class _FileLoad:
         try:
             result = self.run()
             # the store's monthly rollups, if it keeps them, change with the rows they sum
-            from ..measures import rollup
+            # (importing forcestat.measures costs seconds, SciPy: only when there are any)
+            if self.q(
+                "SELECT count(*) FROM information_schema.tables "
+                f"WHERE starts_with(table_name, {sql_string(ROLLUP_PREFIX)})"
+            ):
+                from ..measures import rollup
 
-            rollup.refresh(self.store, [self.kind.name])
+                rollup.refresh(self.store, [self.kind.name])
             # last: a commit DuckDB replays only in part never reaches this row
             con.execute(
                 "UPDATE load_journal SET status = 'committed', "
