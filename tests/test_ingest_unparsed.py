@@ -176,3 +176,31 @@ def test_a_mapped_export_is_read_record_by_record_too(store, tmp_path):
         (6, "ended_after_answer"),
     ]
     assert stored_lines(store) == [("A1", 2)]
+
+
+def test_overlong_row_with_a_field_too_many_keeps_its_length_and_sha256(store, tmp_path):
+    lines = csv_text(calls(4)).splitlines()
+    lines[3] = lines[3].replace("Ashford", "z" * 100_000) + ",extra"
+    result = ingest_file(store, write_lines(tmp_path / "calls.csv", lines))
+    assert (result.read, result.loaded, result.quarantined) == (4, 3, 1)
+    [q] = list_quarantine(store)
+    assert (q["line"], q["rule"]) == (4, "malformed_csv")
+    assert q["raw"] == lines[3][:RAW_LIMIT]
+    assert q["raw_length"] == len(lines[3])
+    assert q["raw_sha256"] == hashlib.sha256(lines[3].encode()).hexdigest()
+
+
+def test_a_rejected_latin1_row_keeps_its_whole_line_from_its_first_byte(store, tmp_path):
+    rows = calls(3)
+    rows[1]["district"] = "Faversham Caf\u00e9"
+    path = tmp_path / "calls.csv"
+    text = csv_text(rows, newline="\r\n")
+    path.write_bytes(text.encode("latin-1"))
+    result = ingest_file(store, path)
+    assert (result.read, result.loaded, result.quarantined) == (3, 2, 1)
+    [(line, raw, raw_bytes)] = store.duck.execute(
+        "SELECT line, raw, raw_bytes FROM quarantine"
+    ).fetchall()
+    assert line == 3
+    assert bytes(raw_bytes) == text.splitlines()[2].encode("latin-1")  # CR of CRLF left off
+    assert raw.startswith("C1,") and raw.endswith("Caf\\xe9,A7")

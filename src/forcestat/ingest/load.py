@@ -21,6 +21,7 @@ filtered``, with ``read`` the count of records in the file made without the pars
 
 from __future__ import annotations
 
+import mmap
 import os
 import socket
 from collections.abc import Callable, Iterable
@@ -545,8 +546,6 @@ class _FileLoad:
             assert c is not None
             counted = c.records
             delivered = parsed + self.q("SELECT count(DISTINCT line) FROM _fs_rejects")
-            if c.open_quote:  # the parser splits an unterminated quote's tail into lines
-                return parsed + self.rejected
         if counted != delivered:
             raise SchemaError(
                 f"{self.file}: the file holds {counted:,} records but the "
@@ -717,33 +716,23 @@ class _FileLoad:
 
     def quarantine_rejects(self) -> int:
         """Quarantine the records the CSV parser rejected, one row each, named by the file's
-        own column names. When a quote is left open to the end of the file, the parser's
-        last record swallowed every later line: each of those lines is counted and
-        quarantined on its own. Records holding bytes that are not UTF-8 keep their
+        own column names. (A quote left open to the end of the file never gets here: such a
+        file is read record by record.) Records holding bytes that are not UTF-8 keep their
         original bytes (``raw_bytes``)."""
         if not self.q("SELECT count(*) FROM _fs_rejects"):
             return 0
-        c = self.digest.counted
-        split = bool(c is not None and c.open_quote)
         names = " ".join(
             f"WHEN {sql_string(f'__r{i}')} THEN {sql_string(h or f'column_{i + 1}')}"
             for i, h in enumerate(self.source.header)
         )
-        pieces = (
-            "LATERAL (SELECT unnest(string_split(r.csv_line, chr(10))) AS piece, "
-            "generate_subscripts(string_split(r.csv_line, chr(10)), 1) AS k)"
-            if split
-            else "LATERAL (SELECT r.csv_line AS piece, 1 AS k)"
-        )
         n = self.q(
             f"""INSERT INTO quarantine BY NAME
             SELECT {self.load_id} AS load_id, {sql_string(self.file)} AS file,
-                   {sql_string(self.kind.name)} AS kind,
-                   line + row_number() OVER (PARTITION BY line ORDER BY k) - 1 AS line,
+                   {sql_string(self.kind.name)} AS kind, line,
                    coalesce(CASE column_name {names} ELSE column_name END, '') AS "column",
-                   rule, reason, left(piece, {RAW_LIMIT}) AS raw
+                   rule, reason, left(csv_line, {RAW_LIMIT}) AS raw
             FROM (
-                SELECT r.line, r.column_name, k, piece,
+                SELECT r.line, r.column_name, r.csv_line,
                        CASE WHEN r.error_type = 'INVALID ENCODING' THEN 'invalid_encoding'
                             WHEN r.error_type = 'LINE SIZE OVER MAXIMUM' THEN 'record_too_long'
                             ELSE 'malformed_csv' END AS rule,
@@ -752,34 +741,40 @@ class _FileLoad:
                              arg_min(error_type, column_idx) AS error_type,
                              arg_min(error_message, column_idx) AS error_message,
                              arg_min(coalesce(csv_line, ''), column_idx) AS csv_line
-                      FROM _fs_rejects GROUP BY line) r,
-                     {pieces}
-                WHERE NOT {str(split).lower()} OR trim(piece, chr(13) || ' ') <> '')"""
+                      FROM _fs_rejects GROUP BY line) r)"""
         )
         self.keep_original_bytes()
         return n
 
     def keep_original_bytes(self) -> None:
-        """Replace the parser's text of records that are not UTF-8 (it shows U+FFFD for each
-        bad byte) with the bytes the file holds, read at the record's byte position."""
+        """Replace the parser's text of rejected records (it cuts a long one, and shows U+FFFD
+        for each byte that is not UTF-8) with the bytes the file holds, read from the start
+        of the record's line: cut at RAW_LIMIT, with the full length and SHA-256 of a longer
+        one. (The first 10,000 rejected lines; any after those keep the parser's text.)"""
         rows = self.con.execute(
-            "SELECT line, min(byte_position) FROM _fs_rejects "
-            "WHERE error_type = 'INVALID ENCODING' GROUP BY line ORDER BY line LIMIT 10000"
+            "SELECT DISTINCT line FROM _fs_rejects ORDER BY line LIMIT 10000"
         ).fetchall()
         if not rows:
             return
         path = self.source.scan_path or self.source.path
+        # where each line starts, found by NumPy (records here are one line each: a file
+        # whose records span lines beside rejected ones is read record by record instead)
+        buf, starts = physical.line_starts(path)
+        if isinstance(buf, mmap.mmap):
+            buf.close()
         fixes = []
         with path.open("rb") as fh:
-            for line, pos in rows:
-                fh.seek(int(pos))
-                raw = fh.readline(RAW_LIMIT + 1).rstrip(b"\r\n")
-                text, original, length, sha = physical.cut(raw, RAW_LIMIT)
-                fixes.append((int(line), text, original, length, sha))
+            for (line,) in rows:
+                if not 0 < int(line) <= len(starts):
+                    continue
+                pos = int(starts[int(line) - 1])
+                text, original, length, sha = physical.line_at(fh, pos, RAW_LIMIT)
+                fixes.append((text, original, length, sha, int(line)))
         self.con.executemany(
             f"UPDATE quarantine SET raw = ?, raw_bytes = ?, raw_length = ?, raw_sha256 = ? "
-            f"WHERE load_id = {self.load_id} AND line = ? AND rule = 'invalid_encoding'",
-            [(t, o, n, h, line) for line, t, o, n, h in fixes],
+            f"WHERE load_id = {self.load_id} AND line = ? "
+            "AND rule IN ('invalid_encoding', 'malformed_csv', 'record_too_long')",
+            fixes,
         )
 
     # -- quarantine ------------------------------------------------------------------------
