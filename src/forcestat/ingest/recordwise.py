@@ -229,4 +229,6 @@ def _reason(message: str) -> str:
         return "a line break (carriage return) inside a field that is not quoted"
     if "unexpected end of data" in message:
         return "a quote is opened and never closed"
+    if "expected after" in message:
+        return "text follows a closing quote (a quote inside a quoted field must be doubled)"
     return message
