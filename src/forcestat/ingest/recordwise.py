@@ -22,8 +22,8 @@ How records are found:
   text with any non-UTF-8 byte written ``\\xNN``, the original bytes when they were not UTF-8
   or were cut, and for a cut record its full length and SHA-256 (:func:`physical.cut`).
 
-Python loops over the records here, so this path reads about a few hundred thousand records
-a second; it runs only for a file the fast reader stumbled on.
+Python loops over the records here, so this path is several times slower than DuckDB's
+reader (docs/ingest.md gives a figure); it runs only for a file the fast reader stumbled on.
 """
 
 from __future__ import annotations
