@@ -109,6 +109,19 @@ def _estimate(db: str, channel: str, period: str | None, interval: int, tz: str)
     return estimate(calls, channel, interval, tz=tz)
 
 
+def _channels_with_calls(db: str, period: str | None) -> list[str]:
+    """The phone channels (999, 101) the store has calls on in the period; one clear line
+    and exit 2 when it has none."""
+    from ..demand.estimate import load_calls
+
+    with Store.open(db, read_only=True) as store:
+        found = set(load_calls(store, None, period)["channel"].dropna().unique())
+    channels = [ch for ch in ("999", "101") if ch in found]
+    if not channels:
+        raise ParameterError("the store has no 999 or 101 calls for that period")
+    return channels
+
+
 # --------------------------------------------------------------------------- commands
 @demand_app.command("estimate")
 def estimate_cmd(
@@ -176,7 +189,8 @@ def staff_cmd(
     from ..demand.staffing import load_roster, roster_service, staff_week
 
     check_percent("shrinkage", shrinkage, allow_zero=True)
-    channels = ["999", "101"] if channel == "all" else [channel]
+    # "all": the channels the records have (a store of 101 calls alone staffs 101)
+    channels = _channels_with_calls(db, period) if channel == "all" else [channel]
     plans: dict[str, pd.DataFrame] = {}
     result: dict[str, Any] = {}
     for ch in channels:
@@ -230,7 +244,7 @@ def staff_cmd(
                 highlight=False,
                 soft_wrap=True,
             )
-    if channel == "all" and pooled and not roster:
+    if channel == "all" and pooled and not roster and len(channels) == 2:
         from ..demand.staffing import pooled_week
 
         est = {ch: _estimate(db, ch, period, interval, tz) for ch in ("999", "101")}
@@ -358,6 +372,11 @@ def _requirement(db: str, channel: str, period: str | None, interval: int, tz: s
         return staff_week(_estimate(db, channel, period, interval, tz)).table["agents"]
     if channel not in ("pooled", "apart"):
         raise ParameterError(f"channel must be 999, 101, pooled or apart (got {channel!r})")
+    found = _channels_with_calls(db, period)
+    if len(found) == 1:
+        # records of one channel: the pool is that channel's own
+        typer.echo(f"note: the store has {found[0]} calls only; rostering {found[0]}", err=True)
+        return staff_week(_estimate(db, found[0], period, interval, tz)).table["agents"]
     est = {ch: _estimate(db, ch, period, interval, tz) for ch in ("999", "101")}
     if channel == "pooled":
         return pooled_week(est).table["agents"]
@@ -549,7 +568,19 @@ def surge_cmd(
         except ValueError:
             raise ParameterError(f"date must be YYYY-MM-DD (got {date!r})") from None
         with Store.open(db, read_only=True) as store:
-            pool = roster_agents(load_roster(store), date, tz)
+            rows = load_roster(store)
+            if rows.empty or not rows["channel"].isin(["999", "101"]).any():
+                # record-only data: the headcount proxy stands in for the roster
+                from ..demand.estimate import infer_staffing, load_calls
+
+                calls = load_calls(store)
+                rows = infer_staffing(calls[calls["channel"].isin(["999", "101"])], 60)
+                typer.echo(
+                    "note: no 999 or 101 staffing records; agents inferred from the calls "
+                    "(forcestat demand infer-staffing writes them to the store)",
+                    err=True,
+                )
+        pool = roster_agents(rows, date, tz)
     hourly: list[pd.DataFrame] = []
     table = surge_day(
         est, day, start, hours, factor, divert / 100, agents=pool,
@@ -753,7 +784,7 @@ def backtest_cmd(
     import numpy as np
     import pandas as pd
 
-    from ..demand.backtest import MODELS, backtest_cells, load_backtest_inputs
+    from ..demand.backtest import backtest_cells, load_backtest_inputs
 
     if replications < 1:
         raise ParameterError(f"replications must be at least 1 (got {replications})")
@@ -768,7 +799,7 @@ def backtest_cmd(
             err=True,
         )
     r = backtest_cells(
-        calls, staffing, fit, test, tz=tz, models=tuple(model or MODELS), demand=demand,
+        calls, staffing, fit, test, tz=tz, models=tuple(model) if model else None, demand=demand,
         min_calls=min_calls, replications=replications, seed=seed,
     )  # fmt: skip
     if as_json:
