@@ -394,7 +394,9 @@ def forecast_cmd(
     country: Annotated[
         str, typer.Option(help="Public-holiday calendar (GB, IL, US...; 'none' for none)")
     ] = "GB",
-    subdiv: Annotated[str | None, typer.Option(help="Region of the calendar (ENG...)")] = "ENG",
+    subdiv: Annotated[
+        str | None, typer.Option(help="Region of the calendar (default ENG for GB)")
+    ] = None,
     staff_quantile: Annotated[
         float | None,
         typer.Option(help="Also staff each interval for this percentile of its calls, e.g. 90"),
@@ -415,6 +417,7 @@ def forecast_cmd(
     if calls.empty:
         raise ParameterError(f"channel {channel!r} has no calls in the store for that period")
     no_cal = country.lower() in ("none", "")
+    subdiv = subdiv or ("ENG" if country.upper() == "GB" else None)
     fc = forecast_calls(
         calls, days, tz=tz, interval_minutes=interval, level=level / 100,
         country=None if no_cal else country, subdiv=None if no_cal else subdiv,
@@ -431,11 +434,18 @@ def forecast_cmd(
             rates, est.talk.mean_s, DEFAULT_TARGETS.get(channel, DEFAULT_TARGETS["101"]),
             patience_s=pat, model="erlang_a" if pat else "erlang_c",
         )  # fmt: skip
+        at_mean = required_agents(
+            fc.intervals["calls_per_hour"].to_numpy(), est.talk.mean_s,
+            DEFAULT_TARGETS.get(channel, DEFAULT_TARGETS["101"]),
+            patience_s=pat, model="erlang_a" if pat else "erlang_c",
+        )  # fmt: skip
         result["staffing"] = {
             "quantile_pct": staff_quantile,
             "agent_hours": float(n.sum() * interval / 60),
             "peak_agents": int(n.max()),
             "agents": [int(v) for v in n],
+            "agent_hours_at_mean": float(at_mean.sum() * interval / 60),
+            "peak_agents_at_mean": int(at_mean.max()),
         }
     if chart is not None:
         from ..demand import charts
@@ -455,9 +465,64 @@ def forecast_cmd(
         st = result["staffing"]
         out.print(
             f"staffed for the {staff_quantile:g}th percentile of each interval's calls: peak "
-            f"{st['peak_agents']} agents, {st['agent_hours']:,.0f} agent-hours",
+            f"{st['peak_agents']} agents, {st['agent_hours']:,.0f} agent-hours (for the "
+            f"expected calls: peak {st['peak_agents_at_mean']}, "
+            f"{st['agent_hours_at_mean']:,.0f} agent-hours)",
             highlight=False,
+            soft_wrap=True,
         )
+
+
+@demand_app.command("forecast-backtest")
+def forecast_backtest_cmd(
+    db: DbOption,
+    fit: Annotated[
+        str, typer.Option(help="History to forecast from: 1999-02-01..1999-02-21 or 2022-09")
+    ],
+    test: Annotated[str, typer.Option(help="Later days to forecast and score, as --fit")],
+    channel: Channel = "101",
+    interval: Interval = 60,
+    level: Annotated[float, typer.Option(help="Prediction-interval coverage, percent")] = 90.0,
+    country: Annotated[
+        str, typer.Option(help="Public-holiday calendar (GB, IL, US...; 'none' for none)")
+    ] = "GB",
+    subdiv: Annotated[
+        str | None, typer.Option(help="Region of the calendar (default ENG for GB)")
+    ] = None,
+    tz: Tz = "Europe/London",
+    as_json: JsonOption = False,
+) -> None:
+    """Forecast from one period, score the days of a later one: daily and per-interval
+    errors beside the naive forecast (the same weekday of the history's last week)."""
+    from ..demand.estimate import load_calls
+    from ..demand.forecast import backtest_forecast
+    from ..demand.params import check_percent
+
+    check_percent("level", level)
+    with Store.open(db, read_only=True) as store:
+        calls = load_calls(store, channel, None)
+    if calls.empty:
+        raise ParameterError(f"channel {channel!r} has no calls in the store")
+    no_cal = country.lower() in ("none", "")
+    subdiv = subdiv or ("ENG" if country.upper() == "GB" else None)
+    r = backtest_forecast(
+        calls, fit, test, tz=tz, interval_minutes=interval, level=level / 100,
+        country=None if no_cal else country, subdiv=None if no_cal else subdiv,
+    )  # fmt: skip
+    if as_json:
+        _emit_json(r.as_dict())
+        return
+    _table(r.days, f"{channel}: forecast from {fit}, observed {test}", digits=0)
+    sc = r.scores
+    out.print(
+        f"daily: MAE {sc['daily_mae']:,.0f} calls ({sc['daily_mape_pct']:.1f}%) against the "
+        f"naive same-weekday-last-week {sc['naive_daily_mae']:,.0f} "
+        f"({sc['naive_daily_mape_pct']:.1f}%); {sc['interval_coverage_pct']:.0f}% of days "
+        f"inside the {level:g}% interval. Per {interval}-minute interval: MAE "
+        f"{sc['interval_mae']:.1f} calls against the naive {sc['naive_interval_mae']:.1f}.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @demand_app.command("simulate")
