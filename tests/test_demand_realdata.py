@@ -131,6 +131,25 @@ def test_bank_backtest_out_of_sample_meets_the_accuracy_targets(bank_calls):
     assert r.noise_floor < best["abandonment_mae"]
 
 
+def test_bank_priority_classes_are_scored_from_the_stored_priority(bank_calls):
+    """The bank's service class reaches the back-test through ingest; the priority model
+    is scored and, like the others, beats the naive baseline (docs/demand.md: it is not
+    the one kept)."""
+    from forcestat.demand.backtest import backtest_cells
+    from forcestat.demand.estimate import infer_staffing
+
+    assert set(bank_calls["priority"].dropna().unique()) == {0, 1}
+    r = backtest_cells(
+        bank_calls, infer_staffing(bank_calls, 15), "1999-02-01..1999-02-14",
+        "1999-02-15..1999-02-28", tz="Asia/Jerusalem", models=("priority_classes",),
+        replications=2,
+    )  # fmt: skip
+    s = r.scores.set_index("model").loc["priority_classes"]
+    assert 0.2 < r.fitted["priority_share"] < 0.35
+    assert s["abandonment_mae"] < 0.8 * r.baseline["abandonment_mae"]
+    assert s["wait_mae_s"] < r.baseline["wait_mae_s"]
+
+
 def test_decc_last_week_within_10s_against_the_week_before(decc_hourly):
     from forcestat.demand.validate import hourly_backtest
 

@@ -154,7 +154,10 @@ def write_calls_csv(calls: pd.DataFrame, path: str | Path) -> Path:
     for c in ("arrived_at", "answered_at", "ended_at"):
         ts = pd.to_datetime(out[c])
         out[c] = ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00").where(ts.notna(), "")
-    cols = ["call_id", "channel", "arrived_at", "answered_at", "ended_at", "district", "agent_id"]
+    if "priority" in out:
+        out["priority"] = pd.to_numeric(out["priority"], errors="coerce").astype("Int64")
+    cols = ["call_id", "channel", "arrived_at", "answered_at", "ended_at", "district", "agent_id",
+            "priority"]  # fmt: skip
     out = out[[c for c in cols if c in out.columns]]
     p = Path(path)
     to_csv(out, p)
