@@ -31,7 +31,7 @@ from . import figures
 from .auth import check_csrf, require
 from .filters import CHANNELS, ParamError, parse_filters, parse_period_param
 from .public import board_period, public_page
-from .state import WebState
+from .state import MISSING, WebState
 
 
 class ErrorBody(BaseModel):
@@ -112,7 +112,7 @@ def me(request: Request, user: Anyone) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
 )
-def measures(
+async def measures(
     request: Request,
     user: Board,
     measure: Annotated[
@@ -129,6 +129,24 @@ def measures(
 ) -> Response:
     """One row per measure and period with evaluate's columns (full precision); the answer
     is encoded once per store version and served from memory after that."""
+    web = _web(request)
+    seen = ("api_measures_url", tuple(sorted(request.query_params.multi_items())))
+    body = web.peek(seen)
+    if body is MISSING:
+        args = (request, measure, period, grain, by, district, comparisons)
+        body = await run_in_threadpool(web.cached, seen, lambda _store: _measures_body(*args))
+    return Response(body, media_type="application/json")
+
+
+def _measures_body(
+    request: Request,
+    measure: list[str] | None,
+    period: str | None,
+    grain: str,
+    by: str | None,
+    district: str | None,
+    comparisons: bool,
+) -> bytes:
     f = _filters(request, period, grain, district)
     keys = measure or None
     try:
@@ -137,7 +155,7 @@ def measures(
         raise ParamError("measure", str(e)) from None
     web = _web(request)
     if by is not None:
-        return _json({"filters": f.as_dict(), "rows": _breakdowns(web, ms, f, by)})
+        return _json({"filters": f.as_dict(), "rows": _breakdowns(web, ms, f, by)}).body
 
     def compute(store: Any) -> list[dict[str, Any]]:
         usable = [m for m in ms if not f.district or figures.by_district(m)]
@@ -158,7 +176,7 @@ def measures(
         return json.dumps(jsonable_encoder(out), allow_nan=False).encode()
 
     key = ("api_measures", tuple(m.key for m in ms), f.query(), comparisons)
-    return Response(web.cached(key, encoded), media_type="application/json")
+    return web.cached(key, encoded)
 
 
 def _json(obj: Any) -> Response:
@@ -489,6 +507,7 @@ def add_user(request: Request, user: Admin, body: NewUser) -> dict[str, Any]:
             password = access.add_user(store, body.name, body.role)
         except ForcestatError as e:
             raise ParamError("role" if "role" in str(e) else "name", str(e)) from None
+    _web(request).forget(("user", body.name))  # a reset user may have a new role
     _audit(request, user, "add user", f"{body.name} as {body.role}", 0)
     return {"name": body.name, "role": body.role, "password": password}
 

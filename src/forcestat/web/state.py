@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from ..store import Store
 
 T = TypeVar("T")
+#: what :meth:`WebState.peek` returns for a key not (yet) cached
+MISSING: Any = object()
 #: most cached results kept; the oldest go first
 CACHE_LIMIT = 2000
 
@@ -31,6 +33,8 @@ class WebState:
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     #: set False in tests that use plain http://127.0.0.1 through a browser
     secure_cookies: bool = False
+    #: stands in for a session's CSRF token in cached pages (replaced on every response)
+    csrf_mark: str = field(default_factory=lambda: "csrf-" + secrets.token_urlsafe(18))
 
     def __post_init__(self) -> None:
         if not self.secret:
@@ -61,6 +65,15 @@ class WebState:
                     self.cache.pop(k, None)
             self.cache[full] = value
             return value
+
+    def peek(self, key: tuple[Any, ...]) -> Any:
+        """The cached value of ``key`` at this store version, or :data:`MISSING` (never waits)."""
+        return self.cache.get((self.version, *key), MISSING)
+
+    def forget(self, key: tuple[Any, ...]) -> None:
+        """Drop one cached value (a user whose record changed, say)."""
+        with self.lock:
+            self.cache.pop((self.version, *key), None)
 
     def allowed(self, role: str, needed: str) -> bool:
         """True when ``role`` ranks at least as high as ``needed`` (ranks cached)."""
