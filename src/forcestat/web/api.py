@@ -31,7 +31,8 @@ from . import figures
 from .auth import check_csrf, require
 from .filters import CHANNELS, ParamError, parse_filters, parse_period_param
 from .public import board_period, public_page
-from .state import MISSING, WebState
+from .responses import cached_response
+from .state import WebState
 
 
 class ErrorBody(BaseModel):
@@ -129,13 +130,8 @@ async def measures(
 ) -> Response:
     """One row per measure and period with evaluate's columns (full precision); the answer
     is encoded once per store version and served from memory after that."""
-    web = _web(request)
-    seen = ("api_measures_url", tuple(sorted(request.query_params.multi_items())))
-    body = web.peek(seen)
-    if body is MISSING:
-        args = (request, measure, period, grain, by, district, comparisons)
-        body = await run_in_threadpool(web.cached, seen, lambda _store: _measures_body(*args))
-    return Response(body, media_type="application/json")
+    args = (request, measure, period, grain, by, district, comparisons)
+    return await cached_response(request, user, "application/json", lambda: _measures_body(*args))
 
 
 def _measures_body(
@@ -162,7 +158,7 @@ def _measures_body(
         if not usable:
             return []
         con = figures.source(store, f.district)
-        eng = figures.engine(store, f.district)
+        eng = web.engine(f.district)
         keys = [m.key for m in usable]
         df = evaluate(con, keys, f.period, f.grain, comparisons=comparisons, engine=eng)
         # full precision: a value rounded here and again for display can print one unit off

@@ -28,7 +28,8 @@ from ..store import Store
 from . import auth, figures
 from .filters import ParamError, parse_filters, period_choices
 from .pages import PAGES, Page, PageContext, nav_pages
-from .state import MISSING, WebState
+from .responses import CachedResponses, cached_response
+from .state import WebState
 
 log = logging.getLogger("forcestat.web")
 HERE = Path(str(resources.files("forcestat") / "web"))
@@ -125,7 +126,8 @@ def create_app(
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(CachedResponses)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: kept answers get it too
     _error_handlers(app)
     app.include_router(router)
     _login_routes(app)
@@ -236,9 +238,9 @@ def _districts(web: WebState) -> list[str]:
 
 
 def _add_page(app: FastAPI, page: Page) -> None:
-    """Serve ``page`` as HTML and as its ``.json`` twin. A cacheable page keeps its data dict,
-    its encoded JSON and its rendered HTML (per user, with a mark where the session's CSRF
-    token goes) until the next ingest, so a repeated request costs a dictionary lookup."""
+    """Serve ``page`` as HTML and as its ``.json`` twin. A cacheable page keeps its data dict
+    and both answers until the next ingest (see :mod:`.responses`), so a repeated request
+    costs a dictionary lookup."""
     dep = auth.require(page.role, page=True)
 
     def data_of(request: Request, user: access.User) -> tuple[dict[str, Any], Any]:
@@ -279,26 +281,19 @@ def _add_page(app: FastAPI, page: Page) -> None:
         }
         return render_text(request, page.template, context, web.csrf_mark if page.cache else None)
 
-    async def served(request: Request, user: access.User, kind: str, make: Any) -> Any:
-        web: WebState = request.app.state.web
-        if not page.cache:
-            return await _run(make, request, user)
-        key = (kind, request.url.path, _query_key(request), user.name, user.role)
-        found = web.peek(key)
-        if found is MISSING:
-            found = await _run(web.cached, key, lambda _store: make(request, user))
-        return found
-
     async def as_json(request: Request, user: access.User = Depends(dep)) -> Response:
-        body = await served(request, user, "page.json", json_body)
-        return Response(body, media_type="application/json")
+        if page.cache:
+            return await cached_response(
+                request, user, "application/json", lambda: json_body(request, user)
+            )
+        return Response(await _run(json_body, request, user), media_type="application/json")
 
     async def as_html(request: Request, user: access.User = Depends(dep)) -> Response:
-        text = await served(request, user, "page.html", html_text)
-        web: WebState = request.app.state.web
         if page.cache:
-            text = text.replace(web.csrf_mark, auth.csrf_token(request))
-        return HTMLResponse(text)
+            return await cached_response(
+                request, user, "text/html; charset=utf-8", lambda: html_text(request, user)
+            )
+        return HTMLResponse(await _run(html_text, request, user))
 
     json_path = "/index.json" if page.path == "/" else page.path + ".json"
     app.add_api_route(

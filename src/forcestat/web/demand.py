@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from ..errors import ForcestatError
-from .charts import heat_map, lines
+from .charts import grouped_bars, heat_map, lines
 from .figures import clean, rows_of
 from .filters import Filters, ParamError
 
@@ -127,7 +127,34 @@ def surge(store: Any, period: str, p: dict[str, Any]) -> dict[str, Any]:
         seed=0,
     )
     rows = rows_of(table)
-    return {"params": p, "rows": rows}
+    return {"params": p, "rows": rows, "chart": surge_chart(rows, p)}
+
+
+def surge_chart(rows: list[dict[str, Any]], p: dict[str, Any]) -> dict[str, Any] | None:
+    """Each scenario's percentages (not answered, answered in time) side by side, with their
+    95% intervals over the simulated days."""
+    bars = []
+    for r in rows:
+        for col, v in r.items():
+            if not col.startswith("pct_") or col.endswith("_ci") or v is None:
+                continue
+            ci = r.get(f"{col}_ci") or 0.0
+            bars.append(
+                {
+                    "figure": col.removeprefix("pct_").replace("_", " "),
+                    "scenario": r["scenario"],
+                    "pct": v,
+                    "low": max(v - ci, 0.0),
+                    "high": min(v + ci, 100.0),
+                }
+            )
+    if not bars:
+        return None
+    title = (
+        f"{p['day']} from {p['start']:02d}:00 for {p['hours']} h, 999 calls x{p['factor']:g}: "
+        "normal day against surge"
+    )
+    return grouped_bars(bars, "figure", "pct", "scenario", title, "% of calls")
 
 
 def chat(p: dict[str, Any]) -> dict[str, Any]:

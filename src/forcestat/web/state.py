@@ -75,6 +75,14 @@ class WebState:
         with self.lock:
             self.cache.pop((self.version, *key), None)
 
+    def engine(self, district: str | None = None) -> Any:
+        """One measure engine per store version and district, shared by every page and API
+        answer computed in that version (under the lock): the monthly rollups are read once,
+        not once a page."""
+        from .figures import engine
+
+        return self.cached(("engine", district), lambda store: engine(store, district))
+
     def allowed(self, role: str, needed: str) -> bool:
         """True when ``role`` ranks at least as high as ``needed`` (ranks cached)."""
         from ..access import roles
