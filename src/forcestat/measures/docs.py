@@ -132,7 +132,7 @@ comparison periods beside them, and:
    sum of its months, the identities and subsets above, a printed percentage `r` to d places
    bounds `numerator / denominator` within half a unit of the last place, a monthly average
    bounds its total); `<5` means 1 to 4 and `[c]` on a count means 5 or more (it is never
-   given to a smaller count). For every withheld count, `scipy.optimize.linprog` finds the
+   given to a smaller count). For every withheld count, the HiGHS LP solver (`highspy`) finds the
    smallest and largest value a reader could work out;
 4. withholds one more related figure (a ratio or average first, then a related count, then a
    total containing it) while a `<5` cell can be narrowed below "1 to 4", and audits again,

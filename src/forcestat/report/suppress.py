@@ -11,7 +11,7 @@ previous period, the same period last year), in every scope (months, the period,
 years, the year to date, headcounts at a date). Its relations come from the catalogue
 (:mod:`forcestat.measures.relations`): a period is the sum of its months, ``received = answered
 + not answered``, the CPV roles add up to the CPVs, a percentage gives back its counts. Its
-interval audit (``scipy.optimize.linprog``) proves that no withheld count can be worked out
+interval audit (the HiGHS LP solver) proves that no withheld count can be worked out
 beyond what its mark says; secondary suppression repeats until it holds. See
 docs/measures.md, "Relations and disclosure control".
 
