@@ -203,8 +203,8 @@ def test_demand_surge_what_if_shows_its_result_and_chart(browser, server):
     page.get_by_role("button", name="Run the surge").click()
     page.wait_for_url("**run=surge**")
     drawn(page, "surge-chart")
-    shown = cells(page, "#surge-result")
-    # the form keeps what was asked, and the table says what the API says for it
+    # the form keeps what was asked, and the table says what the API says for it: a row per
+    # figure, a column per scenario, each cell the mean ± its 95% half-width
     assert page.input_value("#s-factor") == "3.0" and page.input_value("#s-day") == "Sat"
     r = page.request.get(
         server["url"] + "/api/v1/demand/whatif/surge",
@@ -219,11 +219,13 @@ def test_demand_surge_what_if_shows_its_result_and_chart(browser, server):
         },
     )
     assert r.ok, r.text()
-    rows = r.json()["rows"]
-    assert [row[0] for row in shown] == [x["scenario"] for x in rows]
-    assert len(rows) == 3  # normal, surge, and surge with 25% of 101 callers sent to digital
-    for got, want in zip(shown, rows, strict=True):
-        assert got[1:] == [f"{v:.2f}" for v in list(want.values())[1:]]
+    runs = r.json()["rows"]
+    header = page.locator("#surge-result thead th").all_inner_texts()
+    assert header[1:] == [x["scenario"] for x in runs]
+    assert len(runs) == 3  # normal, surge, and surge with 25% of 101 callers sent to digital
+    for key in ("pct_999_not_answered", "avg_999_queue_s", "calls_101"):
+        row = page.locator(f"#surge-result tr[data-figure='{key}'] td").all_inner_texts()
+        assert row == [f"{x[key]:.2f} ± {x[key + '_ci']:.2f}" for x in runs], key
     assert page.errors == []
 
 
