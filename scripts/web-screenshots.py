@@ -41,8 +41,12 @@ def main(base: str, name: str, password: str, out: Path) -> None:
         page.get_by_role("button", name="Run the surge").click()
         page.wait_for_selector("div.vega[data-spec='surge-chart'] svg", timeout=60000)
         page.wait_for_timeout(500)
-        page.locator("#surge-result").scroll_into_view_if_needed()
-        page.screenshot(path=str(out / "web-demand-surge.png"), full_page=True)
+        top = page.get_by_role("heading", name="What if 999 calls surge?").bounding_box()
+        end = page.locator("#surge-result").bounding_box()
+        assert top and end
+        clip = {"x": 0, "y": top["y"] - 8, "width": 1280, "height": end["y"] + end["height"] + 16}
+        clip["height"] -= clip["y"]
+        page.screenshot(path=str(out / "web-demand-surge.png"), full_page=True, clip=clip)
         browser.close()
 
 
