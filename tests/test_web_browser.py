@@ -259,12 +259,14 @@ def test_demand_chat_what_if_shows_its_result_and_chart(browser, server):
         "/measures/calls_999_pct_not_answered?period=2022-10",
         "/public?period=2022-08..2022-10",
         "/login",
+        "/demand?period=2022-08..2022-10&run=surge&surge_replications=3",
     ],
 )
 def test_axe_finds_no_serious_violation(browser, server, path):
     # axe is injected as an inline script, which the page's CSP rightly forbids: this
     # context alone bypasses CSP, for the test's own script
-    page = log_in(browser, server, bypass_csp=True)
+    role = "manager" if path.startswith("/demand") else "board"
+    page = log_in(browser, server, role=role, bypass_csp=True)
     page.goto(server["url"] + path)
     page.wait_for_load_state("networkidle")
     page.add_script_tag(path=str(AXE))
