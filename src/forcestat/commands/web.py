@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -43,6 +44,8 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         app = create_app(store)
+        # the first visitor should not wait for the engine and libraries to load
+        threading.Thread(target=app.state.web.warm, name="warm", daemon=True).start()
         err.print(f"forcestat serving {db} at {url} (Ctrl-C stops)", highlight=False)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:

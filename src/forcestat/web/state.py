@@ -7,6 +7,7 @@ version: :meth:`WebState.after_ingest` bumps the version and drops every cached 
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 from ..store import Store
 
+log = logging.getLogger("forcestat.web")
 T = TypeVar("T")
 #: what :meth:`WebState.peek` returns for a key not (yet) cached
 MISSING: Any = object()
@@ -82,6 +84,23 @@ class WebState:
         from .figures import engine
 
         return self.cached(("engine", district), lambda store: engine(store, district))
+
+    def warm(self) -> None:
+        """Do once, before any visitor asks, what the first page would otherwise wait for:
+        the force-wide engine (every rollup read), the store's facts, and one overview (which
+        loads the statistics libraries). ``forcestat serve`` runs it in a thread at start."""
+        from .figures import districts, last_month, overview
+        from .filters import parse_filters
+
+        try:
+            with self.lock:
+                self.cached(("districts",), districts)
+                last = self.cached(("last_month",), last_month)
+                if last is not None:
+                    f = parse_filters({}, f"{last:%Y-%m}")
+                    overview(self.store, f, self.engine(None))
+        except Exception:  # a store the overview cannot read: its page will say so
+            log.exception("warming the cache failed")
 
     def allowed(self, role: str, needed: str) -> bool:
         """True when ``role`` ranks at least as high as ``needed`` (ranks cached)."""
