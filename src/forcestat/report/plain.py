@@ -49,7 +49,10 @@ COLUMNS = {
     "falls_within": "force area",
 }
 #: Sentences written for analysts, not the board (how a formula was checked).
-ASIDES = re.compile(r"\s*[^.]*\b(seed|csv|fit)\b[^.]*\.", re.IGNORECASE)
+#: A sentence ends at a full stop followed by a space or the end ("3.6%" goes on).
+ASIDES = re.compile(
+    r"\s*(?:[^.]|\.(?=\S))*\b(seed|csv|fit)\b(?:[^.]|\.(?=\S))*\.(?=\s|$)", re.IGNORECASE
+)
 
 
 def plain_definition(text: str) -> str:

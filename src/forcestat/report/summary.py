@@ -232,9 +232,14 @@ def executive_summary(f: Figures, profile: ForceProfile) -> Section:
             f"{narrative.join_words(items)}."
         )
     else:
+        which = (
+            "The one headline measure does not need"
+            if len(rows) == 1
+            else f"None of the {len(rows):,} headline measures needs"
+        )
         sec = sec.add_paragraph(
-            f"None of the {len(rows)} headline measures needs the board's attention: every "
-            "benchmark is met and no month shows a special cause of concern."
+            f"{which} the board's attention: every benchmark is met and no month shows a "
+            "special cause of concern."
         )
     sec = sec.add_paragraph(
         "A change the statistical test does not find significant is shown as broadly stable; "
