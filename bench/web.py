@@ -261,8 +261,8 @@ def main() -> None:
     ap.add_argument("--httpx", action="store_true", help="Python clients even if wrk is here")
     args = ap.parse_args()
     load_before = f"{os.getloadavg()[0]:.1f}"
-    if not 1 <= args.clients <= 200 or not 1 <= args.seconds <= 600:
-        sys.exit("clients must be 1-200 and seconds 1-600")
+    if not len(ROUTES) <= args.clients <= 200 or not 1 <= args.seconds <= 600:
+        sys.exit(f"clients must be {len(ROUTES)}-200 (one a route at least) and seconds 1-600")
 
     tmp = tempfile.mkdtemp(prefix="forcestat-bench-web-")
     db = args.db or os.path.join(tmp, "bench.duckdb")
