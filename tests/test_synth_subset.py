@@ -49,8 +49,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     a = generate(tmp_path / "a", targets=SMALL_FORCE, seed=7, measure="none")
     b = generate(tmp_path / "b", targets=SMALL_FORCE, seed=7, measure="none")
     c = generate(tmp_path / "c", targets=SMALL_FORCE, seed=8, measure="none")
-    # eleven record kinds, besides synth's synthetic.json marker (which names the seed)
-    assert len([n for n in record_bytes(a.out_dir) if n != "synthetic.json"]) == 11
+    # one file per record kind synth writes, besides its synthetic.json marker (which names
+    # the seed): the contact, crime, s.136, volunteer and Speedwatch kinds at least
+    kinds = {n.removesuffix(".parquet") for n in record_bytes(a.out_dir)} - {"synthetic.json"}
+    assert kinds == set(a.files)
+    assert {"calls", "staffing", "crimes", "s136_detentions", "volunteers"} <= kinds
+    assert {"speedwatch_sites", "speedwatch_detections", "vehicle_keepers"} <= kinds
     assert record_bytes(a.out_dir) == record_bytes(b.out_dir)
     for name, data in record_bytes(c.out_dir).items():
         # this force's 101 line is so small one handler staffs it around the clock, whatever

@@ -77,8 +77,19 @@ def browser():
         b.close()
 
 
-def log_in(browser, server, role="board", **context):
+#: a first, uncached page may take many seconds while the suite loads both cores
+SLOW_MS = 120_000
+
+
+def new_page(browser, **context):
     page = browser.new_context(**context).new_page()
+    page.set_default_timeout(SLOW_MS)
+    page.set_default_navigation_timeout(SLOW_MS)
+    return page
+
+
+def log_in(browser, server, role="board", **context):
+    page = new_page(browser, **context)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -123,7 +134,7 @@ def test_overview_after_a_period_change_shows_the_apis_figures(browser, server):
 def test_measure_page_draws_its_process_chart(browser, server):
     page = log_in(browser, server)
     page.goto(server["url"] + "/measures/calls_999_pct_not_answered?period=2022-08..2022-10")
-    page.wait_for_selector("#xmr-chart + svg, .vega svg", timeout=15000)
+    page.wait_for_selector("#xmr-chart + svg, .vega svg", timeout=SLOW_MS)
     assert page.locator(".vega svg").count() >= 1
     assert page.locator("#measure-table tbody tr").count() == 3
     assert page.errors == []
@@ -136,7 +147,7 @@ def test_public_page_suppresses_as_the_reports_public_edition(browser, server):
 
     period = parse_period("2022-08..2022-10")
     figures = public_edition(collect_figures(server["store"], period))
-    page = browser.new_page()
+    page = new_page(browser)
     page.goto(server["url"] + "/public?period=2022-08..2022-10")
     rows = page.locator("#public-table tbody tr")
     months = ["2022-08", "2022-09", "2022-10"]
@@ -178,7 +189,7 @@ def test_every_filter_is_reachable_by_keyboard(browser, server):
 
 def drawn(page, spec_id: str) -> None:
     """Wait until vega-embed has drawn the chart whose spec is ``spec_id``."""
-    page.wait_for_selector(f"div.vega[data-spec='{spec_id}'] svg", timeout=20000)
+    page.wait_for_selector(f"div.vega[data-spec='{spec_id}'] svg", timeout=SLOW_MS)
     assert "Chart unavailable" not in page.locator(f"div.vega[data-spec='{spec_id}']").inner_text()
 
 

@@ -192,6 +192,8 @@ class Engine:
         #: query the records (see :mod:`forcestat.measures.rollup`)
         self.rollups = rollups
         self.queries = 0
+        #: of those, the checks that a source holds any record at all (see ``_has_rows``)
+        self.row_checks = 0
         self.groups: dict[tuple[str, tuple[str, ...]], MonthlyGroup] = {}
         self._period_cache: dict[tuple[str, Period], Value] = {}
         self._wanted: list[Measure] = []
@@ -224,6 +226,7 @@ class Engine:
     def _has_rows(self, source: Source) -> bool:
         """True when every table of ``source`` holds at least one row (one query, cached)."""
         if source.name not in self._rows_cache:
+            self.row_checks += len(source.tables)
             counts = [self.execute(self.backend.table(t).count()) for t in source.tables]
             self._rows_cache[source.name] = all(_scalar(c) > 0 for c in counts)
         return self._rows_cache[source.name]

@@ -22,7 +22,7 @@ from .figures import Figures
 from .narrative import join_words, span_phrase
 from .policeuk import PoliceUkFigures, policeuk_measures, policeuk_section
 from .profile import ForceProfile
-from .spec import Report, Section
+from .spec import Report, Section, SummarySpec
 
 SectionBuilder = Callable[[Figures, ForceProfile], Section]
 
@@ -47,6 +47,7 @@ SECTION_SOURCES: dict[str, tuple[str, ...]] = {
     "speedwatch": ("family", "speedwatch"),
     "force_control_room": ("family", "contact"),
     "investigation_management": ("tables", "crimes"),
+    "encompass": ("family", "encompass"),
 }
 #: kinds that are registers (people on strength) rather than events: held if any row is
 REGISTERS = frozenset({"volunteers"})
@@ -73,6 +74,14 @@ def _held(figures: Figures, kind: str) -> bool:
     if kind in REGISTERS:
         return bool(months)
     return any(m in months for m in figures.months)
+
+
+def _section_held(figures: Figures, kinds: tuple[str, ...]) -> bool:
+    """True when any of ``kinds`` holds records for the period. Kinds whose coverage is
+    unknown (a table without months, such as Speedwatch's sites) decide only when no kind
+    of the section has a known coverage."""
+    known = [k for k in kinds if k in figures.coverage]
+    return any(_held(figures, k) for k in known) if known else True
 
 
 def _profile_has_neighbourhood(profile: ForceProfile) -> bool:
@@ -122,7 +131,7 @@ def build_report(
             kinds = section_kinds(name)
             if name == "neighbourhood" and not _profile_has_neighbourhood(profile):
                 continue  # about the force, not its records: nothing to say without a profile
-            if kinds and not any(_held(figures, k) for k in kinds):
+            if kinds and not _section_held(figures, kinds):
                 left_out.append(f"{_title(build, figures, profile)} ({', '.join(kinds)})")
                 continue
         report = report.add_section(build(figures, profile))
@@ -138,7 +147,8 @@ def build_report(
     else:
         # the executive summary opens the paper, before the sections it summarises
         head = summary.executive_summary(figures, profile)
-        report = replace(report, sections=(head, *report.sections))
+        if any(isinstance(b, SummarySpec) and b.rows for b in head.blocks):
+            report = replace(report, sections=(head, *report.sections))
     shown_puk = policeuk_measures(policeuk) if policeuk is not None else []
     report = report.add_appendix(
         appendix.definitions(figures, extra=shown_puk, only_held=only_held)
