@@ -41,6 +41,7 @@ snapshots: install-test
 	$(BIN)/python -m pytest tests/test_measures_sql.py --snapshot-update -q
 
 bench: install-test
+	@bash scripts/system-deps.sh --bench
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/measures.py
 	$(BIN)/python bench/demand.py

@@ -2,13 +2,16 @@
 # Debian packages forcestat needs at run time (WeasyPrint's Pango/HarfBuzz and a font, poppler
 # for checking PDFs), for the backend tests (PostgreSQL's server, a Java 17 runtime for
 # Spark local mode) and, with --test, for the web's browser tests (Chromium, which Playwright
-# drives). Installs only what is missing.
+# drives); with --bench, wrk too (bench/web.py's load generator). Installs only what is missing.
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core poppler-utils postgresql)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(chromium)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  pkgs+=(chromium wrk)
 fi
 for p in "${pkgs[@]}"; do
   have "$p" || need+=("$p")

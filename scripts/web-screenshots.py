@@ -1,4 +1,5 @@
-"""Screenshots of the dashboard for docs/web.md, taken with Playwright in Debian's Chromium.
+"""Screenshots of the dashboard for docs/web.md, taken with Playwright in Debian's Chromium
+(NAME must be a manager or admin for the demand page's what-if).
 
     forcestat serve --db demo-out/forcestat.duckdb --port 8100 &
     python scripts/web-screenshots.py http://127.0.0.1:8100 NAME PASSWORD docs/
@@ -35,6 +36,17 @@ def main(base: str, name: str, password: str, out: Path) -> None:
             page.wait_for_selector(".vega svg", timeout=20000)
             page.wait_for_timeout(500)
             page.screenshot(path=str(out / shot), full_page=True)
+        # the demand page after running the surge what-if: its table and chart
+        page.goto(f"{base}/demand?period={PERIOD}")
+        page.get_by_role("button", name="Run the surge").click()
+        page.wait_for_selector("div.vega[data-spec='surge-chart'] svg", timeout=60000)
+        page.wait_for_timeout(500)
+        top = page.get_by_role("heading", name="What if 999 calls surge?").bounding_box()
+        end = page.locator("#surge-result").bounding_box()
+        assert top and end
+        clip = {"x": 0, "y": top["y"] - 8, "width": 1280, "height": end["y"] + end["height"] + 16}
+        clip["height"] -= clip["y"]
+        page.screenshot(path=str(out / "web-demand-surge.png"), full_page=True, clip=clip)
         browser.close()
 
 

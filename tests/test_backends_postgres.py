@@ -166,3 +166,12 @@ def test_derived_columns_missing_from_an_older_store_are_added_and_filled(postgr
     with open_store(postgres_url) as pg:  # opening adds them back, computed in PostgreSQL
         got = stored(pg, "calls")[list(want.columns)]
         pd.testing.assert_frame_equal(got, want)
+
+
+def test_an_optional_column_missing_from_an_older_store_is_added_empty(postgres_url, tmp_path):
+    with open_store(postgres_url) as pg:
+        ingest_paths(pg, [messy_calls(tmp_path)])
+        pg.pg.execute("ALTER TABLE calls DROP COLUMN priority")
+    with open_store(postgres_url) as pg:  # made before calls had a priority: added, empty
+        got = stored(pg, "calls")
+        assert "priority" in got.columns and got["priority"].isna().all() and len(got) > 0

@@ -13,7 +13,7 @@ import pytest
 
 from forcestat.demand.backtest import backtest_cells, binomial_noise_floor, parse_span
 from forcestat.demand.estimate import infer_staffing
-from forcestat.demand.simulate import Dist, simulate_pool
+from forcestat.demand.simulate import Dist, simulate_pool, simulate_shared_pool
 from forcestat.errors import ParameterError
 
 START = pd.Timestamp("2022-10-03")  # a Monday, naive UTC (= Europe/London + 1 h in October)
@@ -72,6 +72,58 @@ def test_simulated_days_score_like_the_formulas(roster_cut_calls):
         roster_cut_calls, staffing, FIT, TEST, models=("simulation",), replications=2
     )
     assert r.scores.loc[0, "abandonment_mae"] < 0.7 * r.baseline["abandonment_mae"]
+
+
+@pytest.fixture(scope="module")
+def priority_mix_calls():
+    """Four weeks of one channel with two priority classes on one pool, the high class
+    (impatient, short calls) answered first; its share rises from 15% to 50% in the test
+    weeks."""
+    days = 28
+    rates = np.tile(_day_rates(), days)
+    share = np.where(np.arange(days * 24) < 14 * 24, 0.15, 0.5)
+    agents = np.tile(np.ceil(_day_rates() * 200 / 3600), days)
+    res = simulate_shared_pool(
+        {"999": rates * share, "101": rates * (1 - share)}, agents,
+        {"999": Dist.lognormal(150, 0.8), "101": Dist.lognormal(240, 0.8)},
+        {"999": Dist.exponential(60), "101": Dist.exponential(900)},
+        seed=3, start=START.to_pydatetime(),
+    )  # fmt: skip
+    calls = res.to_calls()
+    calls["priority"] = np.where(calls["channel"] == "999", 1, 0)  # the first-served class
+    calls["channel"] = "101"
+    return calls
+
+
+def test_priority_classes_carry_a_change_in_the_priority_mix(priority_mix_calls):
+    calls = priority_mix_calls
+    staffing = infer_staffing(calls, 15)
+    r = backtest_cells(
+        calls, staffing, FIT, TEST, models=("simulation", "priority_classes"), replications=2
+    )
+    c = r.cells
+
+    def overall(col: str) -> float:
+        return float((c[col] * c["calls"]).sum() / c["calls"].sum())
+
+    observed = overall("obs_abandonment")
+    # one class with the fit weeks' pooled patience misses the impatient callers' rise in
+    # share; the priority model, each class with its own patience, follows it
+    assert abs(overall("priority_classes_abandonment") - observed) < 0.01
+    assert overall("simulation_abandonment") < observed - 0.025
+    mae = r.scores.set_index("model")
+    assert mae.loc["priority_classes", "wait_mae_s"] < 0.6 * mae.loc["simulation", "wait_mae_s"]
+    assert mae.loc["priority_classes", "abandonment_mae"] < r.baseline["abandonment_mae"]
+    assert r.fitted["priority_share"] == pytest.approx(0.15, abs=0.01)
+
+
+def test_priority_classes_run_only_where_the_records_carry_priorities(roster_cut_calls):
+    staffing = infer_staffing(roster_cut_calls, 60)
+    r = backtest_cells(roster_cut_calls, staffing, FIT, TEST, replications=1)
+    assert "priority_classes" not in set(r.scores["model"])
+    assert "simulation" in set(r.scores["model"])
+    with pytest.raises(ParameterError, match="priority_classes needs calls with a priority"):
+        backtest_cells(roster_cut_calls, staffing, FIT, TEST, models=("priority_classes",))
 
 
 def test_profile_demand_scores_forecast_error_too(roster_cut_calls):

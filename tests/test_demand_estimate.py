@@ -176,3 +176,22 @@ def test_bank_adapter_survives_the_clock_change(tmp_path):
     assert calls[["arrived_at", "answered_at", "ended_at"]].notna().all().all()
     # read as standard time (UTC+2): 01:00:10 local is 23:00:10 UTC the day before
     assert calls["arrived_at"].iloc[0] == pd.Timestamp("1999-09-02 23:00:10")
+
+
+def test_hourly_naive_baseline_falls_back_where_last_week_answered_nobody():
+    from forcestat.demand.validate import hourly_backtest
+
+    # three weeks of one line answering 80% within 10 s every hour, except that nobody
+    # was answered at 03:00 on the last Monday before the test week
+    hours = pd.date_range("2025-10-27", periods=21 * 24, freq="h")
+    answered = np.full(len(hours), 10)
+    answered[(hours == pd.Timestamp("2025-11-03 03:00"))] = 0
+    hourly = pd.DataFrame(
+        {"hour_start": hours, "channel": "999", "offered": answered, "answered": answered,
+         "answered_within_10s": (answered * 0.8).astype(int)}
+    )  # fmt: skip
+    r = hourly_backtest(hourly, "999")
+    # the naive forecast of the test Monday 03:00 is the fit weeks' share at 03:00 (80%),
+    # not 0%: every hour is forecast exactly
+    assert r["hour_of_week"]["naive_mae_pts"] == pytest.approx(0.0, abs=1e-9)
+    assert r["hour_of_day"]["naive_mae_pts"] == pytest.approx(0.0, abs=1e-9)

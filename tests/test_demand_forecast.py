@@ -102,3 +102,54 @@ def test_cli_forecast(history, tmp_path, monkeypatch, capsys):
     assert len(data["daily"]) == 14 and len(data["intervals"]) == 14 * 24
     assert data["staffing"]["peak_agents"] > 0
     assert chart.read_text().lstrip().startswith("<svg")
+
+
+def test_backtest_scores_the_forecast_against_the_naive_last_week(history):
+    from forcestat.demand.forecast import backtest_forecast
+
+    # 16 weeks of history, the next 4 weeks scored (2022-01-03 is a Monday); read in UTC,
+    # the zone the history's calls keep their hours in (London's clocks move in March)
+    r = backtest_forecast(history, "2022-01-03..2022-04-24", "2022-04-25..2022-05-22", tz="UTC")
+    sc = r.scores
+    assert sc["test_days"] == 28 and len(r.days) == 28 and sc["history_days"] == 112
+    # the naive forecast repeats one noisy week; the model averages sixteen
+    assert sc["daily_mae"] < sc["naive_daily_mae"]
+    assert sc["interval_mae"] < sc["naive_interval_mae"]
+    assert sc["interval_coverage_pct"] >= 75
+    # the naive forecast is the fit period's last week, weekday for weekday
+    last_week = daily_counts(history, "UTC").loc["2022-04-18":"2022-04-24"]
+    assert r.days["naive"].tolist() == last_week.tolist() * 4
+    # the early May bank holiday (2 May) is forecast at its reduced volume
+    may2 = r.days.set_index("date").loc[pd.Timestamp("2022-05-02").date()]
+    assert may2["forecast"] < 0.7 * r.days.loc[r.days["day"] == "Mon", "forecast"].max()
+    with pytest.raises(ParameterError, match="must start after"):
+        backtest_forecast(history, "2022-01-03..2022-04-24", "2022-04-01..2022-04-30", tz="UTC")
+
+
+def test_staffing_for_an_upper_quantile_needs_more_agents_than_for_the_mean(
+    history, tmp_path, monkeypatch, capsys
+):
+    from forcestat import cli
+    from forcestat.demand.adapters import load_calls_into
+    from forcestat.store import Store
+
+    db = str(tmp_path / "q.duckdb")
+    with Store.open(db) as store:
+        load_calls_into(store, history, tmp_path)
+    args = ["forcestat", "demand", "forecast", "--db", db, "--days", "7", "--json"]
+    monkeypatch.setattr(sys, "argv", [*args, "--staff-quantile", "95"])
+    cli.main()
+    st = json.loads(capsys.readouterr().out)["staffing"]
+    assert st["agent_hours"] > st["agent_hours_at_mean"] > 0
+    assert st["peak_agents"] >= st["peak_agents_at_mean"]
+    # and the back-test command prints its scores
+    monkeypatch.setattr(
+        sys, "argv",
+        ["forcestat", "demand", "forecast-backtest", "--db", db, "--fit", "2022-01-03..2022-04-24",
+         "--test", "2022-04-25..2022-05-08", "--tz", "UTC", "--json"],
+    )  # fmt: skip
+    cli.main()
+    bt = json.loads(capsys.readouterr().out)
+    assert (
+        bt["test_days"] == 14 and len(bt["days"]) == 14 and bt["daily_mae"] < bt["naive_daily_mae"]
+    )

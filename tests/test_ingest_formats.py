@@ -55,17 +55,17 @@ def test_quoted_field_with_embedded_newlines_is_kept_whole(store, tmp_path):
     assert [r[3] for r in stored] == [2, 4, 5]
 
 
-def test_multiline_records_with_a_rejected_record_fall_back_to_record_numbers(store, tmp_path):
+def test_multiline_records_beside_a_rejected_record_keep_their_physical_lines(store, tmp_path):
     rows = calls(4)
     rows[0]["district"] = "Line one\nLine two"
     text = csv_text(rows).split("\n")
-    text[4] = text[4].replace(",Ashford,", ',"Ash"ford,')  # record 3 (lines 4-5 hold C1, C2)
+    text[4] = text[4].replace(",Ashford,", ',"Ash"ford,')  # C2, on line 5 (C0 spans 2-3)
     path = tmp_path / "calls.csv"
     path.write_text("\n".join(text))
     result = ingest_file(store, path)
     assert (result.read, result.loaded, result.quarantined) == (4, 3, 1)
-    assert [r[3] for r in stored_calls(store)] == [2, 3, 5]  # record number + 1
-    assert [q["line"] for q in list_quarantine(store)] == [4]
+    assert [r[3] for r in stored_calls(store)] == [2, 4, 6]  # the line each record starts on
+    assert [q["line"] for q in list_quarantine(store)] == [5]
 
 
 def test_line_numbers_of_quarantined_rows(store, tmp_path):
@@ -96,17 +96,17 @@ def test_stray_quote_after_a_closed_field_quarantines_that_line(store, tmp_path)
     assert [r[3] for r in stored_calls(store)] == [2, 4, 5]
 
 
-def test_unterminated_quote_counts_every_line_it_swallows(store, tmp_path):
+def test_unterminated_quote_quarantines_its_own_line_and_reads_on(store, tmp_path):
     text = csv_text(calls(6)).splitlines()
-    text[3] = text[3].replace(",Ashford,", ',"Ashford,')  # never closed: eats the rest
+    text[3] = text[3].replace(",Ashford,", ',"Ashford,')  # never closed
     path = tmp_path / "calls.csv"
     path.write_text("\n".join(text) + "\n")
     result = ingest_file(store, path)
-    assert result.read == 6  # two rows parsed before it, four lines swallowed
-    assert (result.loaded, result.quarantined) == (2, 4)
+    assert (result.read, result.loaded, result.quarantined) == (6, 5, 1)
     q = list_quarantine(store)
-    assert [r["line"] for r in q] == [4, 5, 6, 7]
-    assert {r["rule"] for r in q} == {"malformed_csv"}
+    assert [(r["line"], r["rule"]) for r in q] == [(4, "malformed_csv")]
+    assert q[0]["raw"] == text[3]
+    assert [r[3] for r in stored_calls(store)] == [2, 3, 5, 6, 7]
 
 
 def test_wrong_number_of_fields_quarantines(store, tmp_path):
@@ -322,3 +322,32 @@ def test_trailing_delimiters_make_unnamed_columns_that_are_ignored(store, tmp_pa
     result = ingest_file(store, path)
     assert (result.loaded, result.quarantined) == (1, 1)
     assert list_quarantine(store)[0]["raw"].startswith("C1,9,")
+
+
+def test_jsonl_header_is_every_key_in_the_order_first_seen(tmp_path):
+    from forcestat.ingest.readers import close_source, open_source
+
+    path = tmp_path / "calls.jsonl"
+    lines = ['{"b": 1, "a": 2}', "", "  \t", '{"a": 3, "d": 4}', '{"c": 5, "b": 6, "e": 7}']
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    con = duckdb.connect()
+    source = open_source(con, path)
+    try:
+        assert source.header == ["b", "a", "d", "c", "e"]
+        assert source.physical_records == 3  # blank and white-space lines are not records
+        rows = con.execute(
+            f"SELECT __n, __ok, __r0, __r4 FROM {source.relation} ORDER BY __n"
+        ).fetchall()
+        assert rows == [(1, True, "1", None), (4, True, None, None), (5, True, "6", "7")]
+    finally:
+        close_source(con, source)
+
+
+def test_jsonl_line_indented_or_broken_is_read_the_careful_way(store, tmp_path):
+    rows = calls(3)
+    path = tmp_path / "calls.jsonl"
+    lines = ["  " + json.dumps(rows[0]), json.dumps(rows[1]), json.dumps(rows[2])[:-1]]
+    path.write_text("\n".join(lines) + "\n")
+    result = ingest_file(store, path)
+    assert (result.read, result.loaded, result.quarantined) == (3, 2, 1)
+    assert [(q["line"], q["rule"]) for q in list_quarantine(store)] == [(3, "invalid_json")]

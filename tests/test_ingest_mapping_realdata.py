@@ -131,16 +131,18 @@ def test_bank_mapping_gives_the_adapters_rows(store, shared):
     assert r.read == r.loaded + r.quarantined + r.skipped_duplicates + r.filtered
     assert r.quarantined == 0
     got = store.duck.execute(
-        "SELECT call_id, channel, arrived_at, answered_at, ended_at, agent_id FROM calls"
+        "SELECT call_id, channel, arrived_at, answered_at, ended_at, agent_id, priority FROM calls"
     ).df()
     want = reference_bank_calls(f)
     assert len(got) == len(want) == r.loaded
     got = got.set_index("call_id").loc[want["call_id"]].reset_index()
-    for c in ("channel", "arrived_at", "answered_at", "ended_at", "agent_id"):
+    # the bank's service class is stored in the calls' priority column (1 = high, served first)
+    assert set(got["priority"].dropna().unique()) == {0, 1}
+    for c in ("channel", "arrived_at", "answered_at", "ended_at", "agent_id", "priority"):
         a, b = want[c].reset_index(drop=True), got[c]
         same = (a == b) | (a.isna() & b.isna())
         assert same.all(), (c, pd.DataFrame({"want": a[~same], "got": b[~same]}).head())
-    # the adapter reads through the mapping and keeps the bank's priority class beside it
+    # the adapter reads through the mapping, priority class included
     from forcestat.demand.adapters import read_anonymous_bank
 
     adapter = read_anonymous_bank(f).set_index("call_id").loc[want["call_id"]]

@@ -168,12 +168,12 @@ def expected_outcome(rows):
             keys[fields["call_id"]] += 1
             variants.setdefault(fields["call_id"], set()).add(tuple(fields.values()))
     loaded, quarantined, skipped, seen = {}, {}, 0, set()
-    # physical start lines, unless the parser rejected a record: then record number + 1
-    physical = not any(what in ("stray_quote", "latin1_bytes") for what, _, _ in rows)
+    # every record, loaded or quarantined, is numbered by the physical line it starts on
     next_line = 2
     for what, fields, expected in rows:
         line = next_line
-        next_line += 1 + (fields["district"].count("\n") if physical else 0)
+        rendered_alone = what in ("stray_quote", "latin1_bytes")  # their district is replaced
+        next_line += 1 + (0 if rendered_alone else fields["district"].count("\n"))
         key = fields["call_id"]
         if what in CORRUPTIONS:
             quarantined[line] = CORRUPTIONS[what]

@@ -81,3 +81,10 @@ def test_a_failed_load_leaves_rollups_as_they_were(store, tmp_path, monkeypatch)
     assert (
         store.duck.execute("SELECT count(*) FROM calls WHERE call_id = 'RF-1'").fetchone()[0] == 0
     )
+
+
+def test_ingest_looks_for_rollups_by_their_prefix():
+    # ingest imports forcestat.measures (seconds, for SciPy) only when such tables exist
+    from forcestat.ingest import load
+
+    assert load.ROLLUP_PREFIX == rollup.PREFIX

@@ -92,6 +92,27 @@ def test_opening_an_old_store_adds_and_fills_the_derived_columns(db_path):
     ]
 
 
+def test_opening_an_old_store_adds_the_optional_columns_it_lacks_empty(db_path, tmp_path):
+    from forcestat.ingest import ingest_file
+
+    _old_store(db_path)  # made before calls had a priority column
+    with Store.open(db_path) as s:
+        assert s.duck.execute("SELECT count(*) FROM calls WHERE priority IS NULL").fetchone() == (
+            3,
+        )
+        # and new records with a priority load into it
+        f = tmp_path / "calls.csv"
+        f.write_text(
+            "call_id,channel,arrived_at,answered_at,ended_at,priority\n"
+            "c4,101,2022-08-16T09:00:00+01:00,2022-08-16T09:01:00+01:00,"
+            "2022-08-16T09:05:00+01:00,2\n"
+        )
+        r = ingest_file(s, f, kind="calls")
+        assert r.loaded == 1
+        got = s.duck.execute("SELECT priority, queue_us FROM calls WHERE call_id = 'c4'")
+        assert got.fetchone() == (2, 60_000_000)
+
+
 def test_measures_read_an_old_store_before_and_after_its_upgrade(db_path):
     from forcestat.measures import evaluate
 

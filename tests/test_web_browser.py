@@ -25,7 +25,9 @@ ARGS = [
     "--disable-sync",
 ]
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
-PORTS = range(8160, 8200)
+#: where the test server listens (FORCESTAT_TEST_PORTS=8680-8699 moves it)
+LOW, HIGH = os.environ.get("FORCESTAT_TEST_PORTS", "8160-8199").split("-")
+PORTS = range(int(LOW), int(HIGH) + 1)
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason=f"needs Debian's Chromium at {CHROMIUM}"
@@ -40,7 +42,7 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 8160-8199")
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +187,81 @@ def test_every_filter_is_reachable_by_keyboard(browser, server):
     page.wait_for_url("**grain=month**")
 
 
+def drawn(page, spec_id: str) -> None:
+    """Wait until vega-embed has drawn the chart whose spec is ``spec_id``."""
+    page.wait_for_selector(f"div.vega[data-spec='{spec_id}'] svg", timeout=SLOW_MS)
+    assert "Chart unavailable" not in page.locator(f"div.vega[data-spec='{spec_id}']").inner_text()
+
+
+def cells(page, table: str) -> list[list[str]]:
+    rows = page.locator(f"{table} tbody tr")
+    return [
+        [c.strip() for c in rows.nth(i).locator("td").all_inner_texts()]
+        for i in range(rows.count())
+    ]
+
+
+def test_demand_surge_what_if_shows_its_result_and_chart(browser, server):
+    page = log_in(browser, server, role="manager")
+    page.goto(server["url"] + "/demand?period=2022-08..2022-10")
+    drawn(page, "heat-999")  # staffing by hour of the week
+    page.select_option("#s-day", "Sat")
+    page.fill("#s-start", "20")
+    page.fill("#s-hours", "2")
+    page.fill("#s-factor", "3")
+    page.fill("#s-divert", "25")
+    page.fill("#s-rep", "4")
+    page.get_by_role("button", name="Run the surge").click()
+    page.wait_for_url("**run=surge**")
+    drawn(page, "surge-chart")
+    # the form keeps what was asked, and the table says what the API says for it: a row per
+    # figure, a column per scenario, each cell the mean ± its 95% half-width
+    assert page.input_value("#s-factor") == "3.0" and page.input_value("#s-day") == "Sat"
+    r = page.request.get(
+        server["url"] + "/api/v1/demand/whatif/surge",
+        params={
+            "period": "2022-08..2022-10",
+            "day": "Sat",
+            "start": 20,
+            "hours": 2,
+            "factor": 3,
+            "divert": 25,
+            "replications": 4,
+        },
+    )
+    assert r.ok, r.text()
+    runs = r.json()["rows"]
+    header = page.locator("#surge-result thead th").all_inner_texts()
+    assert header[1:] == [x["scenario"] for x in runs]
+    assert len(runs) == 3  # normal, surge, and surge with 25% of 101 callers sent to digital
+    for key in ("pct_999_not_answered", "avg_999_queue_s", "calls_101"):
+        row = page.locator(f"#surge-result tr[data-figure='{key}'] td").all_inner_texts()
+        assert row == [f"{x[key]:.2f} ± {x[key + '_ci']:.2f}" for x in runs], key
+    assert page.errors == []
+
+
+def test_demand_chat_what_if_shows_its_result_and_chart(browser, server):
+    page = log_in(browser, server, role="manager")
+    page.goto(server["url"] + "/demand?period=2022-08..2022-10")
+    page.fill("#c-rate", "12")
+    page.fill("#c-aht", "480")
+    page.fill("#c-k", "3")
+    page.get_by_role("button", name="Work out operators").click()
+    page.wait_for_url("**run=chat**")
+    drawn(page, "chat-chart")
+    shown = cells(page, "#chat-result")
+    assert [row[0] for row in shown] == ["1.00", "2.00", "3.00"]  # chats each operator holds
+    r = page.request.get(
+        server["url"] + "/api/v1/demand/whatif/chat",
+        params={"chats_per_hour": 12, "aht": 480, "max_k": 3},
+    )
+    assert r.ok, r.text()
+    operators = [f"{row['operators']:.2f}" for row in r.json()["rows"]]
+    header = page.locator("#chat-result thead th").all_inner_texts()
+    assert [row[header.index("operators")] for row in shown] == operators
+    assert page.errors == []
+
+
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed: run make install-test")
 @pytest.mark.parametrize(
     "path",
@@ -193,12 +270,14 @@ def test_every_filter_is_reachable_by_keyboard(browser, server):
         "/measures/calls_999_pct_not_answered?period=2022-10",
         "/public?period=2022-08..2022-10",
         "/login",
+        "/demand?period=2022-08..2022-10&run=surge&surge_replications=3",
     ],
 )
 def test_axe_finds_no_serious_violation(browser, server, path):
     # axe is injected as an inline script, which the page's CSP rightly forbids: this
     # context alone bypasses CSP, for the test's own script
-    page = log_in(browser, server, bypass_csp=True)
+    role = "manager" if path.startswith("/demand") else "board"
+    page = log_in(browser, server, role=role, bypass_csp=True)
     page.goto(server["url"] + path)
     page.wait_for_load_state("networkidle")
     page.add_script_tag(path=str(AXE))

@@ -289,7 +289,8 @@ class Store:
 
     def ensure_schema(self) -> None:
         """Create every kind's table and the bookkeeping tables if they are missing, and add
-        derived columns a store made by an older forcestat lacks (filled from the stored rows)."""
+        derived columns a store made by an older forcestat lacks (filled from the stored rows)
+        and optional columns it lacks (empty)."""
         self.duck.execute("BEGIN")
         try:
             stored = self._stored_columns()
@@ -457,6 +458,10 @@ class Store:
         return out
 
     def _add_missing_derived(self, kind: RecordKind, present: set[str]) -> None:
+        # an optional column added to the kind since the store was made starts empty
+        for c in kind.columns:
+            if c.name not in present and not c.required:
+                self.duck.execute(f'ALTER TABLE "{kind.name}" ADD COLUMN "{c.name}" {c.sql_type}')
         missing = [d for d in kind.derived_columns if d.name not in present]
         if not missing:
             return

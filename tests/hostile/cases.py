@@ -329,6 +329,35 @@ def quote_in_the_middle_of_a_field(d: Path) -> list[Path]:
     return [p]
 
 
+@case(exit=0, expect={"read": 6, "loaded": 5, "quarantined": 1}, rules=("malformed_csv",))
+def quote_opened_in_one_row_and_closed_two_rows_later(d: Path) -> list[Path]:
+    lines = calls_csv(6).split("\n")
+    lines[1] = lines[1].replace("Ashford", '"Ashford', 1)
+    lines[3] = lines[3].replace("Ashford", 'Ash"ford', 1)
+    p = d / "quotes.csv"
+    p.write_text("\n".join(lines))
+    return [p]
+
+
+@case(exit=0, expect={"read": 3, "loaded": 2, "quarantined": 1}, rules=("malformed_csv",))
+def carriage_return_inside_a_field(d: Path) -> list[Path]:
+    p = d / "cr-in-field.csv"
+    p.write_text(calls_csv(3).replace("Ashford", "Ash\rford", 1))
+    return [p]
+
+
+@case(
+    exit=0,
+    expect={"read": 3, "loaded": 2, "quarantined": 1},
+    check="(SELECT raw_length = 2097240 AND strlen(raw) = 65536 FROM quarantine)",
+)
+def broken_record_of_2_mib(d: Path) -> list[Path]:
+    big = "x" * 2**20 + "\r" + "y" * (2**20 - 1)
+    p = d / "big-broken.csv"
+    p.write_text(calls_csv(3).replace("Ashford", big, 2).replace(big, "Ashford", 1))
+    return [p]
+
+
 @case(exit=2)
 def empty_file(d: Path) -> list[Path]:
     p = d / "empty.csv"

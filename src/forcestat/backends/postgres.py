@@ -150,6 +150,11 @@ class PostgresStore:
 
     @staticmethod
     def _add_missing_derived(cur: Any, kind: RecordKind, present: set[str]) -> None:
+        for c in kind.columns:  # an optional column added since the store was made
+            if c.name not in present and not c.required:
+                cur.execute(
+                    f'ALTER TABLE "{kind.name}" ADD COLUMN "{c.name}" {_pg_type(c.sql_type)}'
+                )
         missing = [d for d in kind.derived_columns if d.name not in present]
         if not missing:
             return

@@ -109,6 +109,19 @@ def _estimate(db: str, channel: str, period: str | None, interval: int, tz: str)
     return estimate(calls, channel, interval, tz=tz)
 
 
+def _channels_with_calls(db: str, period: str | None) -> list[str]:
+    """The phone channels (999, 101) the store has calls on in the period; one clear line
+    and exit 2 when it has none."""
+    from ..demand.estimate import load_calls
+
+    with Store.open(db, read_only=True) as store:
+        found = set(load_calls(store, None, period)["channel"].dropna().unique())
+    channels = [ch for ch in ("999", "101") if ch in found]
+    if not channels:
+        raise ParameterError("the store has no 999 or 101 calls for that period")
+    return channels
+
+
 # --------------------------------------------------------------------------- commands
 @demand_app.command("estimate")
 def estimate_cmd(
@@ -176,7 +189,8 @@ def staff_cmd(
     from ..demand.staffing import load_roster, roster_service, staff_week
 
     check_percent("shrinkage", shrinkage, allow_zero=True)
-    channels = ["999", "101"] if channel == "all" else [channel]
+    # "all": the channels the records have (a store of 101 calls alone staffs 101)
+    channels = _channels_with_calls(db, period) if channel == "all" else [channel]
     plans: dict[str, pd.DataFrame] = {}
     result: dict[str, Any] = {}
     for ch in channels:
@@ -230,7 +244,7 @@ def staff_cmd(
                 highlight=False,
                 soft_wrap=True,
             )
-    if channel == "all" and pooled and not roster:
+    if channel == "all" and pooled and not roster and len(channels) == 2:
         from ..demand.staffing import pooled_week
 
         est = {ch: _estimate(db, ch, period, interval, tz) for ch in ("999", "101")}
@@ -358,6 +372,11 @@ def _requirement(db: str, channel: str, period: str | None, interval: int, tz: s
         return staff_week(_estimate(db, channel, period, interval, tz)).table["agents"]
     if channel not in ("pooled", "apart"):
         raise ParameterError(f"channel must be 999, 101, pooled or apart (got {channel!r})")
+    found = _channels_with_calls(db, period)
+    if len(found) == 1:
+        # records of one channel: the pool is that channel's own
+        typer.echo(f"note: the store has {found[0]} calls only; rostering {found[0]}", err=True)
+        return staff_week(_estimate(db, found[0], period, interval, tz)).table["agents"]
     est = {ch: _estimate(db, ch, period, interval, tz) for ch in ("999", "101")}
     if channel == "pooled":
         return pooled_week(est).table["agents"]
@@ -375,7 +394,9 @@ def forecast_cmd(
     country: Annotated[
         str, typer.Option(help="Public-holiday calendar (GB, IL, US...; 'none' for none)")
     ] = "GB",
-    subdiv: Annotated[str | None, typer.Option(help="Region of the calendar (ENG...)")] = "ENG",
+    subdiv: Annotated[
+        str | None, typer.Option(help="Region of the calendar (default ENG for GB)")
+    ] = None,
     staff_quantile: Annotated[
         float | None,
         typer.Option(help="Also staff each interval for this percentile of its calls, e.g. 90"),
@@ -396,6 +417,7 @@ def forecast_cmd(
     if calls.empty:
         raise ParameterError(f"channel {channel!r} has no calls in the store for that period")
     no_cal = country.lower() in ("none", "")
+    subdiv = subdiv or ("ENG" if country.upper() == "GB" else None)
     fc = forecast_calls(
         calls, days, tz=tz, interval_minutes=interval, level=level / 100,
         country=None if no_cal else country, subdiv=None if no_cal else subdiv,
@@ -412,11 +434,18 @@ def forecast_cmd(
             rates, est.talk.mean_s, DEFAULT_TARGETS.get(channel, DEFAULT_TARGETS["101"]),
             patience_s=pat, model="erlang_a" if pat else "erlang_c",
         )  # fmt: skip
+        at_mean = required_agents(
+            fc.intervals["calls_per_hour"].to_numpy(), est.talk.mean_s,
+            DEFAULT_TARGETS.get(channel, DEFAULT_TARGETS["101"]),
+            patience_s=pat, model="erlang_a" if pat else "erlang_c",
+        )  # fmt: skip
         result["staffing"] = {
             "quantile_pct": staff_quantile,
             "agent_hours": float(n.sum() * interval / 60),
             "peak_agents": int(n.max()),
             "agents": [int(v) for v in n],
+            "agent_hours_at_mean": float(at_mean.sum() * interval / 60),
+            "peak_agents_at_mean": int(at_mean.max()),
         }
     if chart is not None:
         from ..demand import charts
@@ -436,9 +465,64 @@ def forecast_cmd(
         st = result["staffing"]
         out.print(
             f"staffed for the {staff_quantile:g}th percentile of each interval's calls: peak "
-            f"{st['peak_agents']} agents, {st['agent_hours']:,.0f} agent-hours",
+            f"{st['peak_agents']} agents, {st['agent_hours']:,.0f} agent-hours (for the "
+            f"expected calls: peak {st['peak_agents_at_mean']}, "
+            f"{st['agent_hours_at_mean']:,.0f} agent-hours)",
             highlight=False,
+            soft_wrap=True,
         )
+
+
+@demand_app.command("forecast-backtest")
+def forecast_backtest_cmd(
+    db: DbOption,
+    fit: Annotated[
+        str, typer.Option(help="History to forecast from: 1999-02-01..1999-02-21 or 2022-09")
+    ],
+    test: Annotated[str, typer.Option(help="Later days to forecast and score, as --fit")],
+    channel: Channel = "101",
+    interval: Interval = 60,
+    level: Annotated[float, typer.Option(help="Prediction-interval coverage, percent")] = 90.0,
+    country: Annotated[
+        str, typer.Option(help="Public-holiday calendar (GB, IL, US...; 'none' for none)")
+    ] = "GB",
+    subdiv: Annotated[
+        str | None, typer.Option(help="Region of the calendar (default ENG for GB)")
+    ] = None,
+    tz: Tz = "Europe/London",
+    as_json: JsonOption = False,
+) -> None:
+    """Forecast from one period, score the days of a later one: daily and per-interval
+    errors beside the naive forecast (the same weekday of the history's last week)."""
+    from ..demand.estimate import load_calls
+    from ..demand.forecast import backtest_forecast
+    from ..demand.params import check_percent
+
+    check_percent("level", level)
+    with Store.open(db, read_only=True) as store:
+        calls = load_calls(store, channel, None)
+    if calls.empty:
+        raise ParameterError(f"channel {channel!r} has no calls in the store")
+    no_cal = country.lower() in ("none", "")
+    subdiv = subdiv or ("ENG" if country.upper() == "GB" else None)
+    r = backtest_forecast(
+        calls, fit, test, tz=tz, interval_minutes=interval, level=level / 100,
+        country=None if no_cal else country, subdiv=None if no_cal else subdiv,
+    )  # fmt: skip
+    if as_json:
+        _emit_json(r.as_dict())
+        return
+    _table(r.days, f"{channel}: forecast from {fit}, observed {test}", digits=0)
+    sc = r.scores
+    out.print(
+        f"daily: MAE {sc['daily_mae']:,.0f} calls ({sc['daily_mape_pct']:.1f}%) against the "
+        f"naive same-weekday-last-week {sc['naive_daily_mae']:,.0f} "
+        f"({sc['naive_daily_mape_pct']:.1f}%); {sc['interval_coverage_pct']:.0f}% of days "
+        f"inside the {level:g}% interval. Per {interval}-minute interval: MAE "
+        f"{sc['interval_mae']:.1f} calls against the naive {sc['naive_interval_mae']:.1f}.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @demand_app.command("simulate")
@@ -549,7 +633,19 @@ def surge_cmd(
         except ValueError:
             raise ParameterError(f"date must be YYYY-MM-DD (got {date!r})") from None
         with Store.open(db, read_only=True) as store:
-            pool = roster_agents(load_roster(store), date, tz)
+            rows = load_roster(store)
+            if rows.empty or not rows["channel"].isin(["999", "101"]).any():
+                # record-only data: the headcount proxy stands in for the roster
+                from ..demand.estimate import infer_staffing, load_calls
+
+                calls = load_calls(store)
+                rows = infer_staffing(calls[calls["channel"].isin(["999", "101"])], 60)
+                typer.echo(
+                    "note: no 999 or 101 staffing records; agents inferred from the calls "
+                    "(forcestat demand infer-staffing writes them to the store)",
+                    err=True,
+                )
+        pool = roster_agents(rows, date, tz)
     hourly: list[pd.DataFrame] = []
     table = surge_day(
         est, day, start, hours, factor, divert / 100, agents=pool,
@@ -753,7 +849,7 @@ def backtest_cmd(
     import numpy as np
     import pandas as pd
 
-    from ..demand.backtest import MODELS, backtest_cells, load_backtest_inputs
+    from ..demand.backtest import backtest_cells, load_backtest_inputs
 
     if replications < 1:
         raise ParameterError(f"replications must be at least 1 (got {replications})")
@@ -768,7 +864,7 @@ def backtest_cmd(
             err=True,
         )
     r = backtest_cells(
-        calls, staffing, fit, test, tz=tz, models=tuple(model or MODELS), demand=demand,
+        calls, staffing, fit, test, tz=tz, models=tuple(model) if model else None, demand=demand,
         min_calls=min_calls, replications=replications, seed=seed,
     )  # fmt: skip
     if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -41,13 +42,19 @@ def serve(
     # uvicorn re-raises SIGTERM after its graceful shutdown: exit through Python, so the
     # marker beside the store is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    lock = None
     try:
         app = create_app(store)
+        lock = app.state.web.lock
+        # the first visitor should not wait for the engine and libraries to load
+        threading.Thread(target=app.state.web.warm, name="warm", daemon=True).start()
         err.print(f"forcestat serving {db} at {url} (Ctrl-C stops)", highlight=False)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         release(db)
-        store.close()
+        # a worker or the warm-up thread may be mid-query: close the store after it
+        if lock is None or lock.acquire(timeout=30):
+            store.close()
 
 
 @users_app.command("add")

@@ -48,32 +48,17 @@ def read_anonymous_bank(
         except SchemaError as e:
             raise SchemaError(f"{path}: not an Anonymous Bank call file ({e})") from None
         out = store.duck.execute(
-            "SELECT call_id, channel, arrived_at, answered_at, ended_at, district, agent_id "
-            "FROM calls ORDER BY arrived_at, _line"
+            "SELECT call_id, channel, arrived_at, answered_at, ended_at, district, agent_id, "
+            "priority FROM calls ORDER BY arrived_at, _line"
         ).df()
     for c in ("arrived_at", "answered_at", "ended_at"):
         out[c] = pd.to_datetime(out[c])
     out["district"] = None
-    out["priority"] = out["call_id"].map(_bank_priorities(path))
     return out.reset_index(drop=True)
 
 
 #: the shipped mapping :func:`read_anonymous_bank` reads with
 BANK_MAPPING = "anonymous-bank"
-
-
-def _bank_priorities(path: str | Path) -> dict[str, float]:
-    """call_id (as the mapping builds it) -> the bank's service class: 1 for high-priority
-    customers (``priority`` 2), served first, 0 for regular ones (0 and 1); empty where the
-    file has no ``priority`` column. Not a column of ``calls``, so read beside the mapping."""
-    raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    raw.columns = [c.strip().lower() for c in raw.columns]
-    if "priority" not in raw or "call_id" not in raw or "date" not in raw:
-        return {}
-    line = raw["vru+line"].str.strip() if "vru+line" in raw else ""
-    ids = "BANK-" + raw["date"].str.strip() + "-" + line + "-" + raw["call_id"].str.strip()
-    p = pd.to_numeric(raw["priority"], errors="coerce")
-    return dict(zip(ids, (p >= 2).astype(float).where(p.notna()), strict=True))
 
 
 def _sql_text(text: str) -> str:
@@ -169,7 +154,10 @@ def write_calls_csv(calls: pd.DataFrame, path: str | Path) -> Path:
     for c in ("arrived_at", "answered_at", "ended_at"):
         ts = pd.to_datetime(out[c])
         out[c] = ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00").where(ts.notna(), "")
-    cols = ["call_id", "channel", "arrived_at", "answered_at", "ended_at", "district", "agent_id"]
+    if "priority" in out:
+        out["priority"] = pd.to_numeric(out["priority"], errors="coerce").astype("Int64")
+    cols = ["call_id", "channel", "arrived_at", "answered_at", "ended_at", "district", "agent_id",
+            "priority"]  # fmt: skip
     out = out[[c for c in cols if c in out.columns]]
     p = Path(path)
     to_csv(out, p)

@@ -21,12 +21,16 @@ The models:
 * ``erlang_a_hazard``: the same with the patience rate set to the estimated hazard near
   zero (Zeltyn & Mandelbaum 2005: with general patience, what matters in a busy hour is the
   density of patience near zero, not its mean);
+* ``erlang_a_calibrated``: Erlang A per half-hour with the headcount scaled by an
+  efficiency factor fitted on the fit period (the share of "present" agent time that really
+  is on calls: agents who are logged on but doing other work, or the proxy's own bias);
 * ``simulation``: whole days simulated with rates and staffing varying by interval within
   the hour, lognormal talk time, the Kaplan-Meier patience (non-parametric, with an
-  exponential tail), and priority classes served first where the records carry them;
-* ``simulation_calibrated``: the simulation with the headcount scaled by an efficiency
-  factor fitted on the fit period (the share of "present" agent time that really is on
-  calls: agents who are logged on but doing other work, or the proxy's own bias).
+  exponential tail), one class first come first served, its own fitted efficiency;
+* ``priority_classes`` (only when the fit period's calls carry a ``priority``): the
+  non-preemptive priority queue with abandonment, simulated the same way with two classes,
+  the highest priority level answered before the rest (FCFS within a class), each with its
+  own arrivals, lognormal talk time and Kaplan-Meier patience, its own fitted efficiency.
 """
 
 from __future__ import annotations
@@ -47,7 +51,11 @@ from . import erlang
 from .estimate import kaplan_meier, waits
 
 DEFAULT_MIN_CALLS = 30
-MODELS = ("erlang_a", "erlang_a_hazard", "erlang_a_calibrated", "simulation")
+MODELS = ("erlang_a", "erlang_a_hazard", "erlang_a_calibrated", "simulation", "priority_classes")
+#: models scored only when the fit period's records carry what they need
+NEEDS_PRIORITY = ("priority_classes",)
+#: fewest calls of each class in the fit period for the priority model to be fitted
+MIN_CLASS_CALLS = 50
 _DAY_RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
 
 
@@ -137,6 +145,8 @@ class Fitted:
     patience_sample: np.ndarray
     priority_share: float | None
     efficiency: float = 1.0
+    #: (high, rest): each class's own fit, where the records carry two priority classes
+    classes: tuple[Fitted, Fitted] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -149,10 +159,11 @@ def _talk(calls: pd.DataFrame) -> pd.Series:
     )
 
 
-def fit_period(calls: pd.DataFrame, tz: str) -> Fitted:
+def fit_period(calls: pd.DataFrame, tz: str, *, by_class: bool = True) -> Fitted:
     """Talk time (overall lognormal and mean by hour of day), patience (exponential MLE,
     hazard near zero, Kaplan-Meier sample) and the high-priority share, from the fit
-    period."""
+    period; with ``by_class`` the same for each priority class apart, where the calls carry
+    two classes with enough calls each (:func:`priority_classes`)."""
     if calls["answered_at"].notna().sum() < 2:
         raise ParameterError("the fit period needs at least two answered calls")
     talk = _talk(calls)
@@ -167,6 +178,13 @@ def fit_period(calls: pd.DataFrame, tz: str) -> Fitted:
     w, ab = waits(calls)
     total = float(w.sum())
     mean_pat = total / ab.sum() if ab.sum() > 0 else math.inf
+    classes = None
+    high = priority_classes(calls) if by_class else None
+    if high is not None:
+        classes = (
+            fit_period(calls[high], tz, by_class=False),
+            fit_period(calls[~high], tz, by_class=False),
+        )
     return Fitted(
         talk_by_hour=shrunk,
         talk_mean_s=talk_mean,
@@ -175,7 +193,24 @@ def fit_period(calls: pd.DataFrame, tz: str) -> Fitted:
         hazard_near_zero=_hazard_near_zero(w, ab),
         patience_sample=_km_sample(w, ab, mean_pat),
         priority_share=_priority_share(calls),
+        classes=classes,
     )
+
+
+def priority_classes(calls: pd.DataFrame) -> pd.Series | None:
+    """Which calls are of the highest priority level (answered first), or None where the
+    calls carry no priority, one level only, or fewer than :data:`MIN_CLASS_CALLS` answered
+    calls in either class. Calls without a priority count with the lower class."""
+    if "priority" not in calls:
+        return None
+    p = pd.to_numeric(calls["priority"], errors="coerce")
+    if p.notna().sum() == 0 or p.nunique() < 2:
+        return None
+    high = (p == p.max()).fillna(False).astype(bool)
+    answered = calls["answered_at"].notna()
+    if min((high & answered).sum(), (~high & answered).sum()) < MIN_CLASS_CALLS:
+        return None
+    return high
 
 
 def _hazard_near_zero(w: np.ndarray, ab: np.ndarray) -> float:
@@ -210,9 +245,13 @@ def _km_sample(w: np.ndarray, ab: np.ndarray, mean_pat: float, size: int = 4000)
 
 
 def _priority_share(calls: pd.DataFrame) -> float | None:
-    if "priority" not in calls or calls["priority"].isna().all():
+    """Share of calls at the highest priority level (None without two levels)."""
+    if "priority" not in calls:
         return None
-    return float((pd.to_numeric(calls["priority"], errors="coerce") > 0).mean())
+    p = pd.to_numeric(calls["priority"], errors="coerce")
+    if p.nunique() < 2:
+        return None
+    return float((p == p.max()).mean())
 
 
 # --------------------------------------------------------------------------- test inputs
@@ -326,28 +365,36 @@ def _simulate_cells(
     efficiency: float,
     replications: int,
     seed: int,
+    by_class: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
+    """Simulated days per weekday-hour cell: one class FCFS, or with ``by_class`` (the high
+    and the other class's arrivals per interval, with ``f.classes``) two classes on one pool,
+    the high class answered first."""
     from .simulate import Dist, simulate_pool, simulate_shared_pool
 
-    rate_h = arrivals * 60.0 / minutes
     staff = np.maximum(np.round(agents * efficiency), 0)
     if staff.max(initial=0) < 1:
         staff = np.ones_like(staff)
-    service = Dist.lognormal(f.talk_mean_s, f.talk_log_sigma)
-    patience = Dist.empirical(f.patience_sample)
     start = span.start.to_pydatetime()
+    per_hour = 60.0 / minutes
+
+    def dists(ff: Fitted) -> tuple[Any, Any]:
+        return Dist.lognormal(ff.talk_mean_s, ff.talk_log_sigma), Dist.empirical(ff.patience_sample)
+
     frames = []
     for r in range(replications):
-        if f.priority_share:
-            p = f.priority_share
+        if by_class is not None and f.classes is not None:
+            (sh, ph), (sr, pr) = dists(f.classes[0]), dists(f.classes[1])
+            # class "999" is the one answered first in the shared-pool simulator
             res = simulate_shared_pool(
-                {"999": rate_h * p, "101": rate_h * (1 - p)},
-                staff, {"999": service, "101": service}, {"999": patience, "101": patience},
+                {"999": by_class[0] * per_hour, "101": by_class[1] * per_hour},
+                staff, {"999": sh, "101": sr}, {"999": ph, "101": pr},
                 interval_minutes=minutes, seed=seed + r, start=start,
             )  # fmt: skip
         else:
+            service, patience = dists(f)
             res = simulate_pool(
-                rate_h, staff, service, patience,
+                arrivals * per_hour, staff, service, patience,
                 interval_minutes=minutes, seed=seed + r, start=start,
             )  # fmt: skip
         frames.append(res.to_calls())
@@ -384,10 +431,16 @@ class BacktestResult:
 
 def _with_workload(f: Fitted, w: Fitted) -> Fitted:
     """The fit period's patience and efficiency with another period's workload (talk time
-    and priority mix)."""
+    and priority mix; each class's talk time where both periods have the classes)."""
+    classes = f.classes
+    if f.classes is not None and w.classes is not None:
+        classes = (
+            _with_workload(f.classes[0], w.classes[0]),
+            _with_workload(f.classes[1], w.classes[1]),
+        )
     return replace(
         f, talk_by_hour=w.talk_by_hour, talk_mean_s=w.talk_mean_s,
-        talk_log_sigma=w.talk_log_sigma, priority_share=w.priority_share,
+        talk_log_sigma=w.talk_log_sigma, priority_share=w.priority_share, classes=classes,
     )  # fmt: skip
 
 
@@ -430,7 +483,7 @@ def backtest_cells(
     test: str,
     *,
     tz: str = "Europe/London",
-    models: tuple[str, ...] = MODELS,
+    models: tuple[str, ...] | None = None,
     demand: str = "observed",
     min_calls: int = DEFAULT_MIN_CALLS,
     replications: int = 4,
@@ -450,7 +503,9 @@ def backtest_cells(
     tz
         The zone the periods' days and the weekday-hour cells are read in.
     models
-        Which of :data:`MODELS` to score.
+        Which of :data:`MODELS` to score; by default all that the records allow
+        (``priority_classes`` only where the fit period's calls carry two priority
+        classes). A model named here that the records do not allow is an error.
     demand
         ``"observed"``: the test period's workload as it came (arrivals per interval, talk
         time by hour, priority mix), so the score is the queue model's alone: the service
@@ -465,6 +520,8 @@ def backtest_cells(
     -------
     BacktestResult
     """
+    chosen = models is not None
+    models = tuple(models) if models is not None else MODELS
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ParameterError(f"unknown model {unknown[0]!r} (choose from {', '.join(MODELS)})")
@@ -477,6 +534,13 @@ def backtest_cells(
     if test_calls.empty:
         raise ParameterError(f"no calls in the test period {test}")
     f = fit_period(fit_calls, tz)
+    if f.classes is None and any(m in NEEDS_PRIORITY for m in models):
+        if chosen:
+            raise ParameterError(
+                f"priority_classes needs calls with a priority of two levels in the fit period "
+                f"{fit}, each with {MIN_CLASS_CALLS} or more answered calls"
+            )
+        models = tuple(m for m in models if m not in NEEDS_PRIORITY)
     obs = observed_cells(test_calls, tz)
     base = observed_cells(fit_calls, tz)
     scored = obs[obs["calls"] >= min_calls]
@@ -486,11 +550,21 @@ def backtest_cells(
         raise ParameterError(f"the staffing records have no agents in the test period {test}")
     workload = fit_period(test_calls, tz) if demand == "observed" else f
 
-    def arrivals(minutes: int) -> np.ndarray:
+    def arrivals(minutes: int, part: pd.Series | None = None) -> np.ndarray:
+        """The test period's arrivals per interval (of the calls ``part`` of the test or fit
+        calls selects, by the ``part`` of the calls it indexes)."""
         grid = _grid(ts, minutes)
         if demand == "observed":
-            return arrivals_on_grid(test_calls, grid, minutes)
-        return profile_arrivals(fit_calls, fs, grid, minutes, tz)
+            cl = test_calls if part is None else test_calls[part.reindex(test_calls.index)]
+            return arrivals_on_grid(cl, grid, minutes)
+        cl = fit_calls if part is None else fit_calls[part.reindex(fit_calls.index)]
+        return profile_arrivals(cl, fs, grid, minutes, tz)
+
+    # the high class: the fit period's highest priority level, in either period
+    high = pd.Series(False, index=calls.index)
+    if f.classes is not None:
+        level = pd.to_numeric(fit_calls["priority"], errors="coerce").max()
+        high = (pd.to_numeric(calls["priority"], errors="coerce") == level).fillna(False)
 
     def erlang_on(span: Span, cl: pd.DataFrame | None, minutes: int, theta: float) -> Any:
         grid = _grid(span, minutes)
@@ -498,14 +572,23 @@ def backtest_cells(
         s = staffing_on_grid(staffing, grid, minutes)
         return lambda ff: _erlang_model(ff, span, a, s, tz, theta, minutes)
 
-    def sim_on(span: Span, cl: pd.DataFrame | None, reps: int) -> Any:
+    def sim_on(span: Span, cl: pd.DataFrame | None, reps: int, classes: bool = False) -> Any:
         m = 15
         grid = _grid(span, m)
         a = arrivals(m) if cl is None else arrivals_on_grid(cl, grid, m)
         s = staffing_on_grid(staffing, grid, m)
+        split = None
+        if classes:
+            h = high.astype(bool)
+            if cl is None:
+                split = (arrivals(m, h), arrivals(m, ~h))
+            else:
+                hc = h.reindex(cl.index).astype(bool)
+                split = (arrivals_on_grid(cl[hc], grid, m), arrivals_on_grid(cl[~hc], grid, m))
         return lambda ff: _simulate_cells(
-            ff, span, a, s, m, tz, efficiency=ff.efficiency, replications=reps, seed=seed
-        )
+            ff, span, a, s, m, tz, efficiency=ff.efficiency, replications=reps, seed=seed,
+            by_class=split,
+        )  # fmt: skip
 
     theta_exp = 1 / f.patience_mean_s if math.isfinite(f.patience_mean_s) else 0.0
     preds: dict[str, pd.DataFrame] = {}
@@ -528,10 +611,11 @@ def backtest_cells(
             ff = replace(_with_workload(f, workload), efficiency=k)
             preds[name] = erlang_on(ts, None, 30, theta_exp)(ff)
         else:
-            k = fit_efficiency(f, fit_calls, fs, staffing, tz, sim_on(fs, fit_calls, 1))
-            fitted["efficiency_simulation"] = k
+            pc = name == "priority_classes"
+            k = fit_efficiency(f, fit_calls, fs, staffing, tz, sim_on(fs, fit_calls, 1, pc))
+            fitted[f"efficiency_{name}"] = k
             ff = replace(_with_workload(f, workload), efficiency=k)
-            preds[name] = sim_on(ts, None, replications)(ff)
+            preds[name] = sim_on(ts, None, replications, pc)(ff)
     cells = scored.rename(columns={"abandonment": "obs_abandonment", "wait_s": "obs_wait_s"})
     cells = cells.join(base[["abandonment", "wait_s"]].add_prefix("baseline_"), how="left")
     overall_ab = float(waits(fit_calls)[1].mean())

@@ -142,8 +142,9 @@ def forecast_calls(
     subdiv: str | None = "ENG",
     draws: int = 2000,
     seed: int = 0,
+    history_end: date | None = None,
 ) -> Forecast:
-    """Forecast the ``days`` days after the records end.
+    """Forecast the ``days`` days after the records end (or after ``history_end``).
 
     Parameters
     ----------
@@ -162,6 +163,9 @@ def forecast_calls(
         no holiday effect. The effect is estimated only if the history holds a holiday.
     draws, seed
         Simulation draws for the intervals, and their seed.
+    history_end
+        The last local day of the history (days after the last call up to it count as
+        days without calls; calls after it are left out). Default: the last call's day.
 
     Returns
     -------
@@ -179,6 +183,11 @@ def forecast_calls(
     if calls.empty:
         raise ParameterError("no calls to forecast from")
     y = daily_counts(calls, tz)
+    if history_end is not None:
+        end = pd.Timestamp(history_end)
+        y = y[y.index <= end].reindex(pd.date_range(y.index[0], end, freq="D"), fill_value=0)
+        local = pd.to_datetime(calls["arrived_at"]).dt.tz_localize("UTC").dt.tz_convert(tz)
+        calls = calls[(local.dt.tz_localize(None) < end + pd.Timedelta(days=1)).to_numpy()]
     if len(y) < 14:
         raise ParameterError(f"a forecast needs at least 14 days of calls (got {len(y)})")
     origin = y.index[0]
@@ -257,3 +266,133 @@ def quantile_rates(fc: Forecast, quantile: float, draws_seed: int = 0) -> np.nda
 def mean_absolute_pct_error(actual: np.ndarray, predicted: np.ndarray) -> float:
     ok = actual > 0
     return float(np.mean(np.abs(predicted[ok] - actual[ok]) / actual[ok])) if ok.any() else math.nan
+
+
+# --------------------------------------------------------------------------- back-test
+@dataclass(frozen=True)
+class ForecastBacktest:
+    """A forecast made at the end of one period, scored on the days of another.
+
+    ``days`` has per test day the observed calls, the forecast (expected, low, high) and
+    the naive forecast: the same weekday of the fit period's last week. ``scores`` has
+    the daily mean absolute error (calls and percent) and interval coverage of both, and
+    the per-interval mean absolute error (calls per interval) of both."""
+
+    fit: str
+    test: str
+    level: float
+    days: pd.DataFrame
+    scores: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fit": self.fit,
+            "test": self.test,
+            "level": self.level,
+            **self.scores,
+            "days": self.days.assign(date=self.days["date"].astype(str)).to_dict(orient="records"),
+        }
+
+
+def _local_days(text: str, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last local day of a back-test period (days or a forcestat period)."""
+    from .backtest import parse_span
+
+    span = parse_span(text, tz)
+
+    def local(t: pd.Timestamp) -> pd.Timestamp:
+        return t.tz_localize("UTC").tz_convert(tz).tz_localize(None).normalize()
+
+    return local(span.start), local(span.end) - pd.Timedelta(days=1)
+
+
+def _local_counts(calls: pd.DataFrame, tz: str, minutes: int) -> pd.Series:
+    local = (
+        pd.to_datetime(calls["arrived_at"]).dt.tz_localize("UTC").dt.tz_convert(tz)
+    ).dt.tz_localize(None)
+    return local.dt.floor(f"{minutes}min").value_counts()
+
+
+def backtest_forecast(
+    calls: pd.DataFrame,
+    fit: str,
+    test: str,
+    *,
+    tz: str = "Europe/London",
+    interval_minutes: int = 60,
+    level: float = 0.9,
+    country: str | None = "GB",
+    subdiv: str | None = "ENG",
+    seed: int = 0,
+) -> ForecastBacktest:
+    """Fit :func:`forecast_calls` on the calls of ``fit`` (the days up to its end) and
+    score the forecast on the days of ``test``, which must come after it, beside the naive
+    forecast a planner has without a model: each test day gets the count of the same
+    weekday in the fit period's last week (and each interval that day's same interval).
+
+    Periods are days (``1999-02-01..1999-02-21``) or forcestat periods, read in ``tz``.
+    """
+    f0, f1 = _local_days(fit, tz)
+    t0, t1 = _local_days(test, tz)
+    if t0 <= f1:
+        raise ParameterError(f"the test period {test} must start after the fit period {fit}")
+    local = (
+        pd.to_datetime(calls["arrived_at"]).dt.tz_localize("UTC").dt.tz_convert(tz)
+    ).dt.tz_localize(None)
+    day = local.dt.normalize()
+    fit_calls = calls[((day >= f0) & (day <= f1)).to_numpy()]
+    test_calls = calls[((day >= t0) & (day <= t1)).to_numpy()]
+    if test_calls.empty:
+        raise ParameterError(f"no calls in the test period {test}")
+    if (f1 - f0).days + 1 < 14 or fit_calls.empty:
+        raise ParameterError(f"the fit period {fit} must hold at least 14 days of calls")
+    ahead = (t1 - f1).days
+    fc = forecast_calls(
+        fit_calls, ahead, tz=tz, interval_minutes=interval_minutes, level=level,
+        country=country, subdiv=subdiv, seed=seed, history_end=f1.date(),
+    )  # fmt: skip
+    test_days = pd.date_range(t0, t1, freq="D")
+    observed = daily_counts(calls, tz).reindex(test_days, fill_value=0)
+    fit_daily = daily_counts(fit_calls, tz).reindex(pd.date_range(f0, f1, freq="D"), fill_value=0)
+    last_week = fit_daily.iloc[-7:]
+    by_dow = dict(zip(last_week.index.day_of_week, last_week.to_numpy(), strict=True))
+    fcd = fc.daily.assign(date=pd.to_datetime(fc.daily["date"])).set_index("date")
+    fcd = fcd.reindex(test_days)
+    days = pd.DataFrame(
+        {
+            "date": test_days.date,
+            "day": [DAYS[d] for d in test_days.day_of_week],
+            "observed": observed.to_numpy(),
+            "forecast": fcd["expected"].to_numpy(),
+            "low": fcd["low"].to_numpy(),
+            "high": fcd["high"].to_numpy(),
+            "naive": [by_dow[d] for d in test_days.day_of_week],
+        }
+    )
+    obs, fcst, naive = (days[c].to_numpy(dtype=float) for c in ("observed", "forecast", "naive"))
+    # intervals: the forecast's expected count against the naive same interval last week
+    m = interval_minutes
+    got = _local_counts(test_calls, tz, m)
+    fit_iv = _local_counts(fit_calls, tz, m)
+    iv = fc.intervals.assign(interval_start=pd.to_datetime(fc.intervals["interval_start"]))
+    iv = iv[iv["interval_start"].dt.normalize().isin(test_days)]
+    starts = pd.DatetimeIndex(iv["interval_start"])
+    iv_obs = got.reindex(starts, fill_value=0).to_numpy(dtype=float)
+    lag = ((starts.normalize() - f1).days.to_numpy() + 6) // 7 * 7  # back into the last week
+    iv_naive = fit_iv.reindex(starts - pd.to_timedelta(lag, unit="D"), fill_value=0)
+    iv_naive_v = iv_naive.to_numpy(dtype=float)
+    iv_fc = iv["expected"].to_numpy(dtype=float)
+    inside = (obs >= days["low"].to_numpy()) & (obs <= days["high"].to_numpy())
+    scores: dict[str, Any] = {
+        "test_days": len(days),
+        "daily_mae": float(np.mean(np.abs(fcst - obs))),
+        "daily_mape_pct": 100 * mean_absolute_pct_error(obs, fcst),
+        "naive_daily_mae": float(np.mean(np.abs(naive - obs))),
+        "naive_daily_mape_pct": 100 * mean_absolute_pct_error(obs, naive),
+        "interval_coverage_pct": 100 * float(inside.mean()),
+        "interval_mae": float(np.mean(np.abs(iv_fc - iv_obs))),
+        "naive_interval_mae": float(np.mean(np.abs(iv_naive_v - iv_obs))),
+        "interval_minutes": m,
+        "history_days": fc.history_days,
+    }
+    return ForecastBacktest(fit, test, level, days, scores)

@@ -123,6 +123,8 @@ class SimResult:
                 "ended_at": stamp(self.ended),
                 "district": None,
                 "agent_id": agent,
+                # the simulated classes are channels (999 first), not priorities within one
+                "priority": None,
             }
         )
 

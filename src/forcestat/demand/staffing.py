@@ -188,7 +188,8 @@ def roster_service(
 
     ``roster`` has rows of the ``staffing`` table (interval_start naive UTC, agents, and
     optionally channel, which is filtered to ``est.channel``). Each row is matched to the
-    interval of the week it starts in.
+    interval of the week it starts in. An interval with fewer than one agent while calls
+    arrive answers none (service level 0, every caller lost).
     """
     r = roster
     if "channel" in r and est.channel is not None:
@@ -205,7 +206,10 @@ def roster_service(
     pat = est.patience.mean_s if math.isfinite(est.patience.mean_s) else None
     if pat is None:
         model = "erlang_c"
-    m = _metrics(model, rates, est.talk.mean_s, pat, np.floor(agents), t)
+    n = np.floor(agents)
+    # an interval rostered with nobody on the phones while calls come answers none of them
+    empty = (n < 1) & (rates > 0)
+    m = _metrics(model, rates, est.talk.mean_s, pat, np.where(empty, 1.0, n), t)
     out = pd.DataFrame(
         {
             "interval_start": pd.to_datetime(r["interval_start"]).to_numpy(),
@@ -215,6 +219,15 @@ def roster_service(
     )
     for k, v in _service_columns(m).items():
         out[k] = v
+    nobody: dict[str, float] = {
+        "service_level_pct": 0.0,
+        "pct_answered_in_time_of_offered": 0.0,
+        "asa_s": np.inf,
+        "pct_abandoned": 100.0,
+        "occupancy_pct": np.nan,
+    }
+    for k, fill in nobody.items():
+        out.loc[empty, k] = fill
     out["meets_target"] = out["service_level_pct"] >= target.target_pct
     return out
 

@@ -21,6 +21,7 @@ filtered``, with ``read`` the count of records in the file made without the pars
 
 from __future__ import annotations
 
+import mmap
 import os
 import socket
 from collections.abc import Callable, Iterable
@@ -34,7 +35,7 @@ from ..errors import InputError, SchemaError
 from ..provenance import MARKER, find_marker, mark_synthetic, read_marker
 from ..schema import KINDS, RecordKind, UnknownKindError, detect_kind, get_kind
 from ..store import Store, undo_table
-from . import dedupe, physical
+from . import dedupe, physical, recordwise
 from .archive import ARCHIVE_SUFFIXES, unpacked
 from .mapping import Mapping, apply_mapping
 from .readers import (
@@ -64,8 +65,10 @@ TEMP_TABLES = (
     "_fs_rejects",
     "_fs_rejects_scan",
 )
+#: the tables holding monthly rollups start with this (``forcestat.measures.rollup.PREFIX``)
+ROLLUP_PREFIX = "rollup_"
 #: longest raw text quarantine keeps of one record; longer ones keep their length and SHA-256
-RAW_LIMIT = 64 * 1024
+RAW_LIMIT = recordwise.RAW_LIMIT
 
 Progress = Callable[[int, int, str], None]
 
@@ -338,6 +341,7 @@ def ingest_file(
         digest = FileDigest(p, own)
         digest.start()
         job = _FileLoad(store, source, rk, columns, replace, digest, window or Window.default())
+        job.file_mapping = mapping
         if label:
             job.file = label
         try:
@@ -384,6 +388,15 @@ class _FileLoad:
         self.checks: list[Check] = []
         self.fates = dedupe.Fates(0, 0, 0)
         self.deleting = 0
+        #: the mapping file the source is read through (re-applied if the file is re-read)
+        self.file_mapping: Mapping | None = None
+        #: set when the file was read record by record (:mod:`recordwise`)
+        self.records: recordwise.Recordwise | None = None
+
+    @property
+    def own(self) -> Source:
+        """The file's own Source (under a mapping, the one the mapping reads)."""
+        return self.source.original or self.source
 
     @property
     def origin(self) -> str:
@@ -402,6 +415,9 @@ class _FileLoad:
         _drop_temp(self.con)
         self.con.execute("SET enable_progress_bar = false")  # the CLI draws its own
         self.checks = self.scan()
+        if self.records is None and self.parser_lost_track():
+            self.read_record_by_record()
+            self.checks = self.scan()
         self.number_lines()
         self.fates = dedupe.classify(self.con, self.kind, ROWS, self.replace)
         self.deleting = self.plan_deletes() if self.fates.replaced else 0
@@ -427,9 +443,14 @@ class _FileLoad:
         try:
             result = self.run()
             # the store's monthly rollups, if it keeps them, change with the rows they sum
-            from ..measures import rollup
+            # (importing forcestat.measures costs seconds, SciPy: only when there are any)
+            if self.q(
+                "SELECT count(*) FROM information_schema.tables "
+                f"WHERE starts_with(table_name, {sql_string(ROLLUP_PREFIX)})"
+            ):
+                from ..measures import rollup
 
-            rollup.refresh(self.store, [self.kind.name])
+                rollup.refresh(self.store, [self.kind.name])
             # last: a commit DuckDB replays only in part never reaches this row
             con.execute(
                 "UPDATE load_journal SET status = 'committed', "
@@ -451,6 +472,8 @@ class _FileLoad:
     def run(self) -> LoadResult:
         """Write quarantine, rows, audit and load_log: call inside a transaction."""
         self.rejected = self.quarantine_rejects() if self.source.rejects else 0
+        if self.records is not None:
+            self.rejected += self.quarantine_unparsed()
         quarantined = self.rejected + self.quarantine_invalid(self.checks)
         filtered = self.q(self.source.filtered_sql) if self.source.filtered_sql else 0
         parsed = self.q(f"SELECT count(*) FROM {CHK}")
@@ -504,7 +527,17 @@ class _FileLoad:
         """Records in the file counted without the parser; SchemaError when the parser
         delivered a different number (``parsed`` rows + rejected records)."""
         s = self.source
-        if s.physical_records is not None:
+        if self.records is not None:
+            # every line of the file went through the record-by-record reader exactly once
+            lines = self.digest.physical_lines()
+            if self.records.lines != lines:
+                raise SchemaError(
+                    f"{self.file}: the file has {lines:,} lines but {self.records.lines:,} "
+                    "were read; refused, nothing was loaded"
+                )
+            counted = self.records.records
+            delivered = parsed + len(self.records.failed)
+        elif s.physical_records is not None:
             counted = s.physical_records
             delivered = parsed
         else:
@@ -513,8 +546,6 @@ class _FileLoad:
             assert c is not None
             counted = c.records
             delivered = parsed + self.q("SELECT count(DISTINCT line) FROM _fs_rejects")
-            if c.open_quote:  # the parser splits an unterminated quote's tail into lines
-                return parsed + self.rejected
         if counted != delivered:
             raise SchemaError(
                 f"{self.file}: the file holds {counted:,} records but the "
@@ -538,10 +569,63 @@ class _FileLoad:
                     self.scan_line_ends_normalised()  # CRLF and LF mixed in one file
                     normalised = True
                     continue
+                if self.own.format == "csv" and self.records is None:
+                    self.read_record_by_record()  # e.g. a carriage return inside a field
+                    continue
                 raise SchemaError(f"{self.file}: cannot read: {msg}") from e
             if not self.too_long_for_scan():
                 break
         return checks
+
+    def parser_lost_track(self) -> bool:
+        """True when DuckDB's CSV reader and the records counted without it
+        (:func:`physical.count_csv`) disagree, or its line numbers cannot be trusted: a
+        quote left open, a different record count, or rejected records in a file whose
+        records span several lines."""
+        own = self.own
+        if own.format != "csv" or own.rejects is None:
+            return False
+        self.digest.hexdigest()
+        c = self.digest.counted
+        assert c is not None
+        if c.open_quote:
+            return True
+        filtered = self.q(self.source.filtered_sql) if self.source.filtered_sql else 0
+        rejected = self.q("SELECT count(DISTINCT line) FROM _fs_rejects")
+        if c.records != self.q(f"SELECT count(*) FROM {CHK}") + filtered + rejected:
+            return True
+        return bool(rejected) and c.records != c.lines - c.blank - 1
+
+    def read_record_by_record(self) -> None:
+        """Read the CSV file again with :mod:`recordwise`: every record it cannot parse is
+        quarantined with its line number and raw text, the others are loaded."""
+        own = self.own
+        _drop_temp(self.con)
+        self.records = recordwise.read_records(
+            self.con, own.scan_path or own.path, own.delimiter, len(own.header)
+        )
+        own.registered += [self.records.table, self.records.unparsed]
+        cols = ", ".join(own.raw_columns)
+        own.relation = f"(SELECT __n, {cols} FROM {self.records.table})"
+        own.line_sql = "__n"
+        own.rejects = own.rescan = None
+        own.physical_records = self.records.records
+        if self.file_mapping is not None:
+            self.source = apply_mapping(self.con, own, self.file_mapping)
+        else:
+            self.source = own
+
+    def quarantine_unparsed(self) -> int:
+        """Quarantine the records the record-by-record reader could not deliver."""
+        assert self.records is not None
+        if not self.records.failed:
+            return 0
+        return self.q(
+            f"""INSERT INTO quarantine (load_id, file, kind, line, "column", rule, reason, raw,
+                                    raw_bytes, raw_length, raw_sha256)
+            SELECT {self.origin}, line, '', rule, reason, raw, raw_bytes, raw_length, raw_sha256
+            FROM {self.records.unparsed}"""
+        )
 
     def scan_line_ends_normalised(self) -> None:
         s = self.source
@@ -632,33 +716,23 @@ class _FileLoad:
 
     def quarantine_rejects(self) -> int:
         """Quarantine the records the CSV parser rejected, one row each, named by the file's
-        own column names. When a quote is left open to the end of the file, the parser's
-        last record swallowed every later line: each of those lines is counted and
-        quarantined on its own. Records holding bytes that are not UTF-8 keep their
+        own column names. (A quote left open to the end of the file never gets here: such a
+        file is read record by record.) Records holding bytes that are not UTF-8 keep their
         original bytes (``raw_bytes``)."""
         if not self.q("SELECT count(*) FROM _fs_rejects"):
             return 0
-        c = self.digest.counted
-        split = bool(c is not None and c.open_quote)
         names = " ".join(
             f"WHEN {sql_string(f'__r{i}')} THEN {sql_string(h or f'column_{i + 1}')}"
             for i, h in enumerate(self.source.header)
         )
-        pieces = (
-            "LATERAL (SELECT unnest(string_split(r.csv_line, chr(10))) AS piece, "
-            "generate_subscripts(string_split(r.csv_line, chr(10)), 1) AS k)"
-            if split
-            else "LATERAL (SELECT r.csv_line AS piece, 1 AS k)"
-        )
         n = self.q(
             f"""INSERT INTO quarantine BY NAME
             SELECT {self.load_id} AS load_id, {sql_string(self.file)} AS file,
-                   {sql_string(self.kind.name)} AS kind,
-                   line + row_number() OVER (PARTITION BY line ORDER BY k) - 1 AS line,
+                   {sql_string(self.kind.name)} AS kind, line,
                    coalesce(CASE column_name {names} ELSE column_name END, '') AS "column",
-                   rule, reason, left(piece, {RAW_LIMIT}) AS raw
+                   rule, reason, left(csv_line, {RAW_LIMIT}) AS raw
             FROM (
-                SELECT r.line, r.column_name, k, piece,
+                SELECT r.line, r.column_name, r.csv_line,
                        CASE WHEN r.error_type = 'INVALID ENCODING' THEN 'invalid_encoding'
                             WHEN r.error_type = 'LINE SIZE OVER MAXIMUM' THEN 'record_too_long'
                             ELSE 'malformed_csv' END AS rule,
@@ -667,34 +741,40 @@ class _FileLoad:
                              arg_min(error_type, column_idx) AS error_type,
                              arg_min(error_message, column_idx) AS error_message,
                              arg_min(coalesce(csv_line, ''), column_idx) AS csv_line
-                      FROM _fs_rejects GROUP BY line) r,
-                     {pieces}
-                WHERE NOT {str(split).lower()} OR trim(piece, chr(13) || ' ') <> '')"""
+                      FROM _fs_rejects GROUP BY line) r)"""
         )
         self.keep_original_bytes()
         return n
 
     def keep_original_bytes(self) -> None:
-        """Replace the parser's text of records that are not UTF-8 (it shows U+FFFD for each
-        bad byte) with the bytes the file holds, read at the record's byte position."""
+        """Replace the parser's text of rejected records (it cuts a long one, and shows U+FFFD
+        for each byte that is not UTF-8) with the bytes the file holds, read from the start
+        of the record's line: cut at RAW_LIMIT, with the full length and SHA-256 of a longer
+        one. (The first 10,000 rejected lines; any after those keep the parser's text.)"""
         rows = self.con.execute(
-            "SELECT line, min(byte_position) FROM _fs_rejects "
-            "WHERE error_type = 'INVALID ENCODING' GROUP BY line ORDER BY line LIMIT 10000"
+            "SELECT DISTINCT line FROM _fs_rejects ORDER BY line LIMIT 10000"
         ).fetchall()
         if not rows:
             return
         path = self.source.scan_path or self.source.path
+        # where each line starts, found by NumPy (records here are one line each: a file
+        # whose records span lines beside rejected ones is read record by record instead)
+        buf, starts = physical.line_starts(path)
+        if isinstance(buf, mmap.mmap):
+            buf.close()
         fixes = []
         with path.open("rb") as fh:
-            for line, pos in rows:
-                fh.seek(int(pos))
-                raw = fh.readline(RAW_LIMIT + 1).rstrip(b"\r\n")
-                text, original, length, sha = physical.cut(raw, RAW_LIMIT)
-                fixes.append((int(line), text, original, length, sha))
+            for (line,) in rows:
+                if not 0 < int(line) <= len(starts):
+                    continue
+                pos = int(starts[int(line) - 1])
+                text, original, length, sha = physical.line_at(fh, pos, RAW_LIMIT)
+                fixes.append((text, original, length, sha, int(line)))
         self.con.executemany(
             f"UPDATE quarantine SET raw = ?, raw_bytes = ?, raw_length = ?, raw_sha256 = ? "
-            f"WHERE load_id = {self.load_id} AND line = ? AND rule = 'invalid_encoding'",
-            [(t, o, n, h, line) for line, t, o, n, h in fixes],
+            f"WHERE load_id = {self.load_id} AND line = ? "
+            "AND rule IN ('invalid_encoding', 'malformed_csv', 'record_too_long')",
+            fixes,
         )
 
     # -- quarantine ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -192,6 +193,35 @@ def normalise_line_ends(path: Path) -> Path:
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
+
+
+def line_at(fh: BinaryIO, pos: int, limit: int) -> tuple[str, bytes | None, int, str | None]:
+    """The line starting at byte ``pos`` of ``fh`` (its line end left off), kept as
+    :func:`cut` keeps it, read in chunks so that a line of any length gets its full length
+    and SHA-256 without being held whole."""
+    fh.seek(pos)
+    chunk = fh.read(1 << 16)
+    nl = bytes([newline_byte(chunk)])
+    kept = bytearray()
+    h = hashlib.sha256()
+    length = 0
+    pending = b""  # a CR held back until we know it is not the CR of a CRLF line end
+    while chunk:
+        end = chunk.find(nl)
+        part = pending + (chunk if end < 0 else chunk[:end])
+        pending = b""
+        if part.endswith(b"\r"):
+            part = part[:-1]
+            pending = b"\r" if end < 0 else b""
+        h.update(part)
+        length += len(part)
+        if len(kept) <= limit:
+            kept += part[: limit + 1 - len(kept)]
+        if end >= 0:
+            break
+        chunk = fh.read(CHUNK)
+    text, original, _, _ = cut(bytes(kept), limit)
+    return text, original, length, (h.hexdigest() if length > limit else None)
 
 
 def cut(raw: bytes, limit: int) -> tuple[str, bytes | None, int, str | None]:

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import mmap
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,10 +340,29 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path, scan_path: Path) -
         len(starts),
         [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(buf)[base:]],
     )
-    table = pa.table({"__line": lines, "__n": pa.array(np.arange(1, len(starts) + 1))})
+    blank = _blank_lines(buf, starts) if utf8 else None
+    columns = {"__line": lines, "__n": pa.array(np.arange(1, len(starts) + 1))}
+    if blank is not None:
+        columns["__blank"] = pa.array(blank)
     name = f"_fs_jsonl_{next(_jsonl_seq)}"
-    con.register(name, table)
+    con.register(name, pa.table(columns))
     registered = [name]
+    if blank is not None and (fast := _jsonl_fast(con, path, name, int(blank.sum()))) is not None:
+        header, relation, records = fast
+        return Source(
+            path=path,
+            format="jsonl",
+            header=header,
+            types=["VARCHAR"] * len(header),
+            relation=relation,
+            first_line=1,
+            line_sql="__n",
+            ok_sql="__ok",
+            text_sql="__json",
+            scan_path=scan_path,
+            physical_records=records,
+            registered=registered,
+        )
     # a file that is not all UTF-8 decodes line by line (slower): a bad line is quarantined
     text = "__line" if utf8 else "TRY(decode(__line))"
     # JSON allows the line end as trailing white space, so lines keep it (DuckDB's trim is
@@ -404,6 +424,71 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path, scan_path: Path) -
         physical_records=records,
         registered=registered,
     )
+
+
+#: a file with more lines than this that do not start with "{" is read the careful way
+FAST_MISFITS = 10_000
+
+
+def _blank_lines(buf: bytes | mmap.mmap, starts: np.ndarray) -> np.ndarray | None:
+    """Which lines are blank (white space only), when every other line starts with ``{``;
+    None when some line that is not blank starts with anything else (or too many lines do
+    not start with ``{`` to look at one by one)."""
+    a = np.frombuffer(buf, dtype=np.uint8)
+    blank = np.zeros(len(starts), dtype=bool)
+    if not len(starts):
+        return blank
+    misfits = np.flatnonzero(a[starts] != ord("{"))
+    if len(misfits) > FAST_MISFITS:
+        return None
+    ends = np.append(starts[1:], len(a))
+    for i in misfits.tolist():
+        if bytes(a[starts[i] : ends[i]]).strip(b" \t\r\n"):
+            return None
+        blank[i] = True
+    return blank
+
+
+def _jsonl_fast(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, blank: int
+) -> tuple[list[str], str, int] | None:
+    """(header, relation, records) for a JSON Lines file whose every line that is not blank
+    is a well-formed JSON object, from one pass of DuckDB's JSON functions: the distinct key
+    lists of the lines (a file has few), whence the union of the keys in the order they
+    first appear and the lines that name a key twice (those are quarantined). None when
+    some line is not well-formed JSON: the careful reader then quarantines that line."""
+    objects = f"(SELECT __n, __line FROM {name} WHERE NOT __blank)"
+    try:
+        shapes = con.execute(
+            f"SELECT k, min(__n) AS first FROM (SELECT __n, json_keys(__line) AS k "
+            f"FROM {objects}) GROUP BY k ORDER BY first LIMIT {FAST_MISFITS + 1}"
+        ).fetchall()
+        rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()
+    except duckdb.Error:
+        return None
+    if not shapes or len(shapes) > FAST_MISFITS or rows is None:
+        return None
+    # the first line's keys in its order, then each later key by the line it first appears on
+    first_seen: dict[str, tuple[int, str]] = {}
+    for keys, first in shapes:
+        for k in keys:
+            first_seen.setdefault(str(k), (int(first), str(k)))
+    first_keys = [str(k) for k in dict.fromkeys(shapes[0][0])]
+    ordered = first_keys + sorted(
+        (k for k in first_seen if k not in set(first_keys)), key=lambda k: first_seen[k]
+    )
+    _check_header(path, ordered)
+    twice = [keys for keys, _ in shapes if len(keys) != len(set(keys))]
+    spec = json.dumps(dict.fromkeys(ordered, "VARCHAR"))
+    fields = ", ".join(f'__obj."{k}" AS __r{i}' for i, k in enumerate(_quoted_names(ordered)))
+    # a line whose object names one key twice is not one record: quarantined, never guessed
+    ok = "len(json_keys(__line)) = list_unique(json_keys(__line))" if twice else "true"
+    relation = (
+        f"(SELECT __n, __ok, __json, {fields} FROM (SELECT __n, __ok, __json, "
+        f"CASE WHEN __ok THEN json_transform(__json, {sql_string(spec)}) END AS __obj "
+        f"FROM (SELECT __n, {ok} AS __ok, __line AS __json FROM {objects})))"
+    )
+    return ordered, relation, int(rows[0]) - blank
 
 
 def _first_line(e: Exception) -> str:

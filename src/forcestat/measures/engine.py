@@ -198,6 +198,8 @@ class Engine:
         self._period_cache: dict[tuple[str, Period], Value] = {}
         self._wanted: list[Measure] = []
         self._rows_cache: dict[str, bool] = {}
+        #: measure key -> (the group frame it came from, its partials summed by month)
+        self._monthly_cache: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
         #: (numerator, denominator) of ratio-of-counts measures, for proportion tests
         self.ratio_parts: dict[tuple[str, Period], tuple[float, float]] = {}
         try:
@@ -318,12 +320,9 @@ class Engine:
                 self._span_value(m, g, p) if not p.whole_months else self.additive_values(m, [p])[0]
                 for p in periods
             ]
-        frame = g.frame
-        for c, v in m.slice:
-            frame = frame[frame[c] == v]
         axis, member = _membership(periods)
         names = list(dict.fromkeys(partial_name(*p) for p in _partials(m.aggregate)))
-        monthly = frame.groupby("_m")[names].sum().reindex(axis).fillna(0.0)
+        monthly = self._by_month(m, g, names).reindex(axis).fillna(0.0)
         sums = member @ monthly.to_numpy(dtype=float)
 
         def col(n: str) -> np.ndarray:
@@ -348,6 +347,20 @@ class Engine:
             else:
                 out.append((None if np.isnan(x) else x, None))
         return out
+
+    def _by_month(self, m: Measure, g: MonthlyGroup, names: list[str]) -> pd.DataFrame:
+        """The measure's partial aggregates summed by month (kept while the group's frame is:
+        a dashboard asks one engine for the same measure over many periods)."""
+        kept = self._monthly_cache.get(m.key)
+        if kept is not None and kept[0] is g.frame:
+            return kept[1]
+        frame = g.frame
+        assert frame is not None
+        for c, v in m.slice:
+            frame = frame[frame[c] == v]
+        monthly = frame.groupby("_m")[names].sum()
+        self._monthly_cache[m.key] = (g.frame, monthly)
+        return monthly
 
     def _span_value(self, m: Measure, g: MonthlyGroup, p: Period) -> Value:
         """An additive measure over days that are not whole months: one query over the rows."""

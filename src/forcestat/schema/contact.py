@@ -29,6 +29,14 @@ calls = RecordKind(
         Column("ended_at", "timestamp", description="Call ended (answered or abandoned)"),
         Column("district", "str", required=False),
         Column("agent_id", "str", required=False, description="Call handler, when answered"),
+        Column(
+            "priority",
+            "int",
+            required=False,
+            minimum=0,
+            description="Service class when the telephony system queues by one (higher is "
+            "answered first, FCFS within a class); empty when it does not",
+        ),
     ),
     key=("call_id",),
     rules=(

@@ -8,6 +8,7 @@ kind's file is appended to in batches (a row group per batch) so memory stays fl
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -84,11 +85,16 @@ def _id_bytes(head, start, n, width):  # pragma: no cover - compiled
     return buf
 
 
-def kind_schema(kind_name: str, dict_columns: tuple[str, ...] = ()) -> pa.Schema:
-    """The Arrow schema a kind's file is written with (column order as in the record kind)."""
+def kind_schema(
+    kind_name: str, dict_columns: tuple[str, ...] = (), given: Collection[str] | None = None
+) -> pa.Schema:
+    """The Arrow schema a kind's file is written with (column order as in the record kind);
+    with ``given``, an optional column not in it is left out of the file."""
     kind = get_kind(kind_name)
     fields = []
     for c in kind.columns:
+        if given is not None and not c.required and c.name not in given:
+            continue
         t = pa.dictionary(pa.int32(), pa.string()) if c.name in dict_columns else _ARROW[c.type]
         fields.append(pa.field(c.name, t, nullable=not c.required))
     return pa.schema(fields)
@@ -114,7 +120,7 @@ class RecordWriter:
         if n == 0:
             return
         dict_cols = tuple(k for k, v in columns.items() if isinstance(v, pa.DictionaryArray))
-        schema = kind_schema(kind, dict_cols)
+        schema = kind_schema(kind, dict_cols, given=columns.keys())
         arrays = [_as_array(columns[f.name], f.type) for f in schema]
         table = pa.Table.from_arrays(arrays, schema=schema)
         if self.fmt == "csv":

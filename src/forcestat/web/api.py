@@ -31,6 +31,7 @@ from . import figures
 from .auth import check_csrf, require
 from .filters import CHANNELS, ParamError, parse_filters, parse_period_param
 from .public import board_period, public_page
+from .responses import cached_response
 from .state import WebState
 
 
@@ -112,7 +113,7 @@ def me(request: Request, user: Anyone) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
 )
-def measures(
+async def measures(
     request: Request,
     user: Board,
     measure: Annotated[
@@ -129,6 +130,19 @@ def measures(
 ) -> Response:
     """One row per measure and period with evaluate's columns (full precision); the answer
     is encoded once per store version and served from memory after that."""
+    args = (request, measure, period, grain, by, district, comparisons)
+    return await cached_response(request, user, "application/json", lambda: _measures_body(*args))
+
+
+def _measures_body(
+    request: Request,
+    measure: list[str] | None,
+    period: str | None,
+    grain: str,
+    by: str | None,
+    district: str | None,
+    comparisons: bool,
+) -> bytes:
     f = _filters(request, period, grain, district)
     keys = measure or None
     try:
@@ -137,14 +151,14 @@ def measures(
         raise ParamError("measure", str(e)) from None
     web = _web(request)
     if by is not None:
-        return _json({"filters": f.as_dict(), "rows": _breakdowns(web, ms, f, by)})
+        return _json({"filters": f.as_dict(), "rows": _breakdowns(web, ms, f, by)}).body
 
     def compute(store: Any) -> list[dict[str, Any]]:
         usable = [m for m in ms if not f.district or figures.by_district(m)]
         if not usable:
             return []
         con = figures.source(store, f.district)
-        eng = figures.engine(store, f.district)
+        eng = web.engine(f.district)
         keys = [m.key for m in usable]
         df = evaluate(con, keys, f.period, f.grain, comparisons=comparisons, engine=eng)
         # full precision: a value rounded here and again for display can print one unit off
@@ -158,7 +172,7 @@ def measures(
         return json.dumps(jsonable_encoder(out), allow_nan=False).encode()
 
     key = ("api_measures", tuple(m.key for m in ms), f.query(), comparisons)
-    return Response(web.cached(key, encoded), media_type="application/json")
+    return web.cached(key, encoded)
 
 
 def _json(obj: Any) -> Response:
@@ -489,6 +503,7 @@ def add_user(request: Request, user: Admin, body: NewUser) -> dict[str, Any]:
             password = access.add_user(store, body.name, body.role)
         except ForcestatError as e:
             raise ParamError("role" if "role" in str(e) else "name", str(e)) from None
+    _web(request).forget(("user", body.name))  # a reset user may have a new role
     _audit(request, user, "add user", f"{body.name} as {body.role}", 0)
     return {"name": body.name, "role": body.role, "password": password}
 

@@ -17,7 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import access
 from ..errors import ForcestatError
@@ -26,6 +28,7 @@ from ..store import Store
 from . import auth, figures
 from .filters import ParamError, parse_filters, period_choices
 from .pages import PAGES, Page, PageContext, nav_pages
+from .responses import CachedResponses, cached_response
 from .state import WebState
 
 log = logging.getLogger("forcestat.web")
@@ -44,6 +47,45 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+class SecurityHeaders:
+    """Adds the security headers (and the session cookie, when the session changed) to every
+    response. A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs each request
+    a task and a stream, which is most of what a cached page costs to serve."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for k, v in SECURITY_HEADERS.items():
+                    headers.setdefault(k, v)
+                if scope["path"].startswith("/static/"):
+                    headers["Cache-Control"] = "public, max-age=3600"
+                request = Request(scope)
+                cookie = auth.session_cookie(request)
+                if cookie is not None:
+                    jar = Response()
+                    jar.set_cookie(
+                        auth.COOKIE,
+                        cookie,
+                        max_age=auth.SESSION_SECONDS,
+                        httponly=True,
+                        samesite="lax",
+                        secure=request.app.state.web.secure_cookies,
+                        path="/",
+                    )
+                    headers.append("set-cookie", jar.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def wants_json(request: Request) -> bool:
@@ -84,26 +126,8 @@ def create_app(
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        if request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "public, max-age=3600"
-        cookie = auth.session_cookie(request)
-        if cookie is not None:
-            response.set_cookie(
-                auth.COOKIE,
-                cookie,
-                max_age=auth.SESSION_SECONDS,
-                httponly=True,
-                samesite="lax",
-                secure=web.secure_cookies,
-                path="/",
-            )
-        return response
-
+    app.add_middleware(CachedResponses)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: kept answers get it too
     _error_handlers(app)
     app.include_router(router)
     _login_routes(app)
@@ -173,6 +197,14 @@ def _safe_next(url: str | None) -> str:
 
 # -- rendering ---------------------------------------------------------------------------------
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    return HTMLResponse(render_text(request, template, context), status_code=status)
+
+
+def render_text(
+    request: Request, template: str, context: dict[str, Any], csrf: str | None = None
+) -> str:
+    """A template rendered with the page frame (navigation, user, CSRF token) as HTML text.
+    ``csrf`` replaces the session's token (a cached page holds a mark in its place)."""
     web: WebState = request.app.state.web
     try:
         user = auth.current_user(request)
@@ -182,16 +214,16 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
     def allowed(role: str) -> bool:
         return web.allowed(user.role, role)
 
-    session = auth.read_session(request)
     ctx = {
         "request": request,
         "user": user,
-        "csrf": session["csrf"],
+        "csrf": csrf if csrf is not None else auth.csrf_token(request),
         "nav": nav_pages(allowed),
         "path": request.url.path,
         **context,
     }
-    return request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status)
+    text: str = request.app.state.templates.get_template(template).render(ctx)
+    return text
 
 
 def _default_period(web: WebState) -> str:
@@ -207,16 +239,18 @@ def _districts(web: WebState) -> list[str]:
 
 
 def _add_page(app: FastAPI, page: Page) -> None:
+    """Serve ``page`` as HTML and as its ``.json`` twin. A cacheable page keeps its data dict
+    and both answers until the next ingest (see :mod:`.responses`), so a repeated request
+    costs a dictionary lookup."""
     dep = auth.require(page.role, page=True)
 
-    def build(request: Request, user: access.User) -> tuple[dict[str, Any], Any]:
+    def data_of(request: Request, user: access.User) -> tuple[dict[str, Any], Any]:
         web: WebState = request.app.state.web
         params = dict(request.path_params)
         f = None
         if page.filters:
             f = parse_filters(request.query_params, _default_period(web), _districts(web))
-        query = tuple(sorted(request.query_params.multi_items()))
-        key = ("page", page.name, tuple(sorted(params.items())), query)
+        key = ("page", page.name, tuple(sorted(params.items())), _query_key(request))
 
         def compute(store: Store) -> dict[str, Any]:
             return jsonable_encoder(page.build(PageContext(request, user, store, f, params)))
@@ -226,15 +260,17 @@ def _add_page(app: FastAPI, page: Page) -> None:
         with web.db() as store:
             return compute(store), f
 
-    async def as_json(request: Request, user: access.User = Depends(dep)) -> Response:
-        data, f = await _run(build, request, user)
+    def json_body(request: Request, user: access.User) -> bytes:
+        data, f = data_of(request, user)
         body = {"page": page.name, "filters": f.as_dict() if f else None, "data": data}
-        return JSONResponse(body)
+        return JSONResponse(body).body
 
-    async def as_html(request: Request, user: access.User = Depends(dep)) -> Response:
-        data, f = await _run(build, request, user)
+    def html_text(request: Request, user: access.User) -> str:
+        data, f = data_of(request, user)
         web: WebState = request.app.state.web
         last = web.cached(("last_month",), figures.last_month) if f else None
+        query = f"?{request.url.query}" if request.url.query else ""
+        path = request.url.path
         context = {
             "page": page,
             "title": _title(page, data),
@@ -242,15 +278,23 @@ def _add_page(app: FastAPI, page: Page) -> None:
             "filters": f,
             "period_choices": period_choices(last) if last else [],
             "districts": _districts(web) if f else [],
-            "json_url": request.url.path.rstrip("/")
-            + ".json"
-            + (f"?{request.url.query}" if request.url.query else ""),
+            "json_url": ("/index" if path == "/" else path.rstrip("/")) + ".json" + query,
         }
-        if request.url.path == "/":
-            context["json_url"] = "/index.json" + (
-                f"?{request.url.query}" if request.url.query else ""
+        return render_text(request, page.template, context, web.csrf_mark if page.cache else None)
+
+    async def as_json(request: Request, user: access.User = Depends(dep)) -> Response:
+        if page.cache:
+            return await cached_response(
+                request, user, "application/json", lambda: json_body(request, user)
             )
-        return render(request, page.template, context)
+        return Response(await _run(json_body, request, user), media_type="application/json")
+
+    async def as_html(request: Request, user: access.User = Depends(dep)) -> Response:
+        if page.cache:
+            return await cached_response(
+                request, user, "text/html; charset=utf-8", lambda: html_text(request, user)
+            )
+        return HTMLResponse(await _run(html_text, request, user))
 
     json_path = "/index.json" if page.path == "/" else page.path + ".json"
     app.add_api_route(
@@ -264,6 +308,10 @@ def _add_page(app: FastAPI, page: Page) -> None:
         response_class=HTMLResponse,
         include_in_schema=False,
     )
+
+
+def _query_key(request: Request) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(request.query_params.multi_items()))
 
 
 async def _run(fn: Any, *args: Any) -> Any:
@@ -432,6 +480,7 @@ def _form_routes(app: FastAPI) -> None:
         web: WebState = request.app.state.web
         with web.db() as store:
             password = access.add_user(store, name, role)
+            web.forget(("user", name))  # a reset user may have a new role
             access.record_access(store, user, "add user", f"{name} as {role}", 0)
             data = {
                 "users": [

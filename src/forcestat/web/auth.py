@@ -19,9 +19,11 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 
 from .. import access
 from ..access import PUBLIC, User
+from .state import MISSING
 
 COOKIE = "forcestat_session"
 SESSION_SECONDS = 12 * 3600
@@ -62,6 +64,14 @@ def read_session(request: Request) -> dict[str, Any]:
     return session
 
 
+def csrf_token(request: Request) -> str:
+    """The CSRF token a page's forms carry: the session's; none for a bearer-token request,
+    which needs none and gets no session cookie."""
+    if getattr(request.state, "via_token", False):
+        return ""
+    return str(read_session(request)["csrf"])
+
+
 def write_session(request: Request, session: dict[str, Any]) -> None:
     request.state.session = session
     request.state.session_changed = True
@@ -75,7 +85,20 @@ def session_cookie(request: Request) -> str | None:
 
 
 def current_user(request: Request) -> User:
-    """The user a request speaks for: a bearer token's, the session's, or the public."""
+    """The user a request speaks for: a bearer token's, the session's, or the public (users
+    and tokens are looked up once per store version)."""
+    user = _user(request, wait=True)
+    assert user is not None
+    return user
+
+
+def known_user(request: Request) -> User | None:
+    """:func:`current_user` without waiting for the store: None when the user's record is
+    not cached yet (ask again from a worker thread)."""
+    return _user(request, wait=False)
+
+
+def _user(request: Request, wait: bool) -> User | None:
     cached = getattr(request.state, "user", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -84,10 +107,14 @@ def current_user(request: Request) -> User:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         token = header[7:].strip()
-        # cached by store version like every figure: a token is looked up once, not per request
-        found = web.cached(
-            ("token", access.token_digest(token)), lambda store: access.user_for_token(store, token)
+        key = ("token", access.token_digest(token))
+        found = (
+            web.cached(key, lambda store: access.user_for_token(store, token))
+            if wait
+            else web.peek(key)
         )
+        if found is MISSING:
+            return None
         if found is None:
             raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
         user = found
@@ -95,8 +122,15 @@ def current_user(request: Request) -> User:
     else:
         name = read_session(request).get("user")
         if isinstance(name, str):
-            with web.db() as store:
-                user = access.get_user(store, name) or PUBLIC
+            key = ("user", name)
+            known = (
+                web.cached(key, lambda store: access.get_user(store, name))
+                if wait
+                else web.peek(key)
+            )
+            if known is MISSING:
+                return None
+            user = known or PUBLIC
     request.state.user = user
     return user
 
@@ -107,9 +141,10 @@ def has_role(request: Request, user: User, needed: str) -> bool:
 
 def require(role: str, page: bool = False) -> Any:
     """A dependency: the user, if their role ranks at least ``role``; else 401/403 (or, for a
-    page, a redirect to the login form)."""
+    page, a redirect to the login form). Answered on the event loop when the user and the
+    roles are cached, else from a worker thread (a store read must not block the loop)."""
 
-    def check(request: Request) -> User:
+    def decide(request: Request) -> User:
         user = current_user(request)
         if role == "public" or has_role(request, user, role):
             return user
@@ -118,6 +153,12 @@ def require(role: str, page: bool = False) -> Any:
                 raise LoginRequired(str(request.url.path) + _query(request))
             raise HTTPException(401, f"log in or send a bearer token: needs the {role} role")
         raise HTTPException(403, f"needs the {role} role; {user.name} is {user.role}")
+
+    async def check(request: Request) -> User:
+        web = request.app.state.web
+        if known_user(request) is None or web.peek(("roles",)) is MISSING:
+            return await run_in_threadpool(decide, request)
+        return decide(request)
 
     check.role = role  # type: ignore[attr-defined]
     return check

@@ -213,3 +213,58 @@ def bars(rows: list[dict[str, Any]], x: str, y: str, title: str) -> dict[str, An
         }
     )
     return spec
+
+
+def grouped_bars(
+    rows: list[dict[str, Any]],
+    x: str,
+    y: str,
+    group: str,
+    title: str,
+    y_title: str,
+    order: bool = False,
+) -> dict[str, Any]:
+    """Bars of ``y`` for each ``x``, side by side by ``group`` (scenarios against each other),
+    with a rule from ``low`` to ``high`` where rows carry them (a confidence interval).
+    ``order`` keeps the rows' order on both (else alphabetical)."""
+    spec = _base(title, height=240)
+    enc_x: dict[str, Any] = {"field": x, "type": "nominal", "title": None}
+    enc_x["axis"] = {"labelAngle": 0, "labelLimit": 200}
+    offset: dict[str, Any] = {"field": group, "type": "nominal"}
+    if order:
+        enc_x["sort"] = offset["sort"] = None
+    spec.update(
+        {
+            "title": title,
+            "data": {"values": rows},
+            "encoding": {"x": enc_x, "xOffset": offset},
+            "layer": [
+                {
+                    "mark": "bar",
+                    "encoding": {
+                        "y": {"field": y, "type": "quantitative", "title": y_title},
+                        "color": {
+                            "field": group,
+                            "type": "nominal",
+                            "title": None,
+                            "scale": {"range": [GREY, RED, BLUE, ORANGE]},
+                            **({"sort": None} if order else {}),
+                        },
+                        "tooltip": [
+                            {"field": x, "title": "figure"},
+                            {"field": group},
+                            {"field": y, "title": y_title, "format": ",.2f"},
+                        ],
+                    },
+                },
+                {
+                    "mark": {"type": "rule", "color": "#222"},
+                    "encoding": {
+                        "y": {"field": "low", "type": "quantitative"},
+                        "y2": {"field": "high"},
+                    },
+                },
+            ],
+        }
+    )
+    return spec

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from ..errors import ForcestatError
-from .charts import heat_map, lines
+from .charts import grouped_bars, heat_map, lines
 from .figures import clean, rows_of
 from .filters import Filters, ParamError
 
@@ -127,7 +127,59 @@ def surge(store: Any, period: str, p: dict[str, Any]) -> dict[str, Any]:
         seed=0,
     )
     rows = rows_of(table)
-    return {"params": p, "rows": rows}
+    chart = surge_chart(rows, p)
+    return {"params": p, "rows": rows, "figures": surge_figures(rows), "chart": chart}
+
+
+def surge_figures(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The what-if's figures (each has a ``<key>_ci`` half-width beside it) with readable
+    labels, for a table with one row per figure and one column per scenario."""
+    keys = [k for k in (rows[0] if rows else {}) if k != "scenario" and not k.endswith("_ci")]
+    return [{"key": k, "label": _figure_label(k)} for k in keys]
+
+
+def _figure_label(key: str) -> str:
+    """pct_999_not_answered -> % 999 not answered; avg_999_queue_s -> 999 average queue (s)
+
+    >>> _figure_label("calls_101"), _figure_label("digital_avg_wait_s")
+    ('101 calls', 'digital average wait (s)')
+    """
+    words = ["average" if w == "avg" else w for w in key.split("_")]
+    unit = ""
+    if words[-1] == "s":
+        words, unit = words[:-1], " (s)"
+    if words[0] == "pct":
+        return "% " + " ".join(words[1:]) + unit
+    if words[0] in ("average", "calls") and len(words) > 1 and words[1] in ("999", "101"):
+        words[0], words[1] = words[1], words[0]
+    return " ".join(words) + unit
+
+
+def surge_chart(rows: list[dict[str, Any]], p: dict[str, Any]) -> dict[str, Any] | None:
+    """Each scenario's percentages (not answered, answered in time) side by side, with their
+    95% intervals over the simulated days."""
+    bars = []
+    for r in rows:
+        for col, v in r.items():
+            if not col.startswith("pct_") or col.endswith("_ci") or v is None:
+                continue
+            ci = r.get(f"{col}_ci") or 0.0
+            bars.append(
+                {
+                    "figure": _figure_label(col).removeprefix("% "),
+                    "scenario": r["scenario"],
+                    "pct": v,
+                    "low": max(v - ci, 0.0),
+                    "high": min(v + ci, 100.0),
+                }
+            )
+    if not bars:
+        return None
+    title = (
+        f"{p['day']} from {p['start']:02d}:00 for {p['hours']} h, 999 calls x{p['factor']:g}: "
+        "normal day against surge"
+    )
+    return grouped_bars(bars, "figure", "pct", "scenario", title, "% of calls", order=True)
 
 
 def chat(p: dict[str, Any]) -> dict[str, Any]:

@@ -167,19 +167,43 @@ def direction(m: Measure, value: float | None, other: float | None) -> str | Non
 
 
 # -- series and process charts ----------------------------------------------------------------
+def _charted(m: Measure) -> bool:
+    """True when the measure has a monthly series to chart (sums and monthly figures)."""
+    return m.additive or isinstance(m.aggregate, OfMonths)
+
+
 def series(
     con: Any, m: Measure, end: date, months: int = HISTORY_MONTHS, engine: Engine | None = None
 ) -> list[dict[str, Any]]:
     """The measure's monthly values for ``months`` months to ``end`` (a month start)."""
+    return many_series(con, [m], end, months, engine).get(m.key, [])
+
+
+def many_series(
+    con: Any,
+    ms: list[Measure],
+    end: date,
+    months: int = HISTORY_MONTHS,
+    engine: Engine | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Each measure's monthly values for ``months`` months to ``end`` (one evaluation)."""
+    if not ms:
+        return {}
     span = month_range(add_months(end, -(months - 1)), end)
-    df = evaluate(con, [m.key], span, "month", comparisons=False, records=False, engine=engine)
-    out = []
-    for mo, v in zip(span.months(), df["value"], strict=True):
-        value = clean(v)
-        out.append({"month": mo.isoformat(), "label": f"{mo:%b %Y}", "value": value})
-    # months before the records begin are not part of the process
-    while out and out[0]["value"] is None:
-        out.pop(0)
+    keys = [m.key for m in ms]
+    df = evaluate(con, keys, span, "month", comparisons=False, records=False, engine=engine)
+    labels = [(mo.isoformat(), f"{mo:%b %Y}") for mo in span.months()]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key in keys:
+        values = df.loc[df["measure"] == key, "value"]
+        points = [
+            {"month": iso, "label": label, "value": clean(v)}
+            for (iso, label), v in zip(labels, values, strict=True)
+        ]
+        # months before the records begin are not part of the process
+        while points and points[0]["value"] is None:
+            points.pop(0)
+        out[key] = points
     return out
 
 
@@ -226,11 +250,13 @@ def _measures_for(keys: list[str], f: Filters) -> list[Measure]:
     return ms
 
 
-def tiles(store: Any, keys: list[str], f: Filters) -> list[dict[str, Any]]:
+def tiles(
+    store: Any, keys: list[str], f: Filters, eng: Engine | None = None
+) -> list[dict[str, Any]]:
     """One tile per measure: value, changes, benchmark, sparkline and icons."""
     ms = _measures_for(keys, f)
     con = source(store, f.district)
-    eng = engine(store, f.district)
+    eng = eng or engine(store, f.district)
     usable = [m for m in ms if not f.district or by_district(m)]
     df = (
         evaluate(con, [m.key for m in usable], f.period, "total", engine=eng)
@@ -239,17 +265,15 @@ def tiles(store: Any, keys: list[str], f: Filters) -> list[dict[str, Any]]:
     )
     by_key = {r["measure"]: r for r in rows_of(df)} if not df.empty else {}
     end = f.period.months()[-1]
+    charted = [m for m in usable if m.key in by_key and _charted(m)]
+    lines = many_series(con, charted, end, engine=eng)
     out = []
     for m in ms:
         r = by_key.get(m.key)
         if r is None:
             out.append(_tile_without(m, f))
             continue
-        points = (
-            series(con, m, end, engine=eng)
-            if m.additive or isinstance(m.aggregate, OfMonths)
-            else []
-        )
+        points = lines.get(m.key, [])
         proc = process(m, points)
         v, pv, lv = r["value"], r["previous_value"], r["last_year_value"]
         out.append(
@@ -304,8 +328,8 @@ def _tile_without(m: Measure, f: Filters) -> dict[str, Any]:
     }
 
 
-def overview(store: Any, f: Filters) -> dict[str, Any]:
-    return {"tiles": tiles(store, list(HEADLINE), f)}
+def overview(store: Any, f: Filters, eng: Engine | None = None) -> dict[str, Any]:
+    return {"tiles": tiles(store, list(HEADLINE), f, eng)}
 
 
 def relations_of(m: Measure) -> list[dict[str, str]]:
@@ -327,10 +351,10 @@ def relations_of(m: Measure) -> list[dict[str, str]]:
     return out
 
 
-def measure_page(store: Any, key: str, f: Filters) -> dict[str, Any]:
+def measure_page(store: Any, key: str, f: Filters, eng: Engine | None = None) -> dict[str, Any]:
     m = CATALOGUE[key]
     con = source(store, f.district)
-    eng = engine(store, f.district)
+    eng = eng or engine(store, f.district)
     bench = load_benchmarks().get(m.benchmark) if m.benchmark else None
     info = {
         "key": m.key,
@@ -368,7 +392,7 @@ def measure_page(store: Any, key: str, f: Filters) -> dict[str, Any]:
     end = f.period.months()[-1]
     points = (
         series(con, m, end, months=max(HISTORY_MONTHS, len(f.period.months())), engine=eng)
-        if (m.additive or isinstance(m.aggregate, OfMonths))
+        if _charted(m)
         else []
     )
     proc = process(m, points)
@@ -382,18 +406,18 @@ def measure_page(store: Any, key: str, f: Filters) -> dict[str, Any]:
     return {"measure": info, "total": total, "rows": table, "process": proc, "chart": chart}
 
 
-def family_page(store: Any, family: str, f: Filters) -> dict[str, Any]:
+def family_page(store: Any, family: str, f: Filters, eng: Engine | None = None) -> dict[str, Any]:
     keys = [m.key for m in CATALOGUE.values() if m.family == family]
     out: dict[str, Any] = {"family": family, "title": FAMILY_TITLES.get(family, family)}
-    out["tiles"] = tiles(store, keys, f)
+    out["tiles"] = tiles(store, keys, f, eng)
     if family == "mental_health":
-        out["s136_grid"] = s136_grid(store, f)
+        out["s136_grid"] = s136_grid(store, f, eng)
     if family == "crime":
         out["breakdowns"] = crime_breakdowns(store, f)
     return out
 
 
-def s136_grid(store: Any, f: Filters) -> dict[str, Any]:
+def s136_grid(store: Any, f: Filters, eng: Engine | None = None) -> dict[str, Any]:
     """s.136 detentions by financial year (rows) and month (columns), as the board shows."""
     end = f.period.months()[-1]
     start = date(end.year - 5 if end.month >= 4 else end.year - 6, 4, 1)
@@ -405,7 +429,7 @@ def s136_grid(store: Any, f: Filters) -> dict[str, Any]:
         "month",
         comparisons=False,
         records=False,
-        engine=engine(store, f.district),
+        engine=eng or engine(store, f.district),
     )
     months = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
     grid: dict[str, dict[str, Any]] = {}

@@ -39,6 +39,10 @@ class PageContext:
     def web(self) -> Any:
         return self.request.app.state.web
 
+    def engine(self) -> Any:
+        """The store version's shared measure engine for the filters' district."""
+        return self.web.engine(self.filters.district if self.filters else None)
+
     def audit(self, action: str, what: str, rows: int) -> None:
         """Write an audit row for a read of record-level data."""
         from ..access import record_access

@@ -20,7 +20,7 @@ def _filters(ctx: PageContext) -> Any:
 
 @page("/", "overview", "Overview", role="board", template="overview.html.j2", nav="Overview")
 def overview(ctx: PageContext) -> dict[str, Any]:
-    return figures.overview(ctx.store, _filters(ctx))
+    return figures.overview(ctx.store, _filters(ctx), ctx.engine())
 
 
 @page("/measures/{key}", "measure", "Measure", role="board", template="measure.html.j2")
@@ -28,7 +28,7 @@ def measure(ctx: PageContext) -> dict[str, Any]:
     key = ctx.params["key"]
     if key not in CATALOGUE:
         raise HTTPException(404, f"no measure {key!r}: see /api/v1/catalogue")
-    return figures.measure_page(ctx.store, key, _filters(ctx))
+    return figures.measure_page(ctx.store, key, _filters(ctx), ctx.engine())
 
 
 @page("/family/{family}", "family", "Family", role="board", template="family.html.j2")
@@ -36,7 +36,7 @@ def family(ctx: PageContext) -> dict[str, Any]:
     fam = ctx.params["family"]
     if fam not in FAMILIES:
         raise HTTPException(404, f"no family {fam!r}; families: {', '.join(FAMILIES)}")
-    return figures.family_page(ctx.store, fam, _filters(ctx))
+    return figures.family_page(ctx.store, fam, _filters(ctx), ctx.engine())
 
 
 @page(
