@@ -47,10 +47,11 @@ def _crimes_with_charge(con: Any) -> Any:
     street = street.filter(street.crime_id.notnull() & (street.crime_id.strip() != ""))
     outcomes = con.table("policeuk_outcomes")
     span = outcomes.aggregate(_first=outcomes.month.min(), _last=outcomes.month.max())
+    columns = street.columns
     street = street.cross_join(span)
-    street = street.filter(street.month.between(street._first, street._last)).drop(
-        "_first", "_last"
-    )
+    # select the columns back by name: drop() compiles to an EXCLUDE list in set order,
+    # which made the SQL snapshot differ from run to run
+    street = street.filter(street.month.between(street._first, street._last)).select(*columns)
     charged = outcomes.filter(_is_charge(outcomes.outcome_type)).select("crime_id").distinct()
     charged = charged.mutate(_charged=True)
     joined = street.left_join(charged, "crime_id")
