@@ -34,6 +34,14 @@ def test_logged_duties_count_in_the_hours_by_activity_and_kind(vols):
     assert dict(zip(by_role["role"], by_role["value"], strict=True))["canine"] == 2
 
 
+def test_hours_by_district_count_a_duty_without_one_as_none(vols):
+    log_duty(vols, "s1", date(2022, 8, 5), 8, "patrol", district="Maidstone")
+    log_duty(vols, "p1", date(2022, 8, 6), 3.5, "front counter", district="Maidstone")
+    log_duty(vols, "v1", date(2022, 8, 7), 2, "canine search")
+    by = breakdown(vols, "volunteer_hours", "2022-08", "district")
+    assert dict(zip(by["district"], by["value"], strict=True)) == {"Maidstone": 11.5, "(none)": 2}
+
+
 def test_bad_duties_are_refused_with_a_reason_and_nothing_stored(vols):
     with pytest.raises(InputError, match="no volunteer"):
         log_duty(vols, "nobody", date(2022, 8, 5), 8)

@@ -24,6 +24,7 @@ def log_cmd(
     hours: Annotated[float, typer.Option("--hours", help="Hours of duty (0-24)")],
     activity: Annotated[str | None, typer.Option("--activity", help="e.g. patrol")] = None,
     duty_id: Annotated[str | None, typer.Option("--id", help="Duty id (default: new)")] = None,
+    district: Annotated[str | None, typer.Option("--district", help="District served")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record the hours a volunteer or special constable gave on one day."""
@@ -32,7 +33,7 @@ def log_cmd(
     day = parse_date(on, "--date")
     assert day is not None
     with Store.open(db) as store:
-        row = log_duty(store, volunteer, day, hours, activity, duty_id)
+        row = log_duty(store, volunteer, day, hours, activity, duty_id, district)
     if as_json:
         print(json.dumps(row))
     else:

@@ -144,9 +144,9 @@ MEASURES = [
         source=DUTIES,
         aggregate=Sum(HOURS),
         good="up",
-        breakdowns=("activity", "kind", "role"),
+        breakdowns=("activity", "kind", "role", "district"),
         definition="Sum of volunteer_duties.hours with duty_date in the period, every kind of"
-        " volunteer; break it down by activity, kind (special, psv, cpv) or role.",
+        " volunteer; break it down by activity, kind (special, psv, cpv), role or district.",
     ),
     Measure(
         "specials_accepted_into_regular_force",

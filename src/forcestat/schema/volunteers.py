@@ -58,6 +58,7 @@ volunteer_duties = RecordKind(
         Column("duty_date", "date"),
         Column("hours", "float", minimum=0, maximum=24),
         Column("activity", "str", required=False),
+        Column("district", "str", required=False, description="District the duty served"),
     ),
     key=("duty_id",),
     time_column="duty_date",

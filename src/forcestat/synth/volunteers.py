@@ -5,6 +5,7 @@ and the duties specials give, with exact headcounts at the target date and exact
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import date, timedelta
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from ..periods import Period
 from ..schema.volunteers import CPV_ROLES
 from .calibrate import CalibrationLog
-from .profiles import rng_for
+from .profiles import DISTRICTS, rng_for
 from .targets import Target, Targets
 from .writer import RecordWriter, ids
 
@@ -289,8 +290,15 @@ def _duties(
             "duty_date": [duty_dates[i] for i in order],
             "hours": (lengths[order] / 4.0).astype(np.float64),
             "activity": [ACTIVITIES[int(i)] for i in rng.integers(0, len(ACTIVITIES), n)],
+            "district": [home_district(v) for v in vids],
         },
     )
+
+
+def home_district(volunteer_id: str) -> str:
+    """The district a volunteer serves: fixed by their id (no random draw, so adding it
+    changed no other synthetic record)."""
+    return DISTRICTS[zlib.crc32(volunteer_id.encode()) % len(DISTRICTS)]
 
 
 def _exact_total(rng: np.random.Generator, lengths: np.ndarray, quarters: int) -> np.ndarray:
@@ -415,5 +423,6 @@ def _cpv_duties(
             "duty_date": dates,
             "hours": np.array(hours, dtype=np.float64),
             "activity": activity,
+            "district": [home_district(v) for v in vids],
         },
     )

@@ -10,7 +10,8 @@ Who sees what:
 - ``/encompass`` (the ``safeguarding`` role and no other, whatever its rank): the children
   due a notification and the exceptions, with names and dates of birth; ``/encompass/child/
   {id}`` one child's incidents and notifications. Every read writes an audit row.
-- ``/volunteers`` (board): hours by kind, role and activity, and the headcounts, as aggregates.
+- ``/volunteers`` (board): hours by kind, role, activity and district, and the headcounts,
+  as aggregates.
 """
 
 from __future__ import annotations
@@ -287,7 +288,7 @@ def volunteers(ctx: PageContext) -> dict[str, Any]:
         for _, r in figures.iterrows()
     }
     by: dict[str, list[dict[str, Any]]] = {}
-    for column in ("kind", "role", "activity"):
+    for column in ("kind", "role", "activity", "district"):
         try:
             df = breakdown(ctx.store, "volunteer_hours", p, column)
         except ForcestatError:  # no duties held for the period: an empty table, not an error

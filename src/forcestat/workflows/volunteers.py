@@ -24,6 +24,7 @@ def log_duty(
     hours: float,
     activity: str | None = None,
     duty_id: str | None = None,
+    district: str | None = None,
 ) -> dict[str, Any]:
     """Record one duty; InputError (nothing stored) for an unknown volunteer or a bad value."""
     from ..ingest import ingest_paths
@@ -39,6 +40,7 @@ def log_duty(
         "duty_date": duty_date.isoformat(),
         "hours": repr(float(hours)),
         "activity": activity or "",
+        "district": district or "",
     }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "duty.csv"
