@@ -349,20 +349,7 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path, scan_path: Path) -
     registered = [name]
     if blank is not None and (fast := _jsonl_fast(con, path, name, int(blank.sum()))) is not None:
         header, relation, records = fast
-        return Source(
-            path=path,
-            format="jsonl",
-            header=header,
-            types=["VARCHAR"] * len(header),
-            relation=relation,
-            first_line=1,
-            line_sql="__n",
-            ok_sql="__ok",
-            text_sql="__json",
-            scan_path=scan_path,
-            physical_records=records,
-            registered=registered,
-        )
+        return _jsonl_lines(path, header, relation, records, scan_path, registered)
     # a file that is not all UTF-8 decodes line by line (slower): a bad line is quarantined
     text = "__line" if utf8 else "TRY(decode(__line))"
     # JSON allows the line end as trailing white space, so lines keep it (DuckDB's trim is
@@ -410,11 +397,23 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path, scan_path: Path) -
         f"FROM (SELECT __n, coalesce(__json, __shown) AS __json, "
         f"{ok} AS __ok FROM {lines_sql})))"
     )
+    return _jsonl_lines(path, ordered, relation, records, scan_path, registered)
+
+
+def _jsonl_lines(
+    path: Path,
+    header: list[str],
+    relation: str,
+    records: int,
+    scan_path: Path,
+    registered: list[str],
+) -> Source:
+    """A JSON Lines file as a Source: every field text, one numbered line per record."""
     return Source(
         path=path,
         format="jsonl",
-        header=ordered,
-        types=["VARCHAR"] * len(ordered),
+        header=header,
+        types=["VARCHAR"] * len(header),
         relation=relation,
         first_line=1,
         line_sql="__n",
