@@ -112,3 +112,8 @@ def test_profile_init_escapes_the_name(tmp_path):
     res = runner.invoke(app, ["profile", "init", "--force", 'The "Odd" Force', "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert load_profile(out).name == 'The "Odd" Force'
+
+
+def test_without_a_summary_the_contents_open_the_paper(puk_html):
+    # the contents follow the executive summary; a store with no headline measure has none
+    assert puk_html.index('class="contents"') < puk_html.index('<section id="policeuk"')
