@@ -12,9 +12,27 @@ import subprocess
 import sys
 
 import pytest
+import typer.main
+from typer.testing import CliRunner
 
-HEAVY = ("duckdb", "ibis", "pandas", "numpy", "numba", "sqlglot", "altair", "weasyprint",
-         "scipy", "great_tables", "docx", "pyarrow")  # fmt: skip
+from forcestat import cli
+
+HEAVY = (
+    "duckdb",
+    "ibis",
+    "pandas",
+    "numpy",
+    "numba",
+    "sqlglot",
+    "altair",
+    "weasyprint",
+    "scipy",
+    "great_tables",
+    "docx",
+    "pyarrow",
+    "pydantic",
+)  # Typer coerces an unset help flag through pydantic: forcestat.cli avoids it
+# fmt: skip
 
 PROBE = """
 import contextlib, io, json, sys
@@ -61,3 +79,34 @@ def test_help_imports_no_heavy_library(args):
     got = json.loads(done.stdout)
     assert got["code"] in (0, None) and got["chars"] > 100
     assert got["heavy"] == []
+
+
+def command_paths(command=None, path=()):
+    """Every command and group of the full app, as the words that reach it."""
+    command = command or typer.main.get_command(cli.app)
+    yield list(path)
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from command_paths(sub, (*path, name))
+
+
+def test_every_help_reads_the_same_as_from_the_full_app():
+    # forcestat.cli builds only what the words reach (the cost of start-up is Typer turning
+    # a hundred functions into commands); what each help says must not change
+    runner = CliRunner()
+    paths = list(command_paths())
+    assert len(paths) > 40 and ["demand", "whatif", "surge"] in paths
+    for path in paths:
+        words = [*path, "--help"]
+        full = runner.invoke(cli.app, words, terminal_width=100)
+        pruned = runner.invoke(cli.reachable(cli.app, words), words, terminal_width=100)
+        assert full.exit_code == pruned.exit_code == 0, (path, pruned.output)
+        assert pruned.output == full.output, path
+
+
+def test_an_unknown_command_still_gets_clicks_suggestion():
+    done = subprocess.run(
+        [sys.executable, "-m", "forcestat", "ingset"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert "No such command 'ingset'" in done.stderr and "ingest" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,5 @@
+"""``python -m forcestat``: the same command line as ``forcestat``."""
+
+from .cli import main
+
+main()
