@@ -81,6 +81,14 @@ def postgres_url(postgres_server, request):
     return postgres_server.create_database(name)
 
 
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    """A seed-calibrated synthetic force's record files and its DuckDB store (tests/parity.py)."""
+    from parity import synth_force
+
+    return synth_force(tmp_path_factory.mktemp("synth"))
+
+
 @pytest.fixture(scope="session")
 def spark_ready():
     """Skips (fails in CI) where pyspark or a Java runtime is missing."""
@@ -93,3 +101,21 @@ def spark_ready():
     if not shutil.which("java") and not __import__("os").environ.get("JAVA_HOME"):
         _unavailable("needs a Java 17 runtime (Debian package openjdk-17-jre-headless)")
     return True
+
+
+@pytest.fixture(scope="session")
+def spark_connect(spark_ready):
+    """A Spark Connect server of our own on 127.0.0.1 (tests/servers.py), started once per
+    test process; its ``url`` is the ``sc://`` address. Skips (fails in CI) where pyspark's
+    Connect client or server jar is missing."""
+    from servers import LocalSparkConnect, spark_connect_jar
+
+    try:
+        import pyspark.sql.connect.session  # noqa: F401 - needs grpcio, protobuf: [connect]
+    except ImportError as e:
+        _unavailable(f'needs pyspark[connect] ({e}): pip install -e ".[spark]"')
+    if spark_connect_jar() is None:
+        _unavailable("needs pyspark's spark-connect jar (pyspark 4.0 ships it in jars/)")
+    server = LocalSparkConnect().start()
+    yield server
+    server.stop()

@@ -1,9 +1,14 @@
-"""Throwaway servers for tests and benchmarks: PostgreSQL from Debian's packages, on 127.0.0.1.
+"""Throwaway servers for tests and benchmarks, on 127.0.0.1: PostgreSQL from Debian's
+packages and a Spark Connect server from pyspark's own jars.
 
 :class:`LocalPostgres` makes a cluster in a fresh folder under /tmp with ``initdb``, starts it
 on a free port of 55400-55499 and removes it on ``stop()``. PostgreSQL refuses to run as root
 (as CI does), so there it runs as the unprivileged user ``nobody`` through ``runuser``; the
 folder is made outside pytest's private temporary tree so that user can enter it.
+
+:class:`LocalSparkConnect` runs Spark's Connect server (``spark-submit --class
+...SparkConnectServer`` from pyspark's ``bin/``, local[2], nothing downloaded) in a process
+group of its own, on free ports of 18200-18299, and kills the group on ``stop()``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -33,12 +39,12 @@ def postgres_bin() -> Path | None:
     return Path(on_path).parent if on_path else None
 
 
-def free_port(taken: set[int] | None = None) -> int:
-    """A port of 55400-55499 nothing listens on now (a random start, so that two test
-    workers starting servers at once rarely pick the same one)."""
-    start = (os.getpid() * 7) % len(PORTS)
-    for i in range(len(PORTS)):
-        port = PORTS[(start + i) % len(PORTS)]
+def free_port(taken: set[int] | None = None, ports: range = PORTS) -> int:
+    """A port of ``ports`` (55400-55499) nothing listens on now (a random start, so that two
+    test workers starting servers at once rarely pick the same one)."""
+    start = (os.getpid() * 7) % len(ports)
+    for i in range(len(ports)):
+        port = ports[(start + i) % len(ports)]
         if taken and port in taken:
             continue
         with socket.socket() as s:
@@ -47,7 +53,7 @@ def free_port(taken: set[int] | None = None) -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 55400-55499")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 class LocalPostgres:
@@ -142,6 +148,113 @@ class LocalPostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> LocalPostgres:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+CONNECT_PORTS = range(18200, 18300)
+CONNECT_SERVER = "org.apache.spark.sql.connect.service.SparkConnectServer"
+
+
+def spark_connect_jar() -> Path | None:
+    """pyspark's Spark Connect server jar, or None (pyspark missing, or built without it)."""
+    try:
+        import pyspark
+    except ImportError:
+        return None
+    jars = sorted((Path(pyspark.__file__).parent / "jars").glob("spark-connect_*.jar"))
+    return jars[-1] if jars else None
+
+
+class LocalSparkConnect:
+    """A Spark Connect server of our own (``local[2]``); ``url`` is its ``sc://`` address.
+
+    Its working folder is a fresh one under /tmp, so a client that hands it a relative path
+    would be caught; its JVM runs in ``timezone`` (a force's cluster is rarely in UTC), so a
+    client that does not set Spark's session time zone would be caught too.
+    """
+
+    def __init__(self, *, timezone: str = "Europe/London", memory: str = "1g") -> None:
+        import pyspark
+
+        self.submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+        self.timezone = timezone
+        self.memory = memory
+        self.dir = Path(tempfile.mkdtemp(prefix="forcestat-sc-", dir="/tmp"))
+        self.log = self.dir / "server.log"
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"sc://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        taken: set[int] = set()
+        ports = []
+        for _ in range(3):  # Connect's gRPC, the driver's RPC, the block manager
+            ports.append(free_port(taken, CONNECT_PORTS))
+            taken.add(ports[-1])
+        self.port, driver, blocks = ports
+        conf = {
+            "spark.connect.grpc.binding.address": "127.0.0.1",
+            "spark.connect.grpc.binding.port": str(self.port),
+            "spark.ui.enabled": "false",
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.driver.port": str(driver),
+            "spark.blockManager.port": str(blocks),
+            "spark.port.maxRetries": "8",
+            "spark.ui.showConsoleProgress": "false",
+        }
+        args = [str(self.submit), "--master", "local[2]", "--driver-memory", self.memory]
+        args += ["--driver-java-options", f"-Duser.timezone={self.timezone}"]
+        for k, v in conf.items():
+            args += ["--conf", f"{k}={v}"]
+        return [*args, "--class", CONNECT_SERVER, "spark-internal"]
+
+    def start(self, timeout: float = 180.0) -> LocalSparkConnect:
+        env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "TZ": self.timezone}
+        for name in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED", "PYSPARK_SUBMIT_ARGS"):
+            env.pop(name, None)
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=self.dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stop() ends the JVM too
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            with socket.socket() as s:
+                s.settimeout(1)
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.5)
+        tail = self.log.read_text(errors="replace")[-3000:]
+        self.stop()
+        raise RuntimeError(f"the Spark Connect server did not start on {self.port}:\n{tail}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> LocalSparkConnect:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

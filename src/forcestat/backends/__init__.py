@@ -16,6 +16,7 @@ derived-column SQL are written once and translated to each engine's dialect by s
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlglot
@@ -50,14 +51,23 @@ def backend_name(db: str) -> str:
 
 
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for messages and logs).
+    """``url`` with any password, or a Spark Connect token, replaced by ``***`` (for messages
+    and logs).
 
     >>> redact("postgresql://fs:secret@127.0.0.1:5432/fs")
     'postgresql://fs:***@127.0.0.1:5432/fs'
+    >>> redact("sc://dbc-1.cloud.example:443/;use_ssl=true;token=dapi123")
+    'sc://dbc-1.cloud.example:443/;use_ssl=true;token=***'
+    >>> redact("spark://local[2]")
+    'spark://local[2]'
     """
     if "://" not in url:
         return url
-    parts = urlsplit(url)
+    url = re.sub(r"(;token=)[^;?]*", r"\1***", url, flags=re.IGNORECASE)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # spark://local[2]: brackets that are no IPv6 address, no password
+        return url
     if parts.password is None:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)

@@ -6,7 +6,7 @@
   process's JVM, on Java 17 or 21;
 - ``spark://host:7077``: a standalone cluster's master;
 - ``sc://host:15002``: Spark Connect (Databricks, EMR, Dataproc and Spark's own
-  ``start-connect-server.sh`` speak it).
+  ``start-connect-server.sh`` speak it); each store opens a session of its own on the server.
 
 Settings may follow as a query, ``spark://local[2]?spark.driver.memory=4g``; ``cache=true``
 keeps the lake's tables in Spark's memory after the first query (worth it when many queries
@@ -15,19 +15,25 @@ is registered as a temporary view over ``<lake>/<kind>/``, with the kind's schem
 order, cast to its types) and any derived column the lake lacks computed from the schema's SQL
 translated to Spark's dialect. A kind absent from the lake is an empty view, so a missing
 table reads as "no records", as in an empty DuckDB store.
+
+The lake is a local folder (made absolute, since a Spark Connect server on this machine has a
+working directory of its own) or a URL Spark's file systems read (``s3a://bucket/lake``,
+``abfss://...``, ``gs://...``, ``hdfs://...``, ``file:///...``): a URL is passed to Spark
+unchecked, and Spark, not this process, tells which kinds it holds.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
-from ..errors import InputError, StoreError
+from ..errors import InputError, StoreError, StoreOpenError
 from ..schema import KINDS, RecordKind
 from ..store import LINEAGE_COLUMNS
-from . import dialect_sql, missing_extra
+from . import dialect_sql, missing_extra, redact
 from .lake import META_TABLES
 
 #: local-mode settings: no web UI, loopback only, ports in forcestat's range, modest memory
@@ -80,36 +86,74 @@ def parse_url(url: str) -> tuple[str, dict[str, str]]:
     return f"spark://{where}", conf
 
 
+#: seconds to wait for a Spark Connect server's port to answer before giving up
+CONNECT_TIMEOUT = 10.0
+
+
+def _reachable(remote: str) -> None:
+    """Raise a one-line StoreOpenError unless something listens at a Spark Connect URL's host and
+    port (else the client retries quietly for ten minutes, built for clusters still starting)."""
+    parts = urlsplit(remote)
+    host, port = parts.hostname or "localhost", parts.port or 15002
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise StoreOpenError(
+            f"cannot open store {redact(remote)}: nothing answers at {host}:{port} ({why}); "
+            "is the Spark Connect server running?"
+        ) from None
+
+
+def _connect_session(remote: str, conf: dict[str, str]) -> Any:
+    """A new session on a Spark Connect server. The Connect client's own builder, not
+    ``pyspark.sql.SparkSession``'s: that one refuses while a local-mode Spark runs in this
+    process and afterwards routes every local-mode session to Connect; and ``create()``, not
+    ``getOrCreate()``, so a second store (another lake, another server) is not handed the
+    first one's session and views."""
+    try:
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+    except ImportError:
+        raise missing_extra("spark", "pyspark[connect]") from None
+    _reachable(remote)
+    builder = ConnectSession.builder.remote(remote)
+    for k, v in {**SESSION_DEFAULTS, **conf}.items():
+        if not k.startswith("spark.driver"):  # the server's driver is already running
+            builder = builder.config(k, v)
+    try:
+        return builder.create()
+    except Exception as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise StoreOpenError(f"cannot open store {redact(remote)}: {first}") from None
+
+
 def session(url: str) -> tuple[Any, bool]:
     """A SparkSession for ``url`` and whether this call started it (then ``stop()`` it)."""
+    master, conf = parse_url(url)
+    if master.startswith("sc://"):
+        return _connect_session(master, conf), True
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise missing_extra("spark", "pyspark") from None
-    master, conf = parse_url(url)
-    if master.startswith("sc://"):
-        builder = SparkSession.builder.remote(master)
-        settings = {**SESSION_DEFAULTS, **conf}
-    else:
-        # the driver listens on loopback only (else Spark picks the first network interface)
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        active = SparkSession.getActiveSession()
-        builder = SparkSession.builder.master(master).appName("forcestat")
-        settings = {**LOCAL_DEFAULTS, **SESSION_DEFAULTS, **conf}
-        if active is not None:
-            for k, v in {**SESSION_DEFAULTS, **conf}.items():
-                active.conf.set(k, v)
-            return active, False
+    # the driver listens on loopback only (else Spark picks the first network interface)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        for k, v in {**SESSION_DEFAULTS, **conf}.items():
+            active.conf.set(k, v)
+        return active, False
+    builder = SparkSession.builder.master(master).appName("forcestat")
+    settings = {**LOCAL_DEFAULTS, **SESSION_DEFAULTS, **conf}
     for k, v in settings.items():
-        if not (master.startswith("sc://") and k.startswith("spark.driver")):
-            builder = builder.config(k, v)
+        builder = builder.config(k, v)
     try:
         spark = builder.getOrCreate()
     except Exception as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise StoreError(f"cannot start Spark ({master}): {first}") from None
-    if not master.startswith("sc://"):
-        spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setLogLevel("ERROR")
     return spark, True
 
 
@@ -148,13 +192,50 @@ def wants_cache(url: str) -> bool:
     return dict(parse_qsl(query)).get("cache", "").lower() in ("1", "true", "yes")
 
 
-def register_lake(spark: Any, lake: Path, cache: bool = False) -> list[str]:
-    """Register every kind (and load_log) as a temporary view over the lake; their names."""
+def lake_location(lake: str | os.PathLike[str]) -> str:
+    """Where Spark reads the lake: a URL as given, else an existing local folder, absolute.
+
+    >>> lake_location("s3a://forces/lake/")
+    's3a://forces/lake'
+    """
+    text = os.fspath(lake)
+    if "://" in text:
+        return text.rstrip("/")
+    root = Path(text).resolve()  # a Connect server on this machine has its own working folder
+    if not root.is_dir():
+        raise InputError(f"no lake at {text}: write one with `forcestat export-lake --out`")
+    return str(root)
+
+
+#: what Spark answers for a lake URL without a kind's folder, or with no Parquet in it
+ABSENT = ("PATH_NOT_FOUND", "UNABLE_TO_INFER_SCHEMA")
+
+
+def _read_parquet(spark: Any, folder: str) -> Any | None:
+    """The Parquet under ``folder`` (partition columns included), or None where it has none."""
+    if "://" not in folder:
+        if not _has_parquet(Path(folder)):
+            return None
+        return spark.read.option("basePath", folder).parquet(folder)
+    from pyspark.errors import AnalysisException
+
+    try:
+        df = spark.read.option("basePath", folder).parquet(folder)
+        df.columns  # noqa: B018 - Spark Connect reads lazily: look at the folder now
+    except AnalysisException as e:
+        if (e.getCondition() or "") in ABSENT:
+            return None
+        raise
+    return df
+
+
+def register_lake(spark: Any, lake: str, cache: bool = False) -> list[str]:
+    """Register every kind (and load_log) as a temporary view over the lake (a local folder
+    or a URL, see :func:`lake_location`); their names."""
     names = []
     for name, kind in KINDS.items():
-        folder = lake / name
-        if _has_parquet(folder):
-            df = spark.read.option("basePath", str(folder)).parquet(str(folder))
+        df = _read_parquet(spark, f"{lake}/{name}")
+        if df is not None:
             present = set(df.columns)
         else:  # no rows of this kind: an empty table of the kind's schema
             df = spark.sql("SELECT 1 AS _none WHERE false")
@@ -169,9 +250,9 @@ def register_lake(spark: Any, lake: Path, cache: bool = False) -> list[str]:
             spark.catalog.cacheTable(name)
         names.append(name)
     for name in META_TABLES:
-        folder = lake / name
-        if _has_parquet(folder):
-            spark.read.parquet(str(folder)).createOrReplaceTempView(name)
+        df = _read_parquet(spark, f"{lake}/{name}")
+        if df is not None:
+            df.createOrReplaceTempView(name)
             names.append(name)
     return names
 
@@ -181,12 +262,14 @@ class SparkStore:
 
     backend = "spark"
 
-    def __init__(self, url: str, spark: Any, started: bool, lake: Path) -> None:
-        self.url = self.path = url
+    def __init__(self, url: str, spark: Any, started: bool, lake: str) -> None:
+        self.url = url
+        self.path = redact(url)  # how messages name the store
         self.spark = spark
         self.started = started
         self.lake = lake
         self._ibis: Any = None
+        self.cached: list[str] = []
 
     @classmethod
     def open(cls, url: str, *, lake: str | os.PathLike[str] | None) -> SparkStore:
@@ -194,12 +277,16 @@ class SparkStore:
             raise InputError(
                 "a Spark store reads a lake: add --lake DIR (written by `forcestat export-lake`)"
             )
-        root = Path(lake)
-        if not root.is_dir():
-            raise InputError(f"no lake at {root}: write one with `forcestat export-lake --out`")
+        where = lake_location(lake)
         spark, started = session(url)
-        store = cls(url, spark, started, root)
-        register_lake(spark, root, cache=wants_cache(url))
+        store = cls(url, spark, started, where)
+        try:
+            names = register_lake(spark, where, cache=wants_cache(url))
+            store.cached = [n for n in names if n in KINDS] if wants_cache(url) else []
+        except Exception as e:  # an unreadable URL, a file system the cluster lacks
+            store.close()
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise InputError(f"cannot read the lake at {where}: {first}") from None
         return store
 
     @property
@@ -235,6 +322,13 @@ class SparkStore:
         return out
 
     def close(self) -> None:
+        # a Connect server outlives this session, and its cache is shared by every session
+        for name in self.cached:
+            try:
+                self.spark.catalog.uncacheTable(name)
+            except Exception:  # noqa: BLE001 - a server already gone has nothing to free
+                break
+        self.cached = []
         if self.started:
             self.spark.stop()
 

@@ -202,7 +202,8 @@ def status(
     db: DbOption,
     as_json: JsonOption = False,
     lake: Annotated[
-        Path | None, typer.Option(help="Parquet lake Spark reads (--db spark://...)")
+        str | None,
+        typer.Option(help="Parquet lake Spark reads (--db spark://... or sc://...): folder or URL"),
     ] = None,
     wait: WaitOption = None,
 ) -> None:

@@ -46,8 +46,11 @@ def measures(
         typer.Option(help="Break a count down by a column, e.g. crime_type or lsoa_code"),
     ] = None,
     lake: Annotated[
-        Path | None,
-        typer.Option(help="Parquet lake Spark reads (--db spark://...), from export-lake"),
+        str | None,
+        typer.Option(
+            help="Parquet lake Spark reads (--db spark://... or sc://...), from export-lake: "
+            "a folder, or a URL the cluster reads (s3a://, abfss://, gs://, hdfs://)"
+        ),
     ] = None,
     show_all: Annotated[
         bool,
