@@ -30,6 +30,7 @@ from . import demand as demand_web
 from . import figures
 from .auth import check_csrf, require
 from .filters import CHANNELS, ParamError, parse_filters, parse_period_param
+from .pages import needs_backend
 from .public import board_period, public_page
 from .responses import cached_response
 from .state import WebState
@@ -103,6 +104,23 @@ def me(request: Request, user: Anyone) -> dict[str, Any]:
         "name": user.name,
         "role": user.role,
         "may": [r for r in ranks if web.allowed(user.role, r)],
+    }
+
+
+@router.get("/server", summary="This server process: its store, the store's version, its pid")
+def server(request: Request, user: Admin) -> dict[str, Any]:
+    """Which process answered (several serve a PostgreSQL store) and the store version its
+    figures are cached at."""
+    import os
+
+    from ..backends import redact
+
+    web = _web(request)
+    return {
+        "backend": getattr(web.store, "backend", "duckdb"),
+        "store": redact(str(web.store.path)),
+        "store_version": str(web.version),
+        "pid": os.getpid(),
     }
 
 
@@ -257,7 +275,7 @@ def records(
         if not store.has_table(k.name):
             rows: list[dict[str, Any]] = []
         else:
-            df = store.duck.execute(sql, args).df()
+            df = store.frame(sql, args)
             rows = figures.rows_of(df)
     _audit(
         request,
@@ -310,16 +328,14 @@ async def ingest(
         web = _web(request)
 
         def run() -> list[dict[str, Any]]:
-            from ..ingest import ingest_paths
+            from ..ingest.anystore import ingest_paths  # the store's own loader
 
             with web.db() as store:
                 results = ingest_paths(store, paths, kind=kind, replace=replace)
                 for r in results:
                     shown = f"upload:{names.get(r.file, Path(r.file).name)}"
-                    store.duck.execute(
-                        "UPDATE load_log SET file = ? WHERE load_id = ?", [shown, r.load_id]
-                    )
-                    store.duck.execute(
+                    store.run("UPDATE load_log SET file = ? WHERE load_id = ?", [shown, r.load_id])
+                    store.run(
                         "UPDATE quarantine SET file = ? WHERE load_id = ?", [shown, r.load_id]
                     )
                     r.file = names.get(r.file, Path(r.file).name)
@@ -402,9 +418,15 @@ def public(request: Request, user: Anyone, period: PeriodQ = None) -> dict[str, 
 
 # -- demand ------------------------------------------------------------------------------------
 ChannelQ = Annotated[Literal["999", "101"], Query(description="999 or 101")]
+#: the demand model reads the calls with DuckDB's SQL: 501 on another store
+DUCKDB_DEMAND = [Depends(needs_backend("duckdb", what="the demand model"))]
 
 
-@router.get("/demand/estimate", summary="Arrival rates by hour of week, talk time, patience")
+@router.get(
+    "/demand/estimate",
+    dependencies=DUCKDB_DEMAND,
+    summary="Arrival rates by hour of week, talk time, patience",
+)
 def demand_estimate(
     request: Request, user: Analyst, channel: ChannelQ = "999", period: PeriodQ = None
 ) -> dict[str, Any]:
@@ -417,7 +439,11 @@ def demand_estimate(
     return _web(request).cached(("estimate", channel, f.period.label), compute)
 
 
-@router.get("/demand/staff", summary="Agents needed by hour of week for the channel's standard")
+@router.get(
+    "/demand/staff",
+    dependencies=DUCKDB_DEMAND,
+    summary="Agents needed by hour of week for the channel's standard",
+)
 def demand_staff(
     request: Request, user: Analyst, channel: ChannelQ = "999", period: PeriodQ = None
 ) -> dict[str, Any]:
@@ -428,7 +454,11 @@ def demand_staff(
     )
 
 
-@router.get("/demand/whatif/surge", summary="999 surge: normal, surge, surge with diversion")
+@router.get(
+    "/demand/whatif/surge",
+    dependencies=DUCKDB_DEMAND,
+    summary="999 surge: normal, surge, surge with diversion",
+)
 def demand_surge(
     request: Request,
     user: Manager,

@@ -32,10 +32,12 @@ from ..workflows.encompass import SAFEGUARDING, due
 from ..workflows.speedwatch import batches, load_policy, waiting
 from . import auth
 from .figures import clean
-from .pages import PageContext, page
+from .pages import PageContext, needs_backend, page
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
+#: the workflows' SQL is DuckDB's: on another store their pages and downloads answer 501
+DUCKDB_ONLY = ("duckdb",)
 #: rows a queue page lists (the JSON says how many more there are)
 QUEUE_ROWS = 200
 
@@ -143,6 +145,7 @@ def speedwatch_summary(store: Any) -> dict[str, Any]:
     "Community Speedwatch",
     role="manager",
     template="speedwatch.html.j2",
+    backends=DUCKDB_ONLY,
     nav="Speedwatch",
     filters=False,
     cache=False,
@@ -183,6 +186,7 @@ def _notice(n: Any, now: datetime) -> dict[str, Any]:
     "Operation Encompass queue",
     role=SAFEGUARDING,
     template="encompass.html.j2",
+    backends=DUCKDB_ONLY,
     nav="Encompass",
     filters=False,
     cache=False,
@@ -220,6 +224,7 @@ def encompass(ctx: PageContext) -> dict[str, Any]:
     "Child",
     role=SAFEGUARDING,
     template="encompass_child.html.j2",
+    backends=DUCKDB_ONLY,
     filters=False,
     cache=False,
 )
@@ -334,7 +339,9 @@ def add_routes(app: FastAPI) -> None:
     from .app import _run
     from .filters import ParamError
 
-    @app.post("/speedwatch/letters/print", include_in_schema=False)
+    duckdb_only = [Depends(needs_backend(*DUCKDB_ONLY, what="Community Speedwatch"))]
+
+    @app.post("/speedwatch/letters/print", include_in_schema=False, dependencies=duckdb_only)
     async def print_letters(
         request: Request,
         user: User = Depends(auth.require("manager", page=True)),
@@ -364,7 +371,7 @@ def add_routes(app: FastAPI) -> None:
         batch_id, body = made
         return _attachment(body, "application/pdf", f"speedwatch-letters-batch-{batch_id:04d}.pdf")
 
-    @app.post("/speedwatch/dvla/export", include_in_schema=False)
+    @app.post("/speedwatch/dvla/export", include_in_schema=False, dependencies=duckdb_only)
     async def export_dvla(
         request: Request,
         user: User = Depends(auth.require("manager", page=True)),
@@ -388,7 +395,9 @@ def add_routes(app: FastAPI) -> None:
         name, body = await _run(build)
         return _attachment(body, "text/csv; charset=utf-8", name)
 
-    @app.get("/speedwatch/letters/{batch_id}.pdf", include_in_schema=False)
+    @app.get(
+        "/speedwatch/letters/{batch_id}.pdf", include_in_schema=False, dependencies=duckdb_only
+    )
     async def letters_pdf(
         request: Request,
         batch_id: int,
@@ -416,7 +425,7 @@ def add_routes(app: FastAPI) -> None:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @app.get("/speedwatch/dvla.csv", include_in_schema=False)
+    @app.get("/speedwatch/dvla.csv", include_in_schema=False, dependencies=duckdb_only)
     async def dvla_csv(
         request: Request, user: User = Depends(auth.require("manager", page=True))
     ) -> Response:
