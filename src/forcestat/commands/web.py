@@ -103,7 +103,8 @@ def _serve_shared(db: str, host: str, port: int, workers: int) -> None:
         pass
     os.environ[DB_ENV] = db
     # sessions are signed cookies: every worker must check them with the same secret
-    os.environ.setdefault("FORCESTAT_SECRET", secrets.token_urlsafe(32))
+    if not os.environ.get("FORCESTAT_SECRET"):
+        os.environ["FORCESTAT_SECRET"] = secrets.token_urlsafe(32)
     url = f"http://{host}:{port}"
     shown = f"{workers} worker{'s' if workers > 1 else ''}"
     err.print(f"forcestat serving {redact(db)} at {url}, {shown} (Ctrl-C stops)", highlight=False)

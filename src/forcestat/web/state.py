@@ -51,8 +51,8 @@ class WebState:
     _checked: float = 0.0
 
     def __post_init__(self) -> None:
-        if not self.secret:
-            self.secret = secrets.token_urlsafe(32)
+        if not self.secret:  # create_app passes "" when not given one
+            self.secret = os.environ.get("FORCESTAT_SECRET") or secrets.token_urlsafe(32)
         self.shared = getattr(self.store, "backend", "duckdb") != "duckdb"
         self.version = self.store.version()
         self._checked = time.monotonic()
