@@ -41,7 +41,19 @@ from .validate import ident
 ROWS = "_fs_rows"
 QUARANTINE = "_fs_quarantine"
 FATE = "_fs_fate"
-QUARANTINE_COLUMNS = ("file", "kind", "line", "column", "rule", "reason", "raw")
+QUARANTINE_COLUMNS = (
+    "file",
+    "kind",
+    "line",
+    "column",
+    "rule",
+    "reason",
+    "raw",
+    # a record the parser could not deliver keeps its original bytes, length and SHA-256
+    "raw_bytes",
+    "raw_length",
+    "raw_sha256",
+)
 COPY_CHUNK = 1 << 20
 
 
@@ -100,11 +112,21 @@ def _export(scratch: Store, kind: RecordKind, rows_csv: Path, quarantine_csv: Pa
         f"COPY (SELECT {', '.join(cols)} FROM {ident(kind.name)} ORDER BY _line) "
         f"TO '{rows_csv}' (FORMAT csv, HEADER false)"
     )
-    qcols = [c if c == "line" else _no_nul(ident(c)) for c in QUARANTINE_COLUMNS]
+    qcols = [_quarantine_export(c) for c in QUARANTINE_COLUMNS]
     scratch.duck.execute(
         f"COPY (SELECT {', '.join(qcols)} FROM quarantine ORDER BY line) "
         f"TO '{quarantine_csv}' (FORMAT csv, HEADER false)"
     )
+
+
+def _quarantine_export(column: str) -> str:
+    """How ``column`` of the scratch store's quarantine is written for PostgreSQL's COPY."""
+    if column in ("line", "raw_length"):
+        return column
+    if column == "raw_bytes":
+        # PostgreSQL reads bytea as hex text: \x followed by two digits a byte
+        return "CASE WHEN raw_bytes IS NOT NULL THEN '\\x' || hex(raw_bytes) END"
+    return _no_nul(ident(column))
 
 
 def _key_text(alias: str, keys: list[str]) -> str:
