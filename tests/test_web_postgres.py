@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,7 +26,7 @@ from fixtures.ingest.examples import write_csv
 from forcestat import access
 from forcestat.ingest.anystore import ingest_paths
 from forcestat.measures import evaluate
-from forcestat.store import open_store
+from forcestat.store import Store, open_store
 
 PORTS = range(18100, 18200)
 PERIOD = "2022-08..2022-10"
@@ -95,6 +96,7 @@ class Server:
     def __init__(self, url: str, port: int, proc: subprocess.Popen[str], tokens: dict[str, str]):
         self.db, self.port, self.proc, self.tokens = url, port, proc, tokens
         self.base = f"http://127.0.0.1:{port}"
+        self.duckdb: Path | None = None
 
     def get(self, path: str, role: str | None = "admin", **kw: Any) -> httpx.Response:
         """One request on a fresh connection (so any worker may answer it)."""
@@ -108,6 +110,9 @@ def server(postgres_server, tmp_path_factory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("records")
     files = [write_csv(folder / f"calls-{m}.csv", call_rows(m, CALLS, "C")) for m in (8, 9, 10)]
     tokens = {}
+    duckdb = folder / "same.duckdb"  # the same records in a DuckDB file, to compare with
+    with Store.open(duckdb) as duck:
+        ingest_paths(duck, files)
     with open_store(url) as store:  # in this process (the later tests use the CLI)
         assert [r.loaded for r in ingest_paths(store, files)] == [CALLS] * 3
         for role in ("board", "analyst", "admin"):
@@ -124,6 +129,7 @@ def server(postgres_server, tmp_path_factory) -> Iterator[Server]:
         env=env,
     )
     served = Server(url, port, proc, tokens)
+    served.duckdb = duckdb
     deadline = time.monotonic() + 120
     while True:
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
@@ -243,13 +249,31 @@ def test_a_record_level_read_is_audited_in_postgresql(server):
     assert json.loads(audited[-1][4]) == {"rows": 7, "via": "token"}
 
 
+def test_the_demand_model_reads_postgresql_as_it_reads_the_duckdb_file(server):
+    from fastapi.encoders import jsonable_encoder
+
+    from forcestat.web import demand
+    from forcestat.web.api import _plain
+
+    got = server.get("/api/v1/demand/estimate?channel=999&period=2022-10")
+    assert got.status_code == 200, got.text
+    with Store.open(server.duckdb, read_only=True) as duck:  # the same files, in DuckDB
+        est = demand.staffing(duck, "999", "2022-10")
+        want = jsonable_encoder(_plain(demand._estimate(duck, "999", "2022-10").as_dict()))
+    assert got.json() == json.loads(json.dumps(want))
+    staff = server.get("/api/v1/demand/staff?channel=999&period=2022-10").json()
+    assert staff == json.loads(json.dumps(jsonable_encoder(est)))
+    assert server.get("/demand?period=2022-10").status_code == 200
+
+
 def test_pages_that_need_duckdb_say_so_instead_of_failing(server):
-    for path in ("/speedwatch.json", "/encompass.json", "/api/v1/demand/estimate"):
+    for path in ("/speedwatch.json", "/encompass.json", "/encompass/child/K1.json"):
         r = server.get(path)
         assert r.status_code == 501
-        assert "needs the DuckDB file" in r.json()["error"]
-    page = server.get("/demand")
-    assert page.status_code == 501 and "needs the DuckDB file" in page.text
+        assert "needs the DuckDB file for now" in r.json()["error"]
+    for path in ("/speedwatch", "/speedwatch/dvla.csv"):
+        page = server.get(path)
+        assert page.status_code == 501 and "needs the DuckDB file" in page.text
     nav = server.get("/").text
     assert 'href="/speedwatch"' not in nav and 'href="/volunteers"' in nav
 

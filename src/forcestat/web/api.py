@@ -30,7 +30,6 @@ from . import demand as demand_web
 from . import figures
 from .auth import check_csrf, require
 from .filters import CHANNELS, ParamError, parse_filters, parse_period_param
-from .pages import needs_backend
 from .public import board_period, public_page
 from .responses import cached_response
 from .state import WebState
@@ -418,15 +417,9 @@ def public(request: Request, user: Anyone, period: PeriodQ = None) -> dict[str, 
 
 # -- demand ------------------------------------------------------------------------------------
 ChannelQ = Annotated[Literal["999", "101"], Query(description="999 or 101")]
-#: the demand model reads the calls with DuckDB's SQL: 501 on another store
-DUCKDB_DEMAND = [Depends(needs_backend("duckdb", what="the demand model"))]
 
 
-@router.get(
-    "/demand/estimate",
-    dependencies=DUCKDB_DEMAND,
-    summary="Arrival rates by hour of week, talk time, patience",
-)
+@router.get("/demand/estimate", summary="Arrival rates by hour of week, talk time, patience")
 def demand_estimate(
     request: Request, user: Analyst, channel: ChannelQ = "999", period: PeriodQ = None
 ) -> dict[str, Any]:
@@ -439,11 +432,7 @@ def demand_estimate(
     return _web(request).cached(("estimate", channel, f.period.label), compute)
 
 
-@router.get(
-    "/demand/staff",
-    dependencies=DUCKDB_DEMAND,
-    summary="Agents needed by hour of week for the channel's standard",
-)
+@router.get("/demand/staff", summary="Agents needed by hour of week for the channel's standard")
 def demand_staff(
     request: Request, user: Analyst, channel: ChannelQ = "999", period: PeriodQ = None
 ) -> dict[str, Any]:
@@ -454,11 +443,7 @@ def demand_staff(
     )
 
 
-@router.get(
-    "/demand/whatif/surge",
-    dependencies=DUCKDB_DEMAND,
-    summary="999 surge: normal, surge, surge with diversion",
-)
+@router.get("/demand/whatif/surge", summary="999 surge: normal, surge, surge with diversion")
 def demand_surge(
     request: Request,
     user: Manager,

@@ -118,7 +118,7 @@ def check_backend(request: Request, backends: tuple[str, ...], what: str) -> Non
         needs = " or ".join(BACKEND_NAMES.get(b, b) for b in backends)
         raise HTTPException(
             501,
-            f"{what} needs {needs} for now; this server's store is on "
+            f"{what[:1].upper()}{what[1:]} needs {needs} for now; this server's store is on "
             f"{BACKEND_NAMES.get(backend, backend)} (see docs/deploy.md)",
         )
 

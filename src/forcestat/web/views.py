@@ -60,7 +60,6 @@ def catalogue(ctx: PageContext) -> dict[str, Any]:
     template="demand.html.j2",
     nav="Demand",
     uses=("period", "channel"),
-    backends=("duckdb",),  # the demand model reads calls with DuckDB's SQL
 )
 def demand(ctx: PageContext) -> dict[str, Any]:
     from .demand import demand_page
