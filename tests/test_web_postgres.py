@@ -266,11 +266,34 @@ def test_the_demand_model_reads_postgresql_as_it_reads_the_duckdb_file(server):
     assert server.get("/demand?period=2022-10").status_code == 200
 
 
+def test_the_encompass_queue_runs_on_postgresql_for_safeguarding_only(server, tmp_path):
+    from test_workflows_encompass import FILES
+
+    kinds = ("schools", "school_terms", "da_incidents", "children", "incident_children")
+    with open_store(server.db) as store:
+        for (name, text), kind in zip(FILES.items(), kinds, strict=True):
+            (tmp_path / name).write_text(text)
+            ingest_paths(store, [tmp_path / name], kind=kind)
+        access.add_user(store, "dsl", "safeguarding")
+        token = access.create_token(store, "dsl")
+    headers = {"Authorization": f"Bearer {token}"}
+    queue = httpx.get(server.base + "/encompass.json", headers=headers, timeout=60)
+    assert queue.status_code == 200, queue.text
+    data = queue.json()["data"]
+    assert [n["child_id"] for n in data["due"]] == ["C1"]
+    assert {n["child_id"] for n in data["exceptions"]} == {"C2", "C3"}
+    child = httpx.get(server.base + "/encompass/child/C1.json", headers=headers, timeout=60)
+    assert child.json()["data"]["child"]["name"] == "Amy Pupil"
+    assert server.get("/encompass.json").status_code == 403  # admin is not safeguarding
+    with open_store(server.db) as store:
+        reads = store.rows("SELECT subject FROM audit_log WHERE actor = 'dsl'")
+    assert {"encompass children (queue)", "encompass child C1"} <= {r[0] for r in reads}
+
+
 def test_pages_that_need_duckdb_say_so_instead_of_failing(server):
-    for path in ("/speedwatch.json", "/encompass.json", "/encompass/child/K1.json"):
-        r = server.get(path)
-        assert r.status_code == 501
-        assert "needs the DuckDB file for now" in r.json()["error"]
+    r = server.get("/speedwatch.json")
+    assert r.status_code == 501
+    assert "needs the DuckDB file for now" in r.json()["error"]
     for path in ("/speedwatch", "/speedwatch/dvla.csv"):
         page = server.get(path)
         assert page.status_code == 501 and "needs the DuckDB file" in page.text

@@ -247,7 +247,8 @@ class Store:
             name = {"postgres": "PostgreSQL", "spark": "Spark"}.get(backend_name(p), p)
             raise StoreOpenError(
                 f"{redact(p)} is a {name} store; this command works on a DuckDB store only "
-                "(ingest, measures, status, quarantine and export-lake take any store)"
+                "(ingest, measures, status, quarantine and export-lake take any store; serve, "
+                "users, tokens, audit and encompass take PostgreSQL too)"
             )
         check_store_path(p)  # a folder, or a file in a missing folder: one clear line
         if p != ":memory:" and (info := held_by(p)) is not None:

@@ -12,6 +12,9 @@ Who sees what:
   {id}`` one child's incidents and notifications. Every read writes an audit row.
 - ``/volunteers`` (board): hours by kind, role, activity and district, and the headcounts,
   as aggregates.
+
+Encompass and volunteers run on the DuckDB file and on PostgreSQL; Speedwatch needs the
+DuckDB file for now (its pages and downloads answer 501 on another store).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from .pages import PageContext, needs_backend, page
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
-#: the workflows' SQL is DuckDB's: on another store their pages and downloads answer 501
+#: Community Speedwatch's SQL is DuckDB's: on another store its pages and downloads answer 501
 DUCKDB_ONLY = ("duckdb",)
 #: rows a queue page lists (the JSON says how many more there are)
 QUEUE_ROWS = 200
@@ -50,9 +53,7 @@ def _local(t: Any) -> str | None:
 
 
 def _rows(store: Any, sql: str, args: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = store.duck.execute(sql, args or [])
-    names = [d[0] for d in cur.description]
-    return [{k: clean(v) for k, v in zip(names, r, strict=True)} for r in cur.fetchall()]
+    return [{k: clean(v) for k, v in r.items()} for r in store.records(sql, args)]
 
 
 # -- Community Speedwatch ------------------------------------------------------------------------
@@ -186,7 +187,6 @@ def _notice(n: Any, now: datetime) -> dict[str, Any]:
     "Operation Encompass queue",
     role=SAFEGUARDING,
     template="encompass.html.j2",
-    backends=DUCKDB_ONLY,
     nav="Encompass",
     filters=False,
     cache=False,
@@ -199,10 +199,10 @@ def encompass(ctx: PageContext) -> dict[str, Any]:
     shown = queue.due[:QUEUE_ROWS] + queue.exceptions[:QUEUE_ROWS]
     ctx.audit("read", "encompass children (queue)", len(shown))
     now = now_utc()
-    sent = ctx.store.duck.execute(
+    (sent,) = ctx.store.rows(
         "SELECT count(*), count(*) FILTER (WHERE sent_at > due_at), max(sent_at) "
         "FROM encompass_notices"
-    ).fetchone()
+    )
     return {
         "due": [_notice(n, now) for n in queue.due[:QUEUE_ROWS]],
         "due_total": len(queue.due),
@@ -224,7 +224,6 @@ def encompass(ctx: PageContext) -> dict[str, Any]:
     "Child",
     role=SAFEGUARDING,
     template="encompass_child.html.j2",
-    backends=DUCKDB_ONLY,
     filters=False,
     cache=False,
 )
