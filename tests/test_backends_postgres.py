@@ -126,6 +126,40 @@ def test_a_failed_load_leaves_the_store_as_it_was(postgres_url, tmp_path, monkey
         assert quarantined_rows(pg, limit=None) == []
 
 
+def test_a_first_load_is_copied_straight_in_and_still_all_or_nothing(
+    postgres_url, tmp_path, monkeypatch
+):
+    from forcestat.ingest import postgres as pg_ingest
+
+    f = messy_calls(tmp_path)
+    seen = []
+    real_insert = pg_ingest._PostgresLoad.insert
+
+    def watched(self):
+        seen.append(self.direct)
+        return real_insert(self)
+
+    monkeypatch.setattr(pg_ingest._PostgresLoad, "insert", watched)
+    with Store.open(tmp_path / "d.duckdb") as duck, open_store(postgres_url) as pg:
+        # the empty table gets the rows by COPY itself; a second file is compared first
+        assert counts(ingest_paths(pg, [f])) == counts(ingest_duckdb(duck, [f]))
+        again = write_csv(tmp_path / "more.csv", calls(8))
+        assert counts(ingest_paths(pg, [again])) == counts(ingest_duckdb(duck, [again]))
+        assert seen == [True, False]
+        pd.testing.assert_frame_equal(stored(pg, "calls"), stored(duck, "calls"))
+
+    def broken(self):
+        raise RuntimeError("disk full")
+
+    with open_store(postgres_url) as pg:
+        pg.pg.execute("TRUNCATE calls, load_log, quarantine")
+        monkeypatch.setattr(pg_ingest._PostgresLoad, "insert", broken)
+        with pytest.raises(RuntimeError):
+            ingest_paths(pg, [f])
+        assert pg.fetch("SELECT count(*) FROM calls") == [(0,)]
+        assert pg.fetch("SELECT count(*) FROM load_log") == [(0,)]
+
+
 def forcestat(*args: str, db: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", "from forcestat.cli import main; main()", *args, "--db", db],
