@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fixtures.ingest.examples import VALID, calls, write_csv
+from fixtures.ingest.examples import VALID, calls, csv_text, write_csv
 from forcestat.ingest import ingest_paths as ingest_duckdb
 from forcestat.ingest.anystore import ingest_paths, quarantined_rows
 from forcestat.store import Store, open_store
@@ -57,6 +57,23 @@ def test_a_file_loads_into_postgres_exactly_as_into_duckdb(postgres_url, tmp_pat
         why = {(q["line"], q["rule"]) for q in quarantined_rows(pg, limit=None)}
         assert why == {(q["line"], q["rule"]) for q in quarantined_rows(duck, limit=None)}
         assert ("invalid_timestamp" in {r for _, r in why}) and len(why) == 5
+
+
+def test_a_record_that_is_not_utf8_keeps_its_original_bytes_in_postgres(postgres_url, tmp_path):
+    rows = calls(4)
+    rows[1]["district"] = "Faversham Caf\u00e9"
+    text = csv_text(rows).replace("C3,", "C3,\r", 1)  # a CR forces the record-by-record read
+    path = tmp_path / "calls.csv"
+    path.write_bytes(text.encode("latin-1"))
+    held = "SELECT line, rule, raw, raw_bytes, raw_length, raw_sha256 FROM quarantine ORDER BY line"
+    with Store.open(tmp_path / "d.duckdb") as duck, open_store(postgres_url) as pg:
+        assert counts(ingest_paths(pg, [path])) == counts(ingest_duckdb(duck, [path]))
+        on_duck = duck.duck.execute(held).fetchall()
+        on_pg = pg.fetch(held)
+    assert [tuple(r) for r in on_pg] == [tuple(r) for r in on_duck]
+    [latin] = [r for r in on_pg if r[1] == "invalid_encoding"]
+    assert bytes(latin[3]) == text.splitlines()[2].encode("latin-1")
+    assert latin[4] == len(latin[3])
 
 
 def test_loading_a_file_twice_changes_nothing_but_load_log(postgres_url, tmp_path):
@@ -107,6 +124,40 @@ def test_a_failed_load_leaves_the_store_as_it_was(postgres_url, tmp_path, monkey
         pd.testing.assert_frame_equal(stored(pg, "calls"), before[0])
         assert pg.fetch("SELECT count(*) FROM load_log") == before[1]
         assert quarantined_rows(pg, limit=None) == []
+
+
+def test_a_first_load_is_copied_straight_in_and_still_all_or_nothing(
+    postgres_url, tmp_path, monkeypatch
+):
+    from forcestat.ingest import postgres as pg_ingest
+
+    f = messy_calls(tmp_path)
+    seen = []
+    real_insert = pg_ingest._PostgresLoad.insert
+
+    def watched(self):
+        seen.append(self.direct)
+        return real_insert(self)
+
+    monkeypatch.setattr(pg_ingest._PostgresLoad, "insert", watched)
+    with Store.open(tmp_path / "d.duckdb") as duck, open_store(postgres_url) as pg:
+        # the empty table gets the rows by COPY itself; a second file is compared first
+        assert counts(ingest_paths(pg, [f])) == counts(ingest_duckdb(duck, [f]))
+        again = write_csv(tmp_path / "more.csv", calls(8))
+        assert counts(ingest_paths(pg, [again])) == counts(ingest_duckdb(duck, [again]))
+        assert seen == [True, False]
+        pd.testing.assert_frame_equal(stored(pg, "calls"), stored(duck, "calls"))
+
+    def broken(self):
+        raise RuntimeError("disk full")
+
+    with open_store(postgres_url) as pg:
+        pg.pg.execute("TRUNCATE calls, load_log, quarantine")
+        monkeypatch.setattr(pg_ingest._PostgresLoad, "insert", broken)
+        with pytest.raises(RuntimeError):
+            ingest_paths(pg, [f])
+        assert pg.fetch("SELECT count(*) FROM calls") == [(0,)]
+        assert pg.fetch("SELECT count(*) FROM load_log") == [(0,)]
 
 
 def forcestat(*args: str, db: str) -> subprocess.Popen[str]:

@@ -8,6 +8,7 @@ sqlglot, Altair or WeasyPrint is imported.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -110,3 +111,17 @@ def test_an_unknown_command_still_gets_clicks_suggestion():
     assert done.returncode == 2
     assert "No such command 'ingset'" in done.stderr and "ingest" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_flag_is_shown_without_a_value():
+    # Typer 0.29 prints "--json <bool>", as if the flag wanted a value
+    done = subprocess.run(
+        [sys.executable, "-m", "forcestat", "status", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--json" in done.stdout and "--db" in done.stdout
+    assert "<bool>" not in done.stdout and "FILE|URL" in done.stdout

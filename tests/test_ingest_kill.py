@@ -6,7 +6,11 @@ write-ahead log (``.wal``) starts to grow for the data commit. After each kill, 
 store must give exactly the store before or exactly a clean full load -- every table's row
 count and checksum -- with ``load_log`` agreeing with the rows' load ids, and a second load
 must succeed. ``FORCESTAT_KILL_TRIALS`` (default 10 each) and ``FORCESTAT_KILL_ROWS`` (default
-60,000) size it.
+150,000) size it.
+
+The rows must fill more than one of DuckDB's row groups (122,880 rows): only then does DuckDB
+write row groups to the file optimistically, before the commit, which is the path that tore
+stores in two (the test checks the reference load has several row groups).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from forcestat.ingest import ingest_file
 from forcestat.store import Store
 
 TRIALS = int(os.environ.get("FORCESTAT_KILL_TRIALS", "10"))
-ROWS = int(os.environ.get("FORCESTAT_KILL_ROWS", "60000"))
+ROWS = int(os.environ.get("FORCESTAT_KILL_ROWS", "150000"))
 #: columns that hold the wall-clock time of a load, different in every run
 CLOCK_COLUMNS = {"loaded_at", "replaced_at", "started_at", "finished_at"}
 
@@ -172,6 +176,11 @@ def test_kill_anywhere_leaves_before_or_after(files, replace, tmp_path):
     else:
         before, args = empty, [str(files["v1"])]
     after, duration = reference(files, f"after-{replace}", before, args)
+    with Store.open(after) as store:
+        (groups,) = store.duck.execute(
+            "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('calls')"
+        ).fetchone()
+    assert groups > 1, "the file must span several row groups (FORCESTAT_KILL_ROWS)"
     want_before, want_after = state(before), state(after)
     assert want_before != want_after
     outcomes = []

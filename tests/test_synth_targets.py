@@ -110,3 +110,19 @@ def test_scaled_calls_still_add_up_and_print_the_published_percentage():
         assert answered and not_answered and pct
         assert answered.value + not_answered.value == t.value
         assert f"{100 * not_answered.value / t.value:.2f}" == pct.value_text
+
+
+def test_a_tiny_force_gets_a_history_that_follows_the_seed_words(tmp_path):
+    # "an average increase of 235 per month" is a count at Kent's size: at a hundredth of it
+    # the invented previous period once went negative and synth stopped with ValueError
+    from forcestat.synth.context import with_context
+    from forcestat.synth.targets import load_targets
+
+    tg = load_targets().scaled(0.01)
+    invented = [t for t in with_context(tg).items if t.section == "invented"]
+    crime = {t.period_text: t.value for t in invented if t.measure == "recorded_crime"}
+    assert crime and min(crime.values()) > 0
+    published = [t.value for t in tg.of("recorded_crime") if t.is_month]
+    previous = [crime[k] for k in sorted(crime)[-len(published) :]]
+    # the previous period averaged 235 x 0.01 (about 2) a month fewer than the published one
+    assert abs((sum(published) - sum(previous)) / len(published) - 2.35) < 0.5

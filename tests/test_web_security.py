@@ -49,6 +49,7 @@ MATRIX = {
     "/api/v1/demand/whatif/surge?period=2022-10&replications=2": "manager",
     "/api/v1/demand/whatif/chat?max_k=2": "manager",
     "/api/v1/audit": "admin",
+    "/api/v1/server": "admin",
     "/speedwatch": "manager",
     "/speedwatch.json": "manager",
     "/speedwatch/dvla.csv": "manager",

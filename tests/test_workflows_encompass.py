@@ -12,8 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from forcestat.errors import AccessError
-from forcestat.ingest import ingest_paths
+from forcestat.ingest.anystore import ingest_paths
 from forcestat.measures import value_of
+from forcestat.store import open_store
 from forcestat.workflows import audit
 from forcestat.workflows.encompass import SchoolCalendar, Term, due, is_bank_holiday, send
 
@@ -104,8 +105,15 @@ I2,C4,false
 }
 
 
-@pytest.fixture
-def enc(store, tmp_path):
+@pytest.fixture(params=["duckdb", "postgres"])
+def enc(request, tmp_path):
+    """The fixture's records in an in-memory DuckDB store, or in a PostgreSQL database (the
+    workflow's SQL is written once and runs on both)."""
+    if request.param == "postgres":
+        store = open_store(request.getfixturevalue("postgres_url"))
+        request.addfinalizer(store.close)
+    else:
+        store = request.getfixturevalue("store")
     kinds = {
         "schools.csv": "schools",
         "terms.csv": "school_terms",
@@ -178,7 +186,7 @@ def test_send_emails_the_key_adult_once_and_records_when(enc, smtp):
     assert "Amy" not in message_from_string(text)["Subject"]  # no child's name in a subject
     again = send(enc, url, "safeguarding", now=datetime(2022, 9, 15, 8, 0))
     assert again.sent == 0 and len(box.messages) == 1
-    row = enc.duck.execute("SELECT child_id, sent_at, due_at FROM encompass_notices").fetchall()
+    row = enc.rows("SELECT child_id, sent_at, due_at FROM encompass_notices")
     assert row == [("C1", sent_at, utc("2022-09-15 09:00"))]
     assert value_of(enc, "encompass_notifications", "2022-09") == 1
     assert value_of(enc, "encompass_pct_before_deadline", "2022-09") == 100.0
@@ -222,7 +230,7 @@ def test_a_scheduled_run_sends_at_the_first_run_after_the_police_knew(enc):
     assert outbox.messages[0]["To"] == "dsl@hillview.example"
     # I1 was reported at 22:30 BST on 14 September: the 07:00 run next morning sends it,
     # two hours before its 09:00 deadline
-    sent, due_at = enc.duck.execute("SELECT sent_at, due_at FROM encompass_notices").fetchone()
+    ((sent, due_at),) = enc.rows("SELECT sent_at, due_at FROM encompass_notices")
     assert (sent, due_at) == (utc("2022-09-15 07:00"), utc("2022-09-15 09:00"))
     assert value_of(enc, "encompass_pct_before_deadline", "2022-09") == 100.0
     again = send(enc, "", "safeguarding", transport=outbox, sent_at=on_schedule(runs))

@@ -8,6 +8,12 @@ Passwords are hashed with Argon2; API tokens are random and stored only as their
 Every read of record-level data is written to the store's ``audit_log`` (who, when, what, how
 many rows) by :func:`record_access`; ``forcestat audit`` lists it.
 
+The SQL here is written once, in DuckDB's dialect, and runs on any store through the store's
+``rows``/``run`` methods (PostgreSQL translates it), so users and tokens added on a PostgreSQL
+store are seen by every server process. Each change also rewrites the store's access stamp
+(``forcestat_meta`` key ``access_version``), which a web server on a shared store watches to
+drop what it has cached about users.
+
 >>> from forcestat.store import Store
 >>> s = Store.open(":memory:")
 >>> password = add_user(s, "ana", "analyst")
@@ -76,11 +82,18 @@ PUBLIC = User("(public)", "public")
 def ensure_access_schema(store: Any) -> None:
     """Create the roles, users and tokens tables (and audit_log) and the default roles."""
     for ddl in DDL:
-        store.duck.execute(ddl)
+        store.run(ddl)
     for name, rank, text in DEFAULT_ROLES:
-        store.duck.execute(
-            "INSERT INTO roles VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [name, rank, text]
-        )
+        store.run("INSERT INTO roles VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [name, rank, text])
+
+
+def _changed(store: Any) -> None:
+    """Stamp an access change (a new user, role or token) for servers sharing the store."""
+    store.run(
+        "INSERT INTO forcestat_meta VALUES ('access_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [secrets.token_hex(8)],
+    )
 
 
 def _now() -> datetime:
@@ -89,16 +102,19 @@ def _now() -> datetime:
 
 def roles(store: Any) -> dict[str, int]:
     """Role name -> rank, lowest first."""
-    rows = store.duck.execute("SELECT name, rank FROM roles ORDER BY rank, name").fetchall()
+    rows = store.rows("SELECT name, rank FROM roles ORDER BY rank, name")
     return {str(n): int(r) for n, r in rows}
 
 
 def add_role(store: Any, name: str, rank: int, description: str = "") -> None:
     """Add (or re-rank) a role: it may do what roles of rank <= ``rank`` may."""
     _check_name(name, "role")
-    store.duck.execute(
-        "INSERT OR REPLACE INTO roles VALUES (?, ?, ?)", [name, int(rank), description]
+    store.run(
+        "INSERT INTO roles VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+        "SET rank = excluded.rank, description = excluded.description",
+        [name, int(rank), description],
     )
+    _changed(store)
 
 
 def allowed(store: Any, role: str, needed: str) -> bool:
@@ -127,33 +143,33 @@ def add_user(store: Any, name: str, role: str) -> str:
     _check_name(name, "user")
     _check_role(store, role)
     password = secrets.token_urlsafe(12)
-    store.duck.execute(
-        "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, false)",
+    store.run(
+        "INSERT INTO users VALUES (?, ?, ?, ?, false) ON CONFLICT (name) DO UPDATE "
+        "SET role = excluded.role, password_hash = excluded.password_hash, "
+        "created_at = excluded.created_at, disabled = false",
         [name, role, _hasher.hash(password), _now()],
     )
+    _changed(store)
     return password
 
 
 def list_users(store: Any) -> list[dict[str, Any]]:
-    cur = store.duck.execute("SELECT name, role, created_at, disabled FROM users ORDER BY name")
-    return [
-        {"name": n, "role": r, "created_at": c, "disabled": bool(d)}
-        for n, r, c, d in cur.fetchall()
-    ]
+    rows = store.rows("SELECT name, role, created_at, disabled FROM users ORDER BY name")
+    return [{"name": n, "role": r, "created_at": c, "disabled": bool(d)} for n, r, c, d in rows]
 
 
 def get_user(store: Any, name: str) -> User | None:
-    row = store.duck.execute(
-        "SELECT name, role FROM users WHERE name = ? AND NOT disabled", [name]
-    ).fetchone()
+    rows = store.rows("SELECT name, role FROM users WHERE name = ? AND NOT disabled", [name])
+    row = rows[0] if rows else None
     return User(str(row[0]), str(row[1])) if row else None
 
 
 def authenticate(store: Any, name: str, password: str) -> User | None:
     """The user if ``password`` is theirs, else None (same work either way)."""
-    row = store.duck.execute(
+    rows = store.rows(
         "SELECT name, role, password_hash FROM users WHERE name = ? AND NOT disabled", [name]
-    ).fetchone()
+    )
+    row = rows[0] if rows else None
     stored = row[2] if row else _dummy_hash()
     try:
         _hasher.verify(stored, password)
@@ -183,16 +199,18 @@ def create_token(store: Any, name: str, label: str = "") -> str:
     if get_user(store, name) is None:
         raise InputError(f"no user {name!r}: add one with `forcestat users add {name} --role R`")
     token = "fst_" + secrets.token_urlsafe(32)
-    store.duck.execute("INSERT INTO tokens VALUES (?, ?, ?, ?)", [_sha(token), name, _now(), label])
+    store.run("INSERT INTO tokens VALUES (?, ?, ?, ?)", [_sha(token), name, _now(), label])
+    _changed(store)
     return token
 
 
 def user_for_token(store: Any, token: str) -> User | None:
-    row = store.duck.execute(
+    rows = store.rows(
         "SELECT u.name, u.role FROM tokens t JOIN users u ON u.name = t.user_name "
         "WHERE t.token_sha256 = ? AND NOT u.disabled",
         [_sha(token)],
-    ).fetchone()
+    )
+    row = rows[0] if rows else None
     return User(str(row[0]), str(row[1])) if row else None
 
 
@@ -204,7 +222,7 @@ def record_access(
     Written to the store's one ``audit_log`` (shared with the workflows), the row count and
     the channel (web or token) in its ``detail``."""
     detail = json.dumps({"rows": int(rows), "via": via}, sort_keys=True)
-    store.duck.execute(
+    store.run(
         "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
         [_now(), user.name, user.role, action, what, detail],
     )
@@ -222,7 +240,7 @@ def list_access(
         params.append(who)
     sql += " ORDER BY logged_at DESC" + (f" LIMIT {int(limit)}" if limit is not None else "")
     out = []
-    for at, actor, role, action, subject, detail in store.duck.execute(sql, params).fetchall():
+    for at, actor, role, action, subject, detail in store.rows(sql, params):
         try:
             d = json.loads(detail or "{}")
         except ValueError:

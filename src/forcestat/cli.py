@@ -107,12 +107,18 @@ def _command(words: list[str]) -> Any:
     """The Click command for ``words``: :func:`reachable`'s, with help flags that need no
     coercion (Typer 0.29 coerces a flag that was not given, whose value is None, through a
     pydantic adapter: importing pydantic and scanning installed packages' entry points cost
-    about a third of ``forcestat ingest --help``; a False default is a bool, taken as is)."""
+    about a third of ``forcestat ingest --help``; a False default is a bool, taken as is),
+    and flags shown without a value (Typer 0.29 prints ``--json <bool>``, which reads as if
+    the flag wanted one)."""
     command = get_command(reachable(app, words))
     for c in _path(command, words):
-        option = c.get_help_option(c.context_class(c))
+        ctx = c.context_class(c)
+        option = c.get_help_option(ctx)
         if option is not None and option.default is None:
             option.default = False
+        for param in c.get_params(ctx):
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
     return command
 
 

@@ -247,7 +247,8 @@ class Store:
             name = {"postgres": "PostgreSQL", "spark": "Spark"}.get(backend_name(p), p)
             raise StoreOpenError(
                 f"{redact(p)} is a {name} store; this command works on a DuckDB store only "
-                "(ingest, measures, status, quarantine and export-lake take any store)"
+                "(ingest, measures, status, quarantine and export-lake take any store; serve, "
+                "users, tokens, audit and encompass take PostgreSQL too)"
             )
         check_store_path(p)  # a folder, or a file in a missing folder: one clear line
         if p != ":memory:" and (info := held_by(p)) is not None:
@@ -482,6 +483,33 @@ class Store:
         if cols:
             sets = ", ".join(f'"{d.name}" = {d.sql}' for d in cols)
             self.duck.execute(f'UPDATE "{k.name}" SET {sets}')
+
+    # -- SQL written once, for any store -------------------------------------------------------
+    # DuckDB's dialect with ``?`` placeholders; :class:`forcestat.backends.postgres.PostgresStore`
+    # has the same methods and translates the SQL (see :func:`forcestat.backends.dialect_sql`).
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of a query."""
+        return self.duck.execute(sql, params or []).fetchall()
+
+    def records(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """The rows of a query as dicts by column name."""
+        cur = self.duck.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def run(self, sql: str, params: list[Any] | None = None) -> None:
+        """Run a statement (in the current transaction, if one is open)."""
+        self.duck.execute(sql, params or [])
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> Any:
+        """The rows of a query as a pandas DataFrame."""
+        return self.duck.execute(sql, params or []).df()
+
+    def version(self) -> int:
+        """What changes whenever a load commits: the last load's number (the web's caches
+        key on it; on the DuckDB file the server is the only writer and counts its own)."""
+        row = self.duck.execute("SELECT coalesce(max(load_id), 0) FROM load_log").fetchone()
+        return int(row[0]) if row else 0
 
     @property
     def ibis(self) -> Any:

@@ -101,6 +101,17 @@ def _spark_fixups(node: sx.Expression) -> sx.Expression:
     return node
 
 
+def _ibis_dialects() -> None:
+    """Let Ibis amend sqlglot's dialects before sqlglot writes any SQL in them.
+
+    Ibis adds to sqlglot's PostgreSQL generator (``DATE_FROM_PARTS`` is PostgreSQL's
+    ``make_date``) when its dialects module is imported, but sqlglot builds each generator's
+    dispatch table once, the first time it writes that dialect: if we wrote PostgreSQL SQL
+    first, every date literal Ibis compiled afterwards in this process would call a function
+    PostgreSQL lacks."""
+    import ibis.backends.sql.dialects  # noqa: F401
+
+
 def dialect_sql(sql: str, dialect: str) -> str:
     """DuckDB SQL (a schema's DDL, a derived column's expression) in another engine's dialect.
 
@@ -109,6 +120,7 @@ def dialect_sql(sql: str, dialect: str) -> str:
     """
     if dialect == "duckdb":
         return sql
+    _ibis_dialects()
     tree = sqlglot.parse_one(sql, read="duckdb")
     if dialect == "spark":
         tree = tree.transform(_spark_fixups)

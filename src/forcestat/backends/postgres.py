@@ -11,8 +11,12 @@ Ingest into PostgreSQL is :func:`forcestat.ingest.postgres.ingest_paths`.
 
 from __future__ import annotations
 
+import re
+import threading
+from functools import lru_cache
 from typing import Any
 
+from ..access import ensure_access_schema
 from ..errors import StoreOpenError, StoreVersionError
 from ..schema import KINDS, RecordKind
 from ..schema.workflow import WORKFLOW_DDL
@@ -54,6 +58,18 @@ def _pg_type(duckdb_type: str) -> str:
     return cast.removeprefix("CAST(NULL AS ").removesuffix(")")
 
 
+@lru_cache(maxsize=1024)
+def pg_sql(sql: str, placeholders: bool = True) -> str:
+    """SQL written for DuckDB (``?`` placeholders) as PostgreSQL runs it through psycopg
+    (``%s`` placeholders; with placeholders, a literal ``%`` doubled).
+
+    >>> pg_sql("SELECT name FROM users WHERE name LIKE 'a%' AND role = ?")
+    "SELECT name FROM users WHERE name LIKE 'a%%' AND role = %s"
+    """
+    out = dialect_sql(sql, "postgres")
+    return re.sub(r"%(?!s\b)", "%%", out) if placeholders else out
+
+
 def lock_sql(name: str) -> str:
     """SQL taking the transaction-level advisory lock called ``name``."""
     return f"SELECT pg_advisory_xact_lock(hashtext('{LOCK_PREFIX}{name}'))"
@@ -74,6 +90,8 @@ class PostgresStore:
         self.path = redact(url)  # how messages name the store
         self.pg = pg
         self._ibis: Any = None
+        self._watch: Any = None  # a connection of its own for version(): never waits
+        self._watch_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, read_only: bool = False) -> PostgresStore:
@@ -125,6 +143,7 @@ class PostgresStore:
                             f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" '
                             f"{_pg_type(sql_type)}"
                         )
+            ensure_access_schema(self)  # on the same connection: in this transaction
             cur.execute("CREATE INDEX IF NOT EXISTS quarantine_load ON quarantine (load_id, line)")
             cur.execute(
                 "INSERT INTO forcestat_meta VALUES ('store_format', %s) ON CONFLICT DO NOTHING",
@@ -191,6 +210,58 @@ class PostgresStore:
             cur.execute(sql, params or [])
             return list(cur.fetchall())
 
+    # -- SQL written once, for any store (see forcestat.store.Store.rows) -------------------
+    def _execute(self, cur: Any, sql: str, params: list[Any] | None) -> None:
+        if params:
+            cur.execute(pg_sql(sql), params)
+        else:
+            cur.execute(pg_sql(sql, placeholders=False))
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of a query written in DuckDB's SQL (``?`` placeholders)."""
+        with self.pg.cursor() as cur:
+            self._execute(cur, sql, params)
+            return list(cur.fetchall())
+
+    def records(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """The rows of a query written in DuckDB's SQL, as dicts by column name."""
+        with self.pg.cursor() as cur:
+            self._execute(cur, sql, params)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def run(self, sql: str, params: list[Any] | None = None) -> None:
+        """Run a statement written in DuckDB's SQL (autocommit, or the open transaction)."""
+        with self.pg.cursor() as cur:
+            self._execute(cur, sql, params)
+
+    def frame(self, sql: str, params: list[Any] | None = None) -> Any:
+        """The rows of a query written in DuckDB's SQL as a pandas DataFrame."""
+        import pandas as pd
+
+        with self.pg.cursor() as cur:
+            self._execute(cur, sql, params)
+            names = [d[0] for d in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=names)
+
+    def version(self) -> tuple[Any, ...]:
+        """What changes whenever any process commits a load or changes users and tokens:
+        load_log's row count and last load number (loads take their numbers from a sequence
+        and may commit out of order, so the count is needed too) and the access stamp
+        :mod:`forcestat.access` writes. Read on a connection of its own, so a web server can
+        ask between requests without waiting for a long query."""
+        with self._watch_lock:
+            if self._watch is None or self._watch.closed:
+                self._watch = connect(self.url)
+            with self._watch.cursor() as cur:
+                cur.execute(
+                    "SELECT (SELECT count(*) FROM load_log), "
+                    "(SELECT coalesce(max(load_id), 0) FROM load_log), "
+                    "(SELECT value FROM forcestat_meta WHERE key = 'access_version')"
+                )
+                row = cur.fetchone()
+        return tuple(row) if row else ()
+
     def has_table(self, name: str) -> bool:
         rows = self.fetch(
             "SELECT count(*) FROM information_schema.tables "
@@ -225,6 +296,8 @@ class PostgresStore:
                 self._ibis.disconnect()
             except Exception:  # closing is best effort
                 pass
+        if self._watch is not None:
+            self._watch.close()
         self.pg.close()
 
     def __enter__(self) -> PostgresStore:

@@ -27,6 +27,7 @@ DbOption = Annotated[
     str,
     typer.Option(
         "--db",
+        metavar="FILE|URL",
         envvar="FORCESTAT_DB",
         help="The store: a DuckDB file (default ./forcestat.duckdb), postgresql://user@host/db, "
         "spark://local[2] or sc://host:15002 (Spark reads --lake).",

@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..store import Store
+from ..errors import InputError
+from ..store import open_store
 from . import DbOption, JsonOption
 
 out = Console()
@@ -38,6 +39,15 @@ def _local(t: Any) -> str:
     return "" if t is None else f"{t.replace(tzinfo=UTC).astimezone(LONDON):%a %Y-%m-%d %H:%M}"
 
 
+def _open(db: str) -> Any:
+    """The DuckDB file or a PostgreSQL store (the workflow's SQL is written once)."""
+    from ..backends import backend_name
+
+    if backend_name(db) == "spark":
+        raise InputError("Operation Encompass runs on a DuckDB or PostgreSQL store")
+    return open_store(db)
+
+
 @app.command("due")
 def due_cmd(
     db: DbOption, role: RoleOption = None, policy: PolicyOption = None, as_json: JsonOption = False
@@ -45,7 +55,7 @@ def due_cmd(
     """Notifications not yet sent, soonest deadline first, and the exceptions list."""
     from ..workflows.encompass import due, load_encompass_policy
 
-    with Store.open(db) as store:
+    with _open(db) as store:
         result = due(store, role, load_encompass_policy(policy))
     if as_json:
         for n in result.due + result.exceptions:
@@ -87,7 +97,7 @@ def send_cmd(
     from ..report.profile import load_profile
     from ..workflows.encompass import load_encompass_policy, send
 
-    with Store.open(db) as store:
+    with _open(db) as store:
         result = send(
             store,
             smtp,

@@ -6,14 +6,14 @@ import json
 import signal
 import sys
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ..errors import InputError
-from ..store import Store
+from ..store import Store, open_store
 from . import DbOption, JsonOption
 
 out = Console()
@@ -26,16 +26,46 @@ def serve(
     db: DbOption,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes (a PostgreSQL store only: the DuckDB file has one writer)"
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the dashboard, JSON API and public page; the server becomes the store's only
-    writer (upload files to POST /api/v1/ingest while it runs)."""
+    """Serve the dashboard, JSON API and public page. On a DuckDB file the server becomes the
+    store's only writer (upload files to POST /api/v1/ingest while it runs); on PostgreSQL
+    (--db postgresql://...) it runs --workers processes, and other processes may ingest and
+    add users alongside."""
+    from ..backends import backend_name
+
+    if not 0 < port < 65536:
+        raise InputError(f"--port must be between 1 and 65535 (got {port})")
+    if not 1 <= workers <= 64:
+        raise InputError(f"--workers must be between 1 and 64 (got {workers})")
+    which = backend_name(db)
+    if which == "postgres":
+        _serve_shared(db, host, port, workers)
+        return
+    if which != "duckdb":
+        raise InputError(
+            "a Spark store cannot be served: serve the DuckDB file or PostgreSQL the lake "
+            "was written from (see docs/deploy.md)"
+        )
+    if workers != 1:
+        raise InputError(
+            f"--workers {workers} needs a PostgreSQL store (--db postgresql://...): the DuckDB "
+            "file has one writer, the one server process"
+        )
+    _serve_duckdb(db, host, port)
+
+
+def _serve_duckdb(db: str, host: str, port: int) -> None:
     import uvicorn
 
     from ..store import hold, release
     from ..web import create_app
 
-    if not 0 < port < 65536:
-        raise InputError(f"--port must be between 1 and 65535 (got {port})")
     url = f"http://{host}:{port}"
     store = Store.open(db)
     hold(db, url)  # from now on other processes are told to upload here
@@ -57,6 +87,48 @@ def serve(
             store.close()
 
 
+def _serve_shared(db: str, host: str, port: int, workers: int) -> None:
+    """Serve a PostgreSQL store with ``workers`` uvicorn processes, each building its app
+    from the URL (:mod:`forcestat.web.worker`) and all signing sessions with one secret."""
+    import os
+    import secrets
+
+    import uvicorn
+
+    from ..backends import redact
+    from ..store import open_store
+    from ..web.worker import DB_ENV
+
+    with open_store(db):  # tables made (or refused) once, with one clear line, before workers
+        pass
+    os.environ[DB_ENV] = db
+    # sessions are signed cookies: every worker must check them with the same secret
+    if not os.environ.get("FORCESTAT_SECRET"):
+        os.environ["FORCESTAT_SECRET"] = secrets.token_urlsafe(32)
+    url = f"http://{host}:{port}"
+    shown = f"{workers} worker{'s' if workers > 1 else ''}"
+    err.print(f"forcestat serving {redact(db)} at {url}, {shown} (Ctrl-C stops)", highlight=False)
+    uvicorn.run(
+        "forcestat.web.worker:create_worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def _access_store(db: str) -> Any:
+    """The store users, tokens and the audit live in: the DuckDB file or PostgreSQL (where
+    every server process sees them at once)."""
+    from ..backends import backend_name
+
+    if backend_name(db) == "spark":
+        raise InputError("users, tokens and the audit live in a DuckDB or PostgreSQL store")
+    return open_store(db)
+
+
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="The user's name")],
@@ -66,7 +138,7 @@ def users_add(
     """Add a user (or reset one) and print a one-time password."""
     from ..access import add_user
 
-    with Store.open(db) as store:
+    with _access_store(db) as store:
         password = add_user(store, name, role)
     out.print(f"user {name} ({role}); one-time password:", highlight=False)
     typer.echo(password)
@@ -77,7 +149,7 @@ def users_list(db: DbOption, as_json: JsonOption = False) -> None:
     """List users and their roles."""
     from ..access import list_users
 
-    with Store.open(db) as store:
+    with _access_store(db) as store:
         rows = list_users(store)
     if as_json:
         for r in rows:
@@ -100,7 +172,7 @@ def tokens_create(
     """Print a new bearer token for a user (shown once; only its hash is kept)."""
     from ..access import create_token
 
-    with Store.open(db) as store:
+    with _access_store(db) as store:
         token = create_token(store, name, label)
     typer.echo(token)
 
@@ -114,7 +186,7 @@ def audit(
     """List the access audit: who read record-level data, when, what and how many rows."""
     from ..access import list_access
 
-    with Store.open(db) as store:
+    with _access_store(db) as store:
         rows = list_access(store, limit, who)
     if as_json:
         for r in rows:

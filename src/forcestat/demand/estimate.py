@@ -46,7 +46,7 @@ def load_calls(store: Any, channel: str | None = None, period: str | None = None
         "SELECT call_id, channel, arrived_at, answered_at, ended_at, agent_id FROM calls "
         f"WHERE {' AND '.join(where)} ORDER BY arrived_at"
     )
-    return store.duck.execute(sql, args).df()
+    return store.frame(sql, args)  # DuckDB or PostgreSQL: the SQL is written once
 
 
 def load_chats(store: Any, period: str | None = None) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def load_chats(store: Any, period: str | None = None) -> pd.DataFrame:
         "accepted_at AS answered_at, ended_at, operator_id AS agent_id FROM chats "
         f"WHERE {where} ORDER BY requested_at"
     )
-    chats = store.duck.execute(sql, args).df()
+    chats = store.frame(sql, args)
     if chats.empty:
         raise ParameterError("the store has no chats for that period")
     return chats

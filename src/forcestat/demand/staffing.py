@@ -247,7 +247,7 @@ def load_roster(store: Any, channel: str | None = None, period: str | None = Non
         local = "timezone('Europe/London', timezone('UTC', interval_start))"
         sql += f" AND {local} >= ? AND {local} < ?"
         args += [pd.Timestamp(p.start).to_pydatetime(), pd.Timestamp(p.end).to_pydatetime()]
-    return store.duck.execute(sql + " ORDER BY interval_start", args).df()
+    return store.frame(sql + " ORDER BY interval_start", args)
 
 
 def pooled_week(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,19 @@ from .validate import ident
 ROWS = "_fs_rows"
 QUARANTINE = "_fs_quarantine"
 FATE = "_fs_fate"
-QUARANTINE_COLUMNS = ("file", "kind", "line", "column", "rule", "reason", "raw")
+QUARANTINE_COLUMNS = (
+    "file",
+    "kind",
+    "line",
+    "column",
+    "rule",
+    "reason",
+    "raw",
+    # a record the parser could not deliver keeps its original bytes, length and SHA-256
+    "raw_bytes",
+    "raw_length",
+    "raw_sha256",
+)
 COPY_CHUNK = 1 << 20
 
 
@@ -78,9 +90,13 @@ def ingest_file(
         with Store.open(work / "scratch.duckdb") as scratch:
             checked = validate_into(scratch, path, kind=kind)
             rk = KINDS[checked.kind]
-            rows_csv, quarantine_csv = work / "rows.csv", work / "quarantine.csv"
-            _export(scratch, rk, rows_csv, quarantine_csv)
-        return _PostgresLoad(store, rk, checked, replace, rows_csv, quarantine_csv).run()
+
+            def export(load_id: int) -> tuple[Path, Path]:
+                rows_csv, quarantine_csv = work / "rows.csv", work / "quarantine.csv"
+                _export(scratch, rk, load_id, rows_csv, quarantine_csv)
+                return rows_csv, quarantine_csv
+
+            return _PostgresLoad(store, rk, checked, replace, export).run()
 
 
 def _no_nul(expr: str) -> str:
@@ -93,18 +109,32 @@ def stored_columns(kind: RecordKind) -> list[str]:
     return [*kind.column_names, *(d.name for d in kind.derived_columns), "_line"]
 
 
-def _export(scratch: Store, kind: RecordKind, rows_csv: Path, quarantine_csv: Path) -> None:
+def _export(
+    scratch: Store, kind: RecordKind, load_id: int, rows_csv: Path, quarantine_csv: Path
+) -> None:
+    """The scratch store's validated rows (with their ``_load_id``) and quarantine as CSV."""
     text = {c.name for c in kind.columns if c.type == "str"}
     cols = [_no_nul(ident(c)) if c in text else ident(c) for c in stored_columns(kind)]
+    cols.append(f"{int(load_id)} AS _load_id")
     scratch.duck.execute(
         f"COPY (SELECT {', '.join(cols)} FROM {ident(kind.name)} ORDER BY _line) "
         f"TO '{rows_csv}' (FORMAT csv, HEADER false)"
     )
-    qcols = [c if c == "line" else _no_nul(ident(c)) for c in QUARANTINE_COLUMNS]
+    qcols = [_quarantine_export(c) for c in QUARANTINE_COLUMNS]
     scratch.duck.execute(
         f"COPY (SELECT {', '.join(qcols)} FROM quarantine ORDER BY line) "
         f"TO '{quarantine_csv}' (FORMAT csv, HEADER false)"
     )
+
+
+def _quarantine_export(column: str) -> str:
+    """How ``column`` of the scratch store's quarantine is written for PostgreSQL's COPY."""
+    if column in ("line", "raw_length"):
+        return column
+    if column == "raw_bytes":
+        # PostgreSQL reads bytea as hex text: \x followed by two digits a byte
+        return "CASE WHEN raw_bytes IS NOT NULL THEN '\\x' || hex(raw_bytes) END"
+    return _no_nul(ident(column))
 
 
 def _key_text(alias: str, keys: list[str]) -> str:
@@ -120,19 +150,22 @@ class _PostgresLoad:
         kind: RecordKind,
         checked: LoadResult,
         replace: bool,
-        rows_csv: Path,
-        quarantine_csv: Path,
+        export: Callable[[int], tuple[Path, Path]],
     ) -> None:
         self.store = store
         self.kind = kind
         self.checked = checked
         self.replace = replace
-        self.rows_csv = rows_csv
-        self.quarantine_csv = quarantine_csv
+        #: writes the validated rows and quarantine as CSV for a load id: (rows, quarantine)
+        self.export = export
+        self.rows_csv = self.quarantine_csv = Path()
         self.target = ident(kind.name)
         self.keys = [ident(k) for k in kind.key]
         self.cur: Any = None
         self.load_id = 0
+        #: the kind's table held no rows: the file's rows were COPYed straight into it
+        self.direct = False
+        self.copied = 0
 
     def q(self, sql: str, params: list[Any] | None = None) -> int:
         """Run ``sql``: the count it returns, else the rows it changed."""
@@ -142,12 +175,16 @@ class _PostgresLoad:
             return int(row[0]) if row and row[0] is not None else 0
         return max(self.cur.rowcount, 0)
 
-    def copy_in(self, table: str, columns: list[str], path: Path) -> None:
+    def copy_in(self, table: str, columns: list[str], path: Path) -> int:
+        """COPY the CSV file at ``path`` into ``table``: the number of rows copied."""
         cols = ", ".join(ident(c) for c in columns)
         with self.cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
             with path.open("rb") as fh:
                 while chunk := fh.read(COPY_CHUNK):
                     copy.write(chunk)
+        if self.cur.rowcount >= 0:  # from the server's "COPY n"
+            return int(self.cur.rowcount)
+        return self.q(f"SELECT count(*) FROM {table} WHERE _load_id = {self.load_id}")
 
     def run(self) -> LoadResult:
         pg = self.store.pg
@@ -170,6 +207,7 @@ class _PostgresLoad:
         k = self.kind
         self.cur.execute(lock_sql(f"kind:{k.name}"))
         self.load_id = self.q(f"SELECT nextval('{LOAD_ID_SEQUENCE}')")
+        self.rows_csv, self.quarantine_csv = self.export(self.load_id)
         self.stage()
         quarantined = self.checked.quarantined
         if quarantined:
@@ -223,13 +261,21 @@ class _PostgresLoad:
 
     # -- staging -----------------------------------------------------------------------------
     def stage(self) -> None:
-        cols = stored_columns(self.kind)
-        self.cur.execute(
-            f"CREATE TEMP TABLE {ROWS} ON COMMIT DROP AS SELECT "
-            f"{', '.join(map(ident, cols))} FROM {self.target} WITH NO DATA"
-        )
-        self.copy_in(ROWS, cols, self.rows_csv)
-        self.cur.execute(f"ANALYZE {ROWS}")
+        """COPY the file's rows into a temporary table to compare with the store; or, when
+        the kind's table is empty (checked under the kind's lock, so no other load of it is
+        running), straight into the table: nothing to compare, and no second copy of a
+        large first load (time and disk)."""
+        cols = [*stored_columns(self.kind), "_load_id"]
+        self.direct = not self.q(f"SELECT count(*) FROM (SELECT 1 FROM {self.target} LIMIT 1) s")
+        if self.direct:
+            self.copied = self.copy_in(self.target, cols, self.rows_csv)
+        else:
+            self.cur.execute(
+                f"CREATE TEMP TABLE {ROWS} ON COMMIT DROP AS SELECT "
+                f"{', '.join(map(ident, cols))} FROM {self.target} WITH NO DATA"
+            )
+            self.copy_in(ROWS, cols, self.rows_csv)
+            self.cur.execute(f"ANALYZE {ROWS}")
         self.cur.execute(
             f"CREATE TEMP TABLE {QUARANTINE} ON COMMIT DROP AS SELECT "
             f"{', '.join(map(ident, QUARANTINE_COLUMNS))} FROM quarantine WITH NO DATA"
@@ -246,7 +292,7 @@ class _PostgresLoad:
         """Fill ``_fs_fate`` for staged rows that are not simply new; (stored, conflicts,
         replaced) counts."""
         k = self.kind
-        if self.q(f"SELECT count(*) FROM (SELECT 1 FROM {self.target} LIMIT 1) s"):
+        if not self.direct:
             keyed = " AND ".join(f"{c} IS NOT NULL" for c in self.keys)
             if k.key_repeats:
                 self.content_rows_against_store("true")
@@ -365,11 +411,13 @@ class _PostgresLoad:
         self.cur.execute(f"DELETE FROM {self.target} t USING {replaced} r WHERE {key_on}")
 
     def insert(self) -> int:
-        cols = stored_columns(self.kind)
+        if self.direct:
+            return self.copied
+        cols = [*stored_columns(self.kind), "_load_id"]
         names = ", ".join(map(ident, cols))
         return self.q(
-            f"""INSERT INTO {self.target} ({names}, "_load_id")
-            SELECT {names}, {self.load_id} FROM {ROWS} r
+            f"""INSERT INTO {self.target} ({names})
+            SELECT {names} FROM {ROWS} r
             WHERE NOT EXISTS (SELECT 1 FROM {FATE} f
                               WHERE f._line = r._line AND f.fate <> 'replace')"""
         )

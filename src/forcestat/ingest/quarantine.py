@@ -1,4 +1,5 @@
-"""Reading back the quarantine: which records were rejected, where, and why."""
+"""Reading back the quarantine: which records were rejected, where, and why (SQL written once:
+it runs on a DuckDB or a PostgreSQL store)."""
 
 from __future__ import annotations
 
@@ -26,14 +27,13 @@ def list_quarantine(
         + " ORDER BY load_id DESC, file, line"
         + (f" LIMIT {int(limit)}" if limit is not None else "")
     )
-    cur = store.duck.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return store.records(sql, list(params))
 
 
 def quarantine_summary(store: Store) -> list[dict[str, Any]]:
     """Quarantined records counted by kind and rule, most frequent first."""
-    cur = store.duck.execute(
-        "SELECT kind, rule, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY n DESC, kind, rule"
+    rows = store.rows(
+        "SELECT kind, rule, count(*) AS n FROM quarantine GROUP BY kind, rule "
+        "ORDER BY n DESC, kind, rule"
     )
-    return [{"kind": k, "rule": r, "rows": int(n)} for k, r, n in cur.fetchall()]
+    return [{"kind": k, "rule": r, "rows": int(n)} for k, r, n in rows]

@@ -72,6 +72,10 @@ def build(store: Any, tables: Iterable[str] | None = None) -> list[str]:
 
 
 def exists(store: Any) -> bool:
+    """True when the store keeps rollups. Only the DuckDB file does: a PostgreSQL store is
+    written by several processes at once, and its measures read the records."""
+    if getattr(store, "backend", "duckdb") != "duckdb":
+        return False
     q = "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE ?"
     row = store.duck.execute(q, [PREFIX + "%"]).fetchone()
     return bool(row and row[0])

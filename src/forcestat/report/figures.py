@@ -320,16 +320,18 @@ def coverage_months(con: Any, kinds: Iterable[str]) -> dict[str, dict[date, int]
     This is bookkeeping about the data, not a published figure: it tells the report which
     months are missing so they print as missing rather than as zero.
     """
-    duck = getattr(con, "duck", None)
-    if duck is None:
+    query = getattr(con, "rows", None)  # a DuckDB or PostgreSQL store's SQL
+    if query is None:
         return {}
     out: dict[str, dict[date, int]] = {}
     for kind in kinds:
+        if not con.has_table(kind):
+            continue
         try:
-            rows = duck.execute(
+            rows = query(
                 f'SELECT month, count(*) FROM "{kind}" WHERE month IS NOT NULL GROUP BY month'
-            ).fetchall()
-        except Exception:  # a kind without a month column or table: coverage unknown
+            )
+        except Exception:  # a kind without a month column: coverage unknown
             continue
         out[kind] = {r[0]: int(r[1]) for r in rows}
     return out

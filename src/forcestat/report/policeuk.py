@@ -70,44 +70,42 @@ def policeuk_measures(pf: PoliceUkFigures) -> list[str]:
 
 def held_tables(store: Any, period: Period) -> tuple[str, ...]:
     """The police.uk tables holding records for a month of ``period``."""
-    duck = getattr(store, "duck", None)
-    if duck is None:
+    query = getattr(store, "rows", None)  # a DuckDB or PostgreSQL store's SQL
+    if query is None:
         return ()
     first, last = period.months()[0], period.months()[-1]
     held = []
     for t in TABLES:
-        try:
-            row = duck.execute(
-                f'SELECT count(*) FROM (SELECT 1 FROM "{t}" WHERE month BETWEEN ? AND ? LIMIT 1)',
-                [first, last],
-            ).fetchone()
-        except Exception:  # an older store without the table
+        if not store.has_table(t):  # an older store without the table
             continue
-        if row and row[0]:
+        rows = query(
+            f'SELECT count(*) FROM (SELECT 1 FROM "{t}" WHERE month BETWEEN ? AND ? LIMIT 1) x',
+            [first, last],
+        )
+        if rows and rows[0][0]:
             held.append(t)
     return tuple(held)
 
 
 def force_named(store: Any, period: Period | None = None) -> str | None:
     """The force police.uk names in the records (the commonest ``Falls within``), or None."""
-    duck = getattr(store, "duck", None)
-    if duck is None:
+    query = getattr(store, "rows", None)  # a DuckDB or PostgreSQL store's SQL
+    if query is None:
         return None
     where, params = "falls_within IS NOT NULL", []
     if period is not None:
         where += " AND month BETWEEN ? AND ?"
         params = [period.months()[0], period.months()[-1]]
     for table in ("policeuk_street", "policeuk_outcomes"):
-        try:
-            row = duck.execute(
-                f'SELECT falls_within FROM "{table}" WHERE {where} '
-                "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
-                params,
-            ).fetchone()
-        except Exception:
+        if not store.has_table(table):
             continue
-        if row:
-            return str(row[0])
+        rows = query(
+            f'SELECT falls_within FROM "{table}" WHERE {where} '
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+            params,
+        )
+        if rows:
+            return str(rows[0][0])
     return None
 
 
@@ -148,11 +146,12 @@ def collect_policeuk(store: Any, period: Period) -> PoliceUkFigures | None:
 
 
 def _lsoa_names(store: Any, period: Period) -> dict[str, str]:
-    rows = store.duck.execute(
-        "SELECT lsoa_code, any_value(lsoa_name) FROM policeuk_street "
+    # min(), not any_value(): PostgreSQL has it only from 16 (a code has one name anyway)
+    rows = store.rows(
+        "SELECT lsoa_code, min(lsoa_name) FROM policeuk_street "
         "WHERE lsoa_code IS NOT NULL AND month BETWEEN ? AND ? GROUP BY 1",
         [period.months()[0], period.months()[-1]],
-    ).fetchall()
+    )
     return {str(c): str(n) for c, n in rows}
 
 

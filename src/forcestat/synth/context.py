@@ -123,9 +123,11 @@ def _volume_months(
     months = [add_months(first, -k) for k in range(12, 0, -1)]
     prev_months = set(months[-n:])
     lvl_prev = _factor(prev)
-    if prev is not None and prev.per_month is not None:
+    # a change "per month" is a count at the seed's size: scaled with the volumes
+    per_month = prev.per_month * tg.scale if prev is not None and prev.per_month else None
+    if per_month is not None:
         now_avg = sum(published.values()) / n
-        target_total = (now_avg - prev.per_month) * n
+        target_total = (now_avg - per_month) * n
         weights = sum(SEASON[m.month - 1] for m in prev_months)
         lvl_prev = target_total / weights / level
     lvl_year = _factor(year)
@@ -137,9 +139,9 @@ def _volume_months(
         said = year if (i < n or prev is None) else prev
         words = said.words if said is not None else ""
         out.append((m, level * SEASON[m.month - 1] * rel, words))
-    if prev is not None and prev.per_month is not None:
+    if per_month is not None:
         # hold the previous period's total exactly (largest remainder over its months)
-        total = round((sum(published.values()) / n - prev.per_month) * n)
+        total = round((sum(published.values()) / n - per_month) * n)
         idx = [i for i, (m, _, _) in enumerate(out) if m in prev_months]
         raw = [out[i][1] for i in idx]
         scale = total / sum(raw)

@@ -106,6 +106,23 @@ def me(request: Request, user: Anyone) -> dict[str, Any]:
     }
 
 
+@router.get("/server", summary="This server process: its store, the store's version, its pid")
+def server(request: Request, user: Admin) -> dict[str, Any]:
+    """Which process answered (several serve a PostgreSQL store) and the store version its
+    figures are cached at."""
+    import os
+
+    from ..backends import redact
+
+    web = _web(request)
+    return {
+        "backend": getattr(web.store, "backend", "duckdb"),
+        "store": redact(str(web.store.path)),
+        "store_version": str(web.version),
+        "pid": os.getpid(),
+    }
+
+
 # -- measures ----------------------------------------------------------------------------------
 @router.get(
     "/measures",
@@ -257,7 +274,7 @@ def records(
         if not store.has_table(k.name):
             rows: list[dict[str, Any]] = []
         else:
-            df = store.duck.execute(sql, args).df()
+            df = store.frame(sql, args)
             rows = figures.rows_of(df)
     _audit(
         request,
@@ -310,16 +327,14 @@ async def ingest(
         web = _web(request)
 
         def run() -> list[dict[str, Any]]:
-            from ..ingest import ingest_paths
+            from ..ingest.anystore import ingest_paths  # the store's own loader
 
             with web.db() as store:
                 results = ingest_paths(store, paths, kind=kind, replace=replace)
                 for r in results:
                     shown = f"upload:{names.get(r.file, Path(r.file).name)}"
-                    store.duck.execute(
-                        "UPDATE load_log SET file = ? WHERE load_id = ?", [shown, r.load_id]
-                    )
-                    store.duck.execute(
+                    store.run("UPDATE load_log SET file = ? WHERE load_id = ?", [shown, r.load_id])
+                    store.run(
                         "UPDATE quarantine SET file = ? WHERE load_id = ?", [shown, r.load_id]
                     )
                     r.file = names.get(r.file, Path(r.file).name)

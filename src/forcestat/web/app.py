@@ -27,7 +27,7 @@ from ..safe import to_csv
 from ..store import Store
 from . import auth, figures
 from .filters import ParamError, parse_filters, period_choices
-from .pages import PAGES, Page, PageContext, nav_pages
+from .pages import PAGES, Page, PageContext, check_backend, nav_pages
 from .responses import CachedResponses, cached_response
 from .state import WebState
 
@@ -111,7 +111,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    if rollups and store.path != ":memory:":
+    if rollups and store.path != ":memory:" and store.backend == "duckdb":
         from ..measures import rollup
 
         if not rollup.exists(store):
@@ -218,7 +218,7 @@ def render_text(
         "request": request,
         "user": user,
         "csrf": csrf if csrf is not None else auth.csrf_token(request),
-        "nav": nav_pages(allowed),
+        "nav": nav_pages(allowed, getattr(web.store, "backend", "duckdb")),
         "path": request.url.path,
         **context,
     }
@@ -283,6 +283,7 @@ def _add_page(app: FastAPI, page: Page) -> None:
         return render_text(request, page.template, context, web.csrf_mark if page.cache else None)
 
     async def as_json(request: Request, user: access.User = Depends(dep)) -> Response:
+        check_backend(request, page.backends, f"the {page.title} page")
         if page.cache:
             return await cached_response(
                 request, user, "application/json", lambda: json_body(request, user)
@@ -290,6 +291,7 @@ def _add_page(app: FastAPI, page: Page) -> None:
         return Response(await _run(json_body, request, user), media_type="application/json")
 
     async def as_html(request: Request, user: access.User = Depends(dep)) -> Response:
+        check_backend(request, page.backends, f"the {page.title} page")
         if page.cache:
             return await cached_response(
                 request, user, "text/html; charset=utf-8", lambda: html_text(request, user)

@@ -130,7 +130,7 @@ def districts(store: Any) -> list[str]:
     for kind in KINDS.values():
         if "district" in {c.name for c in kind.columns} and store.has_table(kind.name):
             q = f'SELECT DISTINCT district FROM "{kind.name}" WHERE district IS NOT NULL'
-            found |= {str(r[0]) for r in store.duck.execute(q).fetchall()}
+            found |= {str(r[0]) for r in store.rows(q)}
     return sorted(found)
 
 
@@ -483,15 +483,15 @@ def data_page(store: Any) -> dict[str, Any]:
     """Loads with their counts, quarantined rows by rule, coverage by month."""
     from ..ingest.quarantine import quarantine_summary
 
-    loads = store.duck.execute(
+    loads = store.frame(
         "SELECT load_id, file, kind, loaded_at, read, loaded, quarantined, skipped_duplicates "
         "FROM load_log ORDER BY load_id DESC LIMIT 200"
-    ).df()
+    )
     coverage = []
     for kind in KINDS.values():
         if kind.month_sql and store.has_table(kind.name):
             q = f'SELECT month, count(*) FROM "{kind.name}" GROUP BY month ORDER BY month'
-            counts = [(m, int(n)) for m, n in store.duck.execute(q).fetchall() if m is not None]
+            counts = [(m, int(n)) for m, n in store.rows(q) if m is not None]
             if counts:
                 coverage.append(
                     {

@@ -6,7 +6,8 @@ session's CSRF token goes, or encoded JSON) under the request's path, query stri
 name and role. :class:`CachedResponses` answers a repeated GET from there without routing,
 dependency resolution or a worker thread: an entry exists only after the route has
 authorised that user and role at this version, and ingest drops every entry
-(:meth:`forcestat.web.state.WebState.after_ingest`).
+(:meth:`forcestat.web.state.WebState.after_ingest`; on a shared store, another process's
+load too: :meth:`forcestat.web.state.WebState.refresh`, called first on every request).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class CachedResponses:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["app"].state.web.refresh()  # a shared store: another process's load shows
         if scope["type"] == "http" and scope["method"] == "GET":
             request = Request(scope)
             web: WebState = request.app.state.web

@@ -1,8 +1,14 @@
-"""What one running server holds: the open store (its only writer), a lock and a cache.
+"""What one running server process holds: the open store, a lock and a cache.
 
 DuckDB lets one process write a database file, so the server opens the store once and every
 request uses that connection under :attr:`WebState.lock`. Figures are cached by store
 version: :meth:`WebState.after_ingest` bumps the version and drops every cached result.
+
+A PostgreSQL store is shared: several server processes (``forcestat serve --workers N``) and
+other processes' ``forcestat ingest`` and ``forcestat users`` write it. Each server process
+then reads the store's version (:meth:`forcestat.backends.postgres.PostgresStore.version`:
+the load log and the access stamp) at most every :data:`VERSION_CHECK_SECONDS` between
+requests (:meth:`WebState.refresh`) and drops its cache when it has moved.
 """
 
 from __future__ import annotations
@@ -11,12 +17,11 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-
-from ..store import Store
 
 log = logging.getLogger("forcestat.web")
 T = TypeVar("T")
@@ -24,36 +29,58 @@ T = TypeVar("T")
 MISSING: Any = object()
 #: most cached results kept; the oldest go first
 CACHE_LIMIT = 2000
+#: on a shared store, the longest a server process shows figures from before another
+#: process's load (seconds)
+VERSION_CHECK_SECONDS = 1.0
 
 
 @dataclass
 class WebState:
-    store: Store
+    #: a :class:`forcestat.store.Store` or a PostgreSQL store (forcestat.backends.postgres)
+    store: Any
     secret: str = field(default_factory=lambda: os.environ.get("FORCESTAT_SECRET", ""))
     lock: threading.RLock = field(default_factory=threading.RLock)
-    version: int = 0
+    version: Any = 0
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     #: set False in tests that use plain http://127.0.0.1 through a browser
     secure_cookies: bool = False
     #: stands in for a session's CSRF token in cached pages (replaced on every response)
     csrf_mark: str = field(default_factory=lambda: "csrf-" + secrets.token_urlsafe(18))
+    #: True on a store other processes write too (PostgreSQL): watch its version
+    shared: bool = False
+    _checked: float = 0.0
 
     def __post_init__(self) -> None:
-        if not self.secret:
-            self.secret = secrets.token_urlsafe(32)
-        self.version = self._stored_version()
+        if not self.secret:  # create_app passes "" when not given one
+            self.secret = os.environ.get("FORCESTAT_SECRET") or secrets.token_urlsafe(32)
+        self.shared = getattr(self.store, "backend", "duckdb") != "duckdb"
+        self.version = self.store.version()
+        self._checked = time.monotonic()
 
-    def _stored_version(self) -> int:
-        row = self.store.duck.execute("SELECT coalesce(max(load_id), 0) FROM load_log").fetchone()
-        return int(row[0]) if row else 0
+    def refresh(self) -> None:
+        """On a shared store: if :data:`VERSION_CHECK_SECONDS` have passed, read the store's
+        version and, if another process has loaded records or changed users since, drop
+        every cached result. Cheap enough to call on every request (the read is one indexed
+        query on a connection of its own, made at most once a second)."""
+        if not self.shared or time.monotonic() - self._checked < VERSION_CHECK_SECONDS:
+            return
+        self._checked = time.monotonic()
+        try:
+            stored = self.store.version()
+        except Exception:  # the database is away: keep serving what is cached, say so
+            log.exception("reading the store's version failed")
+            return
+        if stored != self.version:
+            self.version = stored  # new keys first: nothing computed before is served again
+            self.cache.clear()
 
     @contextmanager
-    def db(self) -> Iterator[Store]:
+    def db(self) -> Iterator[Any]:
         """The store, for one request's reads or writes (one at a time)."""
         with self.lock:
             yield self.store
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[Store], T]) -> T:
+    def cached(self, key: tuple[Any, ...], compute: Callable[[Any], T]) -> T:
         """``compute(store)`` once per store version and key."""
         full = (self.version, *key)
         if full in self.cache:
@@ -114,5 +141,6 @@ class WebState:
     def after_ingest(self) -> None:
         """A load changed the store: every cached figure is stale."""
         with self.lock:
-            self.version += 1
+            self.version = self.store.version() if self.shared else self.version + 1
+            self._checked = time.monotonic()
             self.cache.clear()

@@ -12,6 +12,9 @@ Who sees what:
   {id}`` one child's incidents and notifications. Every read writes an audit row.
 - ``/volunteers`` (board): hours by kind, role, activity and district, and the headcounts,
   as aggregates.
+
+Encompass and volunteers run on the DuckDB file and on PostgreSQL; Speedwatch needs the
+DuckDB file for now (its pages and downloads answer 501 on another store).
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from ..workflows.encompass import SAFEGUARDING, due
 from ..workflows.speedwatch import batches, load_policy, waiting
 from . import auth
 from .figures import clean
-from .pages import PageContext, page
+from .pages import PageContext, needs_backend, page
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
+#: Community Speedwatch's SQL is DuckDB's: on another store its pages and downloads answer 501
+DUCKDB_ONLY = ("duckdb",)
 #: rows a queue page lists (the JSON says how many more there are)
 QUEUE_ROWS = 200
 
@@ -48,9 +53,7 @@ def _local(t: Any) -> str | None:
 
 
 def _rows(store: Any, sql: str, args: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = store.duck.execute(sql, args or [])
-    names = [d[0] for d in cur.description]
-    return [{k: clean(v) for k, v in zip(names, r, strict=True)} for r in cur.fetchall()]
+    return [{k: clean(v) for k, v in r.items()} for r in store.records(sql, args)]
 
 
 # -- Community Speedwatch ------------------------------------------------------------------------
@@ -143,6 +146,7 @@ def speedwatch_summary(store: Any) -> dict[str, Any]:
     "Community Speedwatch",
     role="manager",
     template="speedwatch.html.j2",
+    backends=DUCKDB_ONLY,
     nav="Speedwatch",
     filters=False,
     cache=False,
@@ -195,10 +199,10 @@ def encompass(ctx: PageContext) -> dict[str, Any]:
     shown = queue.due[:QUEUE_ROWS] + queue.exceptions[:QUEUE_ROWS]
     ctx.audit("read", "encompass children (queue)", len(shown))
     now = now_utc()
-    sent = ctx.store.duck.execute(
+    (sent,) = ctx.store.rows(
         "SELECT count(*), count(*) FILTER (WHERE sent_at > due_at), max(sent_at) "
         "FROM encompass_notices"
-    ).fetchone()
+    )
     return {
         "due": [_notice(n, now) for n in queue.due[:QUEUE_ROWS]],
         "due_total": len(queue.due),
@@ -334,7 +338,9 @@ def add_routes(app: FastAPI) -> None:
     from .app import _run
     from .filters import ParamError
 
-    @app.post("/speedwatch/letters/print", include_in_schema=False)
+    duckdb_only = [Depends(needs_backend(*DUCKDB_ONLY, what="Community Speedwatch"))]
+
+    @app.post("/speedwatch/letters/print", include_in_schema=False, dependencies=duckdb_only)
     async def print_letters(
         request: Request,
         user: User = Depends(auth.require("manager", page=True)),
@@ -364,7 +370,7 @@ def add_routes(app: FastAPI) -> None:
         batch_id, body = made
         return _attachment(body, "application/pdf", f"speedwatch-letters-batch-{batch_id:04d}.pdf")
 
-    @app.post("/speedwatch/dvla/export", include_in_schema=False)
+    @app.post("/speedwatch/dvla/export", include_in_schema=False, dependencies=duckdb_only)
     async def export_dvla(
         request: Request,
         user: User = Depends(auth.require("manager", page=True)),
@@ -388,7 +394,9 @@ def add_routes(app: FastAPI) -> None:
         name, body = await _run(build)
         return _attachment(body, "text/csv; charset=utf-8", name)
 
-    @app.get("/speedwatch/letters/{batch_id}.pdf", include_in_schema=False)
+    @app.get(
+        "/speedwatch/letters/{batch_id}.pdf", include_in_schema=False, dependencies=duckdb_only
+    )
     async def letters_pdf(
         request: Request,
         batch_id: int,
@@ -416,7 +424,7 @@ def add_routes(app: FastAPI) -> None:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @app.get("/speedwatch/dvla.csv", include_in_schema=False)
+    @app.get("/speedwatch/dvla.csv", include_in_schema=False, dependencies=duckdb_only)
     async def dvla_csv(
         request: Request, user: User = Depends(auth.require("manager", page=True))
     ) -> Response:

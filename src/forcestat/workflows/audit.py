@@ -38,7 +38,7 @@ def record(
     at: datetime | None = None,
 ) -> None:
     """Append one row to the audit log."""
-    store.duck.execute(
+    store.run(  # any store: the DuckDB file or PostgreSQL
         "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
         [
             at or now_utc(),
@@ -58,6 +58,6 @@ def entries(store: Store, subject: str | None = None) -> list[dict[str, Any]]:
     if subject:
         sql += " WHERE subject = ?"
         args.append(subject)
-    rows = store.duck.execute(sql + " ORDER BY logged_at DESC", args).fetchall()
+    rows = store.rows(sql + " ORDER BY logged_at DESC", args)
     cols = ("logged_at", "actor", "role", "action", "subject", "detail")
     return [dict(zip(cols, r, strict=True)) for r in rows]

@@ -100,9 +100,9 @@ class DueList:
 
 def _calendars(store: Store, start: time) -> dict[str, SchoolCalendar]:
     """Each school's calendar: its own terms, else its local authority's."""
-    terms = store.duck.execute(
+    terms = store.rows(
         "SELECT school_id, local_authority, starts_on, ends_on, inset_days FROM school_terms"
-    ).fetchall()
+    )
     by_school: dict[str, list[Term]] = {}
     by_la: dict[str, list[Term]] = {}
     for school, la, a, b, inset in terms:
@@ -112,16 +112,14 @@ def _calendars(store: Store, start: time) -> dict[str, SchoolCalendar]:
         elif la:
             by_la.setdefault(la, []).append(t)
     out = {}
-    for school, la in store.duck.execute(
-        "SELECT school_id, local_authority FROM schools"
-    ).fetchall():
+    for school, la in store.rows("SELECT school_id, local_authority FROM schools"):
         own = by_school.get(school) or by_la.get(la or "", [])
         out[school] = SchoolCalendar(own, start)
     return out
 
 
 def _pending(store: Store) -> list[Notice]:
-    rows = store.duck.execute(
+    rows = store.rows(
         """SELECT ic.incident_id, ic.child_id, c.name, c.date_of_birth, c.school_id, s.name,
                   s.key_adult_email, coalesce(i.district, s.district), i.occurred_at,
                   i.reported_at, s.school_id IS NOT NULL
@@ -133,7 +131,7 @@ def _pending(store: Store) -> list[Notice]:
              AND NOT EXISTS (SELECT 1 FROM encompass_notices n
                              WHERE n.incident_id = ic.incident_id AND n.child_id = ic.child_id)
            ORDER BY i.reported_at, ic.incident_id, ic.child_id"""
-    ).fetchall()
+    )
     out = []
     for *fields, known_school in rows:
         n = Notice(*fields)
@@ -315,10 +313,11 @@ def send(
     pending: list[list[Any]] = []
 
     def record() -> None:
-        if len(pending) == 1:
-            store.duck.execute(
-                "INSERT INTO encompass_notices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", pending[0]
-            )
+        if len(pending) == 1 or getattr(store, "backend", "duckdb") != "duckdb":
+            for row in pending:  # PostgreSQL takes them one by one in its own SQL
+                store.run(
+                    "INSERT INTO encompass_notices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+                )
         elif pending:  # many at once: one insert of a frame (executemany is row by row)
             import pandas as pd
 
