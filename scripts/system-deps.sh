@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages forcestat needs at run time (WeasyPrint's Pango/HarfBuzz and a font, poppler
 # for checking PDFs), for the backend tests (PostgreSQL's server, a Java 17 runtime for
-# Spark local mode) and, with --test, for the web's browser tests (Chromium, which Playwright
+# Spark local mode and the Spark Connect server the tests start) and, with --test, for the web's browser tests (Chromium, which Playwright
 # drives); with --bench, wrk too (bench/web.py's load generator). Installs only what is missing.
 set -euo pipefail
 need=()

@@ -217,6 +217,7 @@ class LocalSparkConnect:
 
     def start(self, timeout: float = 180.0) -> LocalSparkConnect:
         env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "TZ": self.timezone}
+        env["SPARK_HOME"] = str(self.submit.parent.parent)  # pyspark's jars, not another Spark
         for name in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED", "PYSPARK_SUBMIT_ARGS"):
             env.pop(name, None)
         with open(self.log, "wb") as log:
