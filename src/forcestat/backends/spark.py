@@ -90,11 +90,24 @@ def parse_url(url: str) -> tuple[str, dict[str, str]]:
 CONNECT_TIMEOUT = 10.0
 
 
+def _through_proxy(host: str) -> bool:
+    """True when gRPC would reach ``host`` through a proxy (``grpc_proxy``, ``https_proxy``
+    or ``http_proxy`` set, and ``host`` not in ``no_proxy``)."""
+    from urllib.request import proxy_bypass
+
+    names = ("grpc_proxy", "https_proxy", "http_proxy")
+    if not any(os.environ.get(n) or os.environ.get(n.upper()) for n in names):
+        return False
+    return not proxy_bypass(host)
+
+
 def _reachable(remote: str) -> None:
     """Raise a one-line StoreOpenError unless something listens at a Spark Connect URL's host and
     port (else the client retries quietly for ten minutes, built for clusters still starting)."""
     parts = urlsplit(remote)
     host, port = parts.hostname or "localhost", parts.port or 15002
+    if _through_proxy(host):  # gRPC goes through the proxy: a direct probe proves nothing
+        return
     try:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
             pass
