@@ -125,3 +125,33 @@ def test_a_flag_is_shown_without_a_value():
     assert done.returncode == 0, done.stderr
     assert "--json" in done.stdout and "--db" in done.stdout
     assert "<bool>" not in done.stdout and "FILE|URL" in done.stdout
+
+
+DEFERRED = """
+import sys
+from rich.console import Console
+from forcestat.cli import _defer
+_defer("rich.markdown", "Markdown")
+_defer("rich.traceback", "Traceback")
+from rich.markdown import Markdown
+from rich.traceback import Traceback
+assert "markdown_it" not in sys.modules and "pygments" not in sys.modules
+console = Console(width=60, record=True, color_system=None)
+console.print(Markdown("# Heading\\n\\nsome *text*"))
+try:
+    1 / 0
+except ZeroDivisionError as e:
+    console.print(Traceback.from_exception(type(e), e, e.__traceback__))
+import rich.markdown
+assert isinstance(Markdown("x"), rich.markdown.Markdown) and rich.markdown.Heading
+print(console.export_text())
+"""
+
+
+def test_deferred_rich_modules_still_work_when_used():
+    # help defers rich.markdown and rich.traceback; anything that does use them gets them
+    done = subprocess.run(
+        [sys.executable, "-c", DEFERRED], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Heading" in done.stdout and "ZeroDivisionError" in done.stdout

@@ -8,8 +8,10 @@ and exit codes (2 for bad input).
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import sys
+import types
 from collections.abc import Iterable
 from typing import Any
 
@@ -148,6 +150,56 @@ def _listed_only(group: TyperInfo) -> TyperInfo:
     return shell
 
 
+def _defer(module: str, *names: str) -> None:
+    """Put a stand-in for ``module`` in ``sys.modules`` until something really uses it.
+
+    Typer's help formatter imports ``rich.markdown`` (markdown-it compiles dozens of regular
+    expressions) and ``rich.traceback`` at its top, for Markdown help text and pretty
+    tracebacks, neither of which forcestat uses: together about a third of a help's time.
+    Each class in ``names`` becomes a stand-in that builds the real class's object (and
+    forwards its class methods); any other attribute loads the real module. Only help
+    invocations install it (see :func:`main`).
+    """
+    if module in sys.modules:
+        return
+
+    def real() -> Any:
+        if getattr(sys.modules.get(module), "__forcestat_stand_in__", False):
+            del sys.modules[module]
+        return importlib.import_module(module)
+
+    stand_in = types.ModuleType(module)
+    stand_in.__forcestat_stand_in__ = True  # type: ignore[attr-defined]
+
+    def load_on_use(name: str) -> Any:
+        if name.startswith("__"):  # the import system asks for __path__, __spec__ ...
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    stand_in.__getattr__ = load_on_use  # type: ignore[method-assign]
+    for name in names:
+
+        class Deferred:
+            _name = name
+
+            def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+                return getattr(real(), cls._name)(*args, **kwargs)
+
+            def __class_getitem__(cls, item: Any) -> Any:
+                return getattr(real(), cls._name)[item]
+
+        Deferred.__name__ = Deferred.__qualname__ = name
+        setattr(stand_in, name, Deferred)
+        Deferred.from_exception = classmethod(  # type: ignore[attr-defined]
+            lambda cls, *a, **k: getattr(real(), cls._name).from_exception(*a, **k)
+        )
+    sys.modules[module] = stand_in
+
+
+def _asks_for_help(words: list[str]) -> bool:
+    return not words or "--help" in words or "-h" in words
+
+
 def main() -> None:
     """Entry point: run the app; every failure ends as one line on stderr and an exit code.
 
@@ -162,6 +214,9 @@ def main() -> None:
             Text("waiting: ", style="yellow") + Text(visible(msg)), soft_wrap=True
         )
     )
+    if _asks_for_help(sys.argv[1:]):
+        _defer("rich.markdown", "Markdown")
+        _defer("rich.traceback", "Traceback")
     try:
         code = _command(sys.argv[1:])(standalone_mode=False)
         # with standalone_mode=False, Click returns the code of a typer.Exit instead of exiting
