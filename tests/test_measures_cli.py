@@ -101,3 +101,19 @@ def test_breakdown_by_crime_type(db):
         ("Vehicle crime", "1"),
     ]
     assert "no policeuk_street data for 2022-09" in r.stderr  # the gap, kept out of the CSV
+
+
+def test_an_unknown_measure_fails_before_any_store_opens(monkeypatch, tmp_path):
+    # on Spark, opening the store starts a session (tens of seconds) before a typo was seen
+    from typer.testing import CliRunner
+
+    from forcestat import cli
+    from forcestat.commands import measures as command
+
+    def never(*args, **kwargs):
+        raise AssertionError("the store was opened")
+
+    monkeypatch.setattr(command, "open_store", never)
+    words = ["measures", "--db", "spark://local[2]", "--lake", str(tmp_path)]
+    got = CliRunner().invoke(cli.app, [*words, "--period", "2022-08", "-m", "nosuch"])
+    assert got.exit_code != 0 and "unknown measure 'nosuch'" in str(got.exception or got.output)

@@ -65,6 +65,7 @@ def measures(
     always carry every measure asked for.
     """
     from ..measures import CATALOGUE, GRAINS, evaluate
+    from ..measures.catalogue import resolve
     from ..measures.format import display_rows, export_frame
 
     if list_measures:
@@ -82,6 +83,8 @@ def measures(
         raise InputError("--format parquet needs --out FILE")
     if out_file is not None:
         check_output_file(out_file)
+    if measure:
+        resolve(measure)  # an unknown key fails here, before a store or a Spark session opens
     with open_store(db, read_only=True, lake=lake) as store:
         if by is not None:
             _breakdowns(store, measure or [], p, grain, by, fmt, out_file)
