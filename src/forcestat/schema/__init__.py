@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SchemaError
+from ..safe import visible
 from . import contact, crime, encompass, mental_health, neighbourhood, speedwatch, volunteers
 from .base import Column, Derived, RecordKind, Rule
 
@@ -55,6 +56,10 @@ def published_name(kind: RecordKind, column: str) -> str:
     return next((h for h, c in kind.header_aliases.items() if c == column), column)
 
 
+#: how much of a file's header an error message quotes
+NAMES_SHOWN = 400
+
+
 def detect_kind(header: list[str], own: list[str] | None = None) -> RecordKind:
     """The record kind whose required columns a file header holds (the best match wins).
 
@@ -64,7 +69,10 @@ def detect_kind(header: list[str], own: list[str] | None = None) -> RecordKind:
     kind, missing = closest_kind(header)
     if missing:
         lacks = [published_name(kind, c) for c in missing]
-        names = ", ".join(h for h in (own or header) if h) or "(none)"
+        # the file's own names, as one line: a header can hold newlines (a quote left open)
+        names = ", ".join(visible(h) for h in (own or header) if h) or "(none)"
+        if len(names) > NAMES_SHOWN:
+            names = names[:NAMES_SHOWN] + "..."
         raise UnknownKindError(
             f"header does not match any record kind (closest: {kind.name}, which needs "
             f"{', '.join(lacks)}; the file has {names})",
