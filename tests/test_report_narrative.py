@@ -200,3 +200,21 @@ def test_recorded_crime_change_per_month_only_when_significant(significant, expe
     text = " ".join(investigation_management(figures, load_profile()).paragraphs)
     assert expected in text
     assert absent not in text
+
+
+def test_a_short_section_is_kept_on_one_page_and_the_summary_is_not():
+    # a section of a few paragraphs and one table ended a page with its heading while its
+    # table stood alone on the next (seen in the PDF's Operation Encompass section)
+    import re
+
+    from forcestat.report.build import build_report
+    from forcestat.report.html import render_html
+
+    html = render_html(build_report(seed_figures(), load_profile()))
+    classes = dict(re.findall(r'<section id="([\w-]+)" class="([^"]+)"', html))
+    assert "short" not in classes["summary"]  # its long table may run on to page 2
+    short = [s for s, c in classes.items() if "short" in c.split()]
+    assert short and all(
+        len(re.findall(r"<table", html.split(f'<section id="{s}"')[1].split("</section>")[0])) <= 1
+        for s in short
+    )
