@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fixtures.ingest.examples import VALID, calls, csv_text, write_csv
+from fixtures.ingest.examples import VALID, calls, write_csv, write_latin1_calls
 from forcestat.ingest import ingest_paths as ingest_duckdb
 from forcestat.ingest.anystore import ingest_paths, quarantined_rows
 from forcestat.store import Store, open_store
@@ -60,11 +60,8 @@ def test_a_file_loads_into_postgres_exactly_as_into_duckdb(postgres_url, tmp_pat
 
 
 def test_a_record_that_is_not_utf8_keeps_its_original_bytes_in_postgres(postgres_url, tmp_path):
-    rows = calls(4)
-    rows[1]["district"] = "Faversham Caf\u00e9"
-    text = csv_text(rows).replace("C3,", "C3,\r", 1)  # a CR forces the record-by-record read
     path = tmp_path / "calls.csv"
-    path.write_bytes(text.encode("latin-1"))
+    latin_line = write_latin1_calls(path)
     held = "SELECT line, rule, raw, raw_bytes, raw_length, raw_sha256 FROM quarantine ORDER BY line"
     with Store.open(tmp_path / "d.duckdb") as duck, open_store(postgres_url) as pg:
         assert counts(ingest_paths(pg, [path])) == counts(ingest_duckdb(duck, [path]))
@@ -72,7 +69,7 @@ def test_a_record_that_is_not_utf8_keeps_its_original_bytes_in_postgres(postgres
         on_pg = pg.fetch(held)
     assert [tuple(r) for r in on_pg] == [tuple(r) for r in on_duck]
     [latin] = [r for r in on_pg if r[1] == "invalid_encoding"]
-    assert bytes(latin[3]) == text.splitlines()[2].encode("latin-1")
+    assert bytes(latin[3]) == latin_line
     assert latin[4] == len(latin[3])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from fixtures.ingest.examples import calls, csv_text
+from fixtures.ingest.examples import calls, csv_text, write_latin1_calls
 from forcestat.ingest import ingest_file, ingest_paths, list_quarantine
 from forcestat.ingest.mapping import load_mapping
 from forcestat.ingest.recordwise import RAW_LIMIT
@@ -81,11 +81,8 @@ def test_overlong_broken_record_keeps_64_kib_its_length_and_sha256(store, tmp_pa
 
 
 def test_bytes_that_are_not_utf8_keep_their_original_bytes(store, tmp_path):
-    rows = calls(4)
-    rows[1]["district"] = "Faversham Caf\u00e9"
-    text = csv_text(rows).replace("C3,", "C3,\r", 1)  # a CR forces the record-by-record read
     path = tmp_path / "calls.csv"
-    path.write_bytes(text.encode("latin-1"))
+    latin_line = write_latin1_calls(path)
     result = ingest_file(store, path)
     assert (result.read, result.loaded, result.quarantined) == (4, 2, 2)
     bad = store.duck.execute(
@@ -95,7 +92,7 @@ def test_bytes_that_are_not_utf8_keep_their_original_bytes(store, tmp_path):
     line, rule, raw, raw_bytes = bad
     assert line == 3
     assert "Caf\\xe9" in raw  # escaped reversibly in the text ...
-    assert bytes(raw_bytes) == text.splitlines()[2].encode("latin-1")  # ... exact in bytes
+    assert bytes(raw_bytes) == latin_line  # ... exact in bytes
 
 
 def test_every_line_is_counted_when_many_rows_are_broken(store, tmp_path):

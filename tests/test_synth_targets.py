@@ -115,7 +115,7 @@ def test_scaled_calls_still_add_up_and_print_the_published_percentage():
 def test_a_tiny_force_gets_a_history_that_follows_the_seed_words(tmp_path):
     # "an average increase of 235 per month" is a count at Kent's size: at a hundredth of it
     # the invented previous period once went negative and synth stopped with ValueError
-    from forcestat.synth.context import with_context
+    from forcestat.synth.context import SEED_DIRECTIONS, with_context
     from forcestat.synth.targets import load_targets
 
     tg = load_targets().scaled(0.01)
@@ -124,5 +124,8 @@ def test_a_tiny_force_gets_a_history_that_follows_the_seed_words(tmp_path):
     assert crime and min(crime.values()) > 0
     published = [t.value for t in tg.of("recorded_crime") if t.is_month]
     previous = [crime[k] for k in sorted(crime)[-len(published) :]]
-    # the previous period averaged 235 x 0.01 (about 2) a month fewer than the published one
-    assert abs((sum(published) - sum(previous)) / len(published) - 2.35) < 0.5
+    # the previous period averaged the seed's "235 a month" fewer, at a hundredth of the size
+    [words] = [d for d in SEED_DIRECTIONS if d.measure == "recorded_crime" and d.per_month]
+    assert words.per_month is not None
+    per_month = words.per_month * 0.01
+    assert abs((sum(published) - sum(previous)) / len(published) - per_month) < 0.5
